@@ -1,0 +1,108 @@
+"""Rule compilation: YAML rules → flat production rules (patterns over facts → action).
+
+Each scoring rule becomes one production per outcome (one per tier, one for
+not-applicable, one for a value that cannot be computed), and each derived fact one
+production that asserts it. The patterns are plain data, so the same compiled rules
+run on durable_rules (the engine) and on a naive Python matcher (the benchmark's
+baseline and a cross-check in the tests).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from .loading import Methodology
+from .models import BooleanScore, Condition, TiersScore
+
+Op = Literal["ge", "gt", "le", "lt", "eq", "ne", "defined", "undefined"]
+NEGATE: dict[str, str] = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge", "eq": "ne", "ne": "eq"}
+
+
+@dataclass(frozen=True)
+class Test:
+    op: Op
+    value: Decimal | str | None = None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    fact: str
+    tests: tuple[Test, ...] = ()
+
+
+@dataclass(frozen=True)
+class Production:
+    id: str                                  # e.g. "inspection-coverage#tier-2"
+    kind: Literal["derive", "score", "not_applicable", "undefined"]
+    source: str                              # YAML rule id, or the derived fact's name
+    item: str | None
+    patterns: tuple[Pattern, ...]
+    tier: int | None = None                  # tiers: index; boolean: 0 = expected, 1 = not
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    methodology: Methodology
+    productions: tuple[Production, ...]
+    consumed: frozenset[str]                 # reported facts some production reads
+
+
+def compile_rules(m: Methodology) -> CompiledRules:
+    prods: list[Production] = []
+    for name, spec in m.derived.items():
+        prods.append(Production(f"derive:{name}", "derive", name, None,
+                                tuple(Pattern(p) for p in spec.inputs)))
+    for code, rule in m.rules.items():
+        score = rule.score
+        guard: tuple[Pattern, ...] = ()
+        na = rule.not_applicable_when
+        if na is not None:
+            test = _condition_test(na, m)
+            prods.append(Production(f"{rule.id}#not-applicable", "not_applicable", rule.id, code,
+                                    (Pattern(na.fact, (test,)),)))
+            guard = (Pattern(na.fact, (Test(NEGATE[test.op], test.value),)),)
+        defined = Test("defined")
+        prods.append(Production(f"{rule.id}#undefined", "undefined", rule.id, code,
+                                guard + (Pattern(score.fact, (Test("undefined"),)),)))
+        for tier, tests in _outcome_tests(score, m):
+            prods.append(Production(f"{rule.id}#{_suffix(score.kind, tier)}", "score", rule.id, code,
+                                    guard + (Pattern(score.fact, (defined, *tests)),), tier))
+    consumed = frozenset(p.fact for prod in prods for p in prod.patterns if p.fact in m.facts)
+    return CompiledRules(m, tuple(prods), consumed)
+
+
+def _suffix(kind: str, tier: int | None) -> str:
+    return f"tier-{tier + 1}" if kind == "tiers" and tier is not None else \
+        ("expected" if tier == 0 else "not-expected") if kind == "boolean" else "score"
+
+
+def _condition_test(c: Condition, m: Methodology) -> Test:
+    if c.at_most is not None:
+        return Test("le", c.at_most)
+    if c.at_least is not None:
+        return Test("ge", c.at_least)
+    spec = m.facts.get(c.fact)
+    if spec is not None and spec.type == "boolean":
+        return Test("eq", "true" if bool(c.equals) else "false")
+    return Test("eq", Decimal(str(c.equals)))
+
+
+def _outcome_tests(score: object, m: Methodology) -> list[tuple[int | None, tuple[Test, ...]]]:
+    """Mutually exclusive tests, one per outcome, that together cover every value."""
+    if isinstance(score, TiersScore):
+        lower_is_better = m.kind_of(score.fact).better == "lower"
+        reach, miss = ("le", "gt") if lower_is_better else ("ge", "lt")
+        out: list[tuple[int | None, tuple[Test, ...]]] = []
+        bounds = [t.bound for t in score.tiers[:-1]]
+        for i, bound in enumerate(bounds):
+            tests = [Test(reach, bound)]  # type: ignore[arg-type]
+            if i > 0:
+                tests.append(Test(miss, bounds[i - 1]))  # type: ignore[arg-type]
+            out.append((i, tuple(tests)))
+        out.append((len(bounds), (Test(miss, bounds[-1]),)))  # type: ignore[arg-type]
+        return out
+    if isinstance(score, BooleanScore):
+        want = "true" if score.expect else "false"
+        return [(0, (Test("eq", want),)), (1, (Test("ne", want),))]
+    return [(None, ())]

@@ -1,0 +1,34 @@
+"""Input problems, located precisely enough for an official to fix the file.
+
+Every bad input ends as an `InputError` carrying one or more `Problem`s; the CLI
+prints them as `file:line: field: message` and exits 2. Nothing else escapes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str
+    message: str
+    code: str = "PS000"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message} [{self.code}]"
+
+
+class InputError(Exception):
+    """One or more problems with files handed to parscore (exit code 2)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.field, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def one(cls, file: str, line: int | None, field: str, message: str, code: str = "PS000") -> "InputError":
+        return cls([Problem(file, line, field, message, code)])

@@ -1,0 +1,307 @@
+"""Evaluation: run compiled productions over one agency's facts.
+
+The engine is durable_rules: every production is registered once per process as a
+durable ruleset, facts are asserted per session, derived facts are asserted by the
+derive productions and in turn trigger the scoring productions (forward chaining).
+Each session's state is deleted when it ends, so one process can score any number of
+fact sets without growing. `PythonBackend` runs the very same productions with a naive
+matcher; it exists as the benchmark's baseline and as a cross-check in the tests.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
+
+from .compiler import CompiledRules, Pattern, Production, Test, compile_rules
+from .loading import FactValue, Facts, Methodology
+from .models import (
+    BooleanScore, PerOccurrenceScore, ProportionalScore, RuleSpec, SurveyScore, TiersScore,
+)
+
+CENT = Decimal("0.01")
+
+
+def canonical(value: FactValue | None) -> str | None:
+    """The one text form of a value: used in messages, traces and the JSON output."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "0") else text
+    return str(value)
+
+
+def parse_canonical(text: str | None, m: Methodology, name: str) -> FactValue | None:
+    if text is None:
+        return None
+    spec = m.facts.get(name)
+    kind = spec.type if spec else "number"
+    if kind == "boolean":
+        return text == "true"
+    if kind == "date":
+        return date.fromisoformat(text)
+    if kind == "count":
+        return int(text)
+    return Decimal(text)
+
+
+def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None]) -> Decimal | None:
+    """A derived fact's value; None when it cannot be computed (a zero denominator).
+
+    Percentages are rounded half-up to 2 decimals here, the one place they are
+    rounded, so what an official reads is exactly what the thresholds compared.
+    """
+    spec = m.derived[name]
+    vals = [Decimal(inputs[p]) if inputs[p] is not None else None for p in spec.inputs]  # type: ignore[arg-type]
+    if any(v is None for v in vals):
+        return None
+    if spec.ratio:
+        num, den = vals
+        if den == 0:
+            return None
+        return (num / den * 100).quantize(CENT, rounding=ROUND_HALF_UP)  # type: ignore[operator]
+    if spec.sum:
+        return sum(vals, Decimal(0))  # type: ignore[arg-type]
+    return vals[0] - vals[1]  # type: ignore[operator]
+
+
+def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue | None) -> Decimal:
+    """Points for the outcome that fired; rounded half-up to 0.01 here and only here."""
+    score = rule.score
+    if isinstance(score, TiersScore):
+        pts = score.tiers[tier].award  # type: ignore[index]
+    elif isinstance(score, BooleanScore):
+        pts = leaf_max if tier == 0 else Decimal(0)
+    else:
+        v = Decimal(value)  # type: ignore[arg-type]
+        if isinstance(score, SurveyScore):
+            pts = leaf_max * v / 100
+        elif isinstance(score, ProportionalScore):
+            share = (v - score.zero_at) / (score.full_at - score.zero_at)
+            pts = leaf_max * min(Decimal(1), max(Decimal(0), share))
+        else:
+            assert isinstance(score, PerOccurrenceScore)
+            pts = max(leaf_max - score.each * v, score.floor)
+    return min(leaf_max, max(Decimal(0), pts)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One production that fired: the engine's trace."""
+
+    production: str
+    kind: str
+    source: str
+    inputs: dict[str, str | None]
+    output: str | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    item: str
+    kind: str            # score | not_applicable | undefined
+    tier: int | None
+    points: Decimal
+    step: Step
+
+
+@dataclass
+class Session:
+    """What one evaluation learned: all fact values, the trace, and the verdicts."""
+
+    compiled: CompiledRules
+    values: dict[str, str | None]
+    trace: list[Step] = field(default_factory=list)
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+
+    def fire(self, prod: Production, inputs: dict[str, str | None]) -> tuple[str, str | None] | None:
+        """Run a production's action; returns a derived (name, value) to assert, if any."""
+        m = self.compiled.methodology
+        typed = {k: parse_canonical(v, m, k) for k, v in inputs.items()}
+        if prod.kind == "derive":
+            out = canonical(derive_value(m, prod.source, typed))
+            self.values[prod.source] = out
+            self.trace.append(Step(prod.id, "derive", prod.source, inputs, out))
+            return prod.source, out
+        assert prod.item is not None
+        rule = m.rules[prod.item]
+        leaf_max = m.leaves[prod.item].max
+        if prod.kind == "score":
+            pts = award(rule, leaf_max, prod.tier, typed[rule.score.fact])
+        else:
+            pts = Decimal(0)
+        step = Step(prod.id, prod.kind, rule.id, inputs, canonical(pts))
+        self.trace.append(step)
+        self.verdicts[prod.item] = Verdict(prod.item, prod.kind, prod.tier, pts, step)
+        return None
+
+
+def fact_message(sid: str, name: str, value: str | None) -> dict[str, Any]:
+    msg: dict[str, Any] = {"sid": sid, "t": "fact", "name": name, "defined": "no" if value is None else "yes"}
+    if value is not None:
+        msg["value"] = value
+        try:
+            msg["num"] = float(value)  # numbers only; booleans and dates stay text
+        except ValueError:
+            pass
+    return msg
+
+
+class Backend(Protocol):
+    def run(self, session: Session) -> None: ...
+
+
+# ---------------------------------------------------------------- durable_rules
+
+
+_DURABLE_OPS = {"ge": "$gte", "gt": "$gt", "le": "$lte", "lt": "$lt"}
+
+
+def _durable_condition(p: Pattern) -> dict[str, Any]:
+    terms: list[dict[str, Any]] = [{"t": "fact"}, {"name": p.fact}]
+    for t in p.tests:
+        terms.append(_durable_test(t))
+    return {"$and": terms}
+
+
+def _durable_test(t: Test) -> dict[str, Any]:
+    if t.op == "defined":
+        return {"defined": "yes"}
+    if t.op == "undefined":
+        return {"defined": "no"}
+    if t.op in _DURABLE_OPS:
+        return {_DURABLE_OPS[t.op]: {"num": float(t.value)}}  # type: ignore[arg-type]
+    attr, val = ("value", t.value) if isinstance(t.value, str) else ("num", float(t.value))  # type: ignore[arg-type]
+    return {attr: val} if t.op == "eq" else {"$neq": {attr: val}}
+
+
+class DurableBackend:
+    """Registers a methodology's productions once as a durable_rules ruleset."""
+
+    _host: Any = None
+    _lock = threading.Lock()
+    _names = itertools.count(1)
+
+    def __init__(self, compiled: CompiledRules):
+        from durable import engine
+
+        with DurableBackend._lock:
+            if DurableBackend._host is None:
+                DurableBackend._host = engine.Host()
+            self.name = f"parscore_{compiled.methodology.digest}_{next(DurableBackend._names)}"
+        self.compiled = compiled
+        self._open: dict[str, Session] = {}
+        self._sids = itertools.count(1)
+        definition = {f"p{i}": {"all": [{f"f{j}": _durable_condition(p)} for j, p in enumerate(prod.patterns)],
+                                "run": self._action(prod)}
+                      for i, prod in enumerate(compiled.productions)}
+        DurableBackend._host.register_rulesets({self.name: definition})
+
+    def _action(self, prod: Production) -> Any:
+        aliases = [f"f{j}" for j in range(len(prod.patterns))]
+
+        def run(c: Any) -> None:
+            msgs = [getattr(c, a) for a in aliases]
+            session = self._open[msgs[0]["sid"]]
+            inputs = {msg["name"]: (msg["value"] if "value" in msg else None) for msg in msgs}
+            derived = session.fire(prod, inputs)
+            if derived is not None:
+                c.assert_fact(fact_message(msgs[0]["sid"], *derived))
+        return run
+
+    def run(self, session: Session) -> None:
+        sid = str(next(self._sids))
+        msgs = [fact_message(sid, name, value) for name, value in sorted(session.values.items())
+                if name in self.compiled.consumed]
+        self._open[sid] = session
+        try:
+            if msgs:
+                DurableBackend._host.assert_facts(self.name, msgs)
+        finally:
+            del self._open[sid]
+            DurableBackend._host.delete_state(self.name, sid)
+
+
+# ---------------------------------------------------------------- naive baseline
+
+
+class PythonBackend:
+    """The same productions, matched by re-scanning until nothing new fires."""
+
+    def __init__(self, compiled: CompiledRules):
+        self.compiled = compiled
+
+    def run(self, session: Session) -> None:
+        facts = {n: v for n, v in session.values.items() if n in self.compiled.consumed}
+        fired: set[str] = set()
+        progress = True
+        while progress:
+            progress = False
+            for prod in self.compiled.productions:
+                if prod.id in fired or not all(_matches(p, facts) for p in prod.patterns):
+                    continue
+                fired.add(prod.id)
+                progress = True
+                derived = session.fire(prod, {p.fact: facts[p.fact] for p in prod.patterns})
+                if derived is not None:
+                    facts[derived[0]] = derived[1]
+
+
+def _matches(p: Pattern, facts: dict[str, str | None]) -> bool:
+    if p.fact not in facts:
+        return False
+    value = facts[p.fact]
+    for t in p.tests:
+        if t.op == "defined" and value is None or t.op == "undefined" and value is not None:
+            return False
+        if t.op in ("defined", "undefined"):
+            continue
+        if value is None:
+            return False
+        if isinstance(t.value, str):
+            ok = (value == t.value) == (t.op == "eq")
+        else:
+            if value in ("true", "false"):
+                return False
+            x = Decimal(value)
+            ok = {"ge": x >= t.value, "gt": x > t.value, "le": x <= t.value, "lt": x < t.value,  # type: ignore[operator]
+                  "eq": x == t.value, "ne": x != t.value}[t.op]
+        if not ok:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- entry point
+
+
+class Engine:
+    """A methodology compiled once and bound to a backend; `evaluate` per fact set."""
+
+    def __init__(self, m: Methodology, backend: str = "durable"):
+        self.methodology = m
+        self.compiled = compile_rules(m)
+        self.backend: Backend = DurableBackend(self.compiled) if backend == "durable" else PythonBackend(self.compiled)
+
+    def evaluate(self, facts: Facts) -> Session:
+        session = Session(self.compiled, {n: canonical(v) for n, v in facts.values.items()})
+        self.backend.run(session)
+        return session
+
+
+_ENGINES: dict[tuple[str, str, str], Engine] = {}
+
+
+def engine_for(m: Methodology, backend: str = "durable") -> Engine:
+    """One engine per methodology version and backend per process: rulesets register once."""
+    key = (m.id, m.digest, backend)
+    if key not in _ENGINES:
+        _ENGINES[key] = Engine(m, backend)
+    return _ENGINES[key]

@@ -1,0 +1,693 @@
+"""Files → validated models: methodologies with their rules, and facts files.
+
+Every problem found is collected with its file and line, and all are raised together,
+so a province editing a methodology sees the whole list at once.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import os
+import re
+import string
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Union
+
+from pydantic import ValidationError
+
+from .errors import InputError, Problem
+from .models import (
+    Agency, BooleanScore, Criterion, DerivedSpec, Evidence, FactSpec, FieldNode, Group,
+    MethodologyFile, PerOccurrenceScore, ProportionalScore, RuleSpec, RulesFile,
+    SubCriterion, SurveyScore, Text, TiersScore,
+)
+from .yamlio import Document, load_yaml, pydantic_problems
+
+FactValue = Union[int, Decimal, bool, date]
+
+HOME = Path(os.environ.get("PARSCORE_HOME", Path(__file__).resolve().parents[2]))
+TEMPLATE_KEYS = {"value", "points", "max", "lost", "full", "next", "next_points", "each", "floor"}
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """A scoring table with its rules, checked against every invariant it declares."""
+
+    id: str
+    version: str
+    name: Text
+    citation: str
+    path: str
+    total: Decimal
+    groups: tuple[Group, ...]
+    fields: tuple[FieldNode, ...]
+    facts: dict[str, FactSpec]
+    derived: dict[str, DerivedSpec]
+    rules: dict[str, RuleSpec]  # by item code, in tree order
+    rule_files: dict[str, tuple[str, int | None]]  # rule id -> (file, line)
+    digest: str
+    overlay: str | None = None
+
+    @property
+    def leaves(self) -> dict[str, SubCriterion]:
+        return {s.code: s for f in self.fields for c in f.criteria for s in c.sub_criteria}
+
+    def parents(self, code: str) -> tuple[FieldNode, Criterion]:
+        for f in self.fields:
+            for c in f.criteria:
+                if any(s.code == code for s in c.sub_criteria):
+                    return f, c
+        raise KeyError(code)
+
+    def kind_of(self, name: str) -> FactSpec | DerivedSpec:
+        return self.facts.get(name) or self.derived[name]
+
+    def inputs_of(self, name: str) -> list[str]:
+        """The reported facts a fact or derived fact rests on, in declaration order."""
+        if name in self.facts:
+            return [name]
+        out: list[str] = []
+        for part in self.derived[name].inputs:
+            out += [n for n in self.inputs_of(part) if n not in out]
+        return out
+
+    def reads(self, rule: RuleSpec) -> list[str]:
+        """Facts and derived facts a rule reads: the scored fact, its inputs, the N/A fact."""
+        names = [rule.score.fact]
+        for n in _closure(self, rule.score.fact):
+            if n not in names:
+                names.append(n)
+        if rule.not_applicable_when and rule.not_applicable_when.fact not in names:
+            names.append(rule.not_applicable_when.fact)
+        return names
+
+    def users_of(self, fact: str) -> list[str]:
+        return [code for code, r in self.rules.items() if fact in self.reads(r)]
+
+
+def _closure(m: Methodology, name: str) -> list[str]:
+    if name not in m.derived:
+        return []
+    out: list[str] = []
+    for part in m.derived[name].inputs:
+        for n in [part, *_closure(m, part)]:
+            if n not in out:
+                out.append(n)
+    return out
+
+
+# ---------------------------------------------------------------- methodology
+
+
+def resolve_methodology(ref: str | os.PathLike[str]) -> Path:
+    """An id names `criteria/<id>.yaml`; anything else is a path."""
+    ref_s = str(ref)
+    p = Path(ref_s)
+    if p.suffix in (".yaml", ".yml") or os.sep in ref_s or p.exists():
+        return p
+    candidate = HOME / "criteria" / f"{ref_s}.yaml"
+    if candidate.exists():
+        return candidate
+    known = sorted(x.stem for x in (HOME / "criteria").glob("*.yaml"))
+    hint = _did_you_mean(ref_s, known) or f"known: {', '.join(known) or 'none'}"
+    raise InputError.one(ref_s, None, "methodology", f"unknown methodology '{ref_s}'; {hint}", "PS020")
+
+
+_CACHE: dict[tuple[str, str | None, float, float | None], Methodology] = {}
+
+
+def load_methodology(ref: str | os.PathLike[str] = "par-province-892", overlay: str | os.PathLike[str] | None = None) -> Methodology:
+    """Load and validate a methodology with its rules (cached per file version)."""
+    path = resolve_methodology(ref)
+    key = (str(path.resolve()) if path.exists() else str(path), str(overlay) if overlay else None,
+           path.stat().st_mtime if path.exists() else 0.0,
+           Path(overlay).stat().st_mtime if overlay and Path(overlay).exists() else None)
+    if key not in _CACHE:
+        _CACHE[key] = _build_methodology(path, overlay)
+    return _CACHE[key]
+
+
+def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Methodology:
+    doc = load_yaml(path)
+    hasher = hashlib.sha256(Path(path).read_bytes())
+    if not isinstance(doc.data, dict):
+        raise InputError.one(doc.file, 1, "", "expected a methodology mapping (id, version, fields, ...)", "PS021")
+    data = doc.data
+    overlay_name = None
+    if overlay is not None:
+        from .overlay import apply_overlay  # local: overlays are optional
+
+        data, overlay_name, overlay_bytes = apply_overlay(data, overlay)
+        hasher.update(overlay_bytes)
+    try:
+        mfile = MethodologyFile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(doc, exc, code="PS021")) from None
+
+    problems: list[Problem] = []
+    _check_tree(mfile, doc, problems)
+    rules_dir = (Path(path).parent / mfile.rules)
+    facts, derived, rules, rule_files, rule_docs = _load_rules(rules_dir, problems, hasher)
+    m = Methodology(
+        id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
+        path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),
+        facts=facts, derived=derived, rules={}, rule_files=rule_files, digest="", overlay=overlay_name,
+    )
+    by_item: dict[str, RuleSpec] = {}
+    leaves = m.leaves
+    for rule in rules:
+        file, line = rule_files[rule.id]
+        if rule.item not in leaves:
+            problems.append(Problem(file, line, f"rules.{rule.id}.item",
+                                    f"rule scores '{rule.item}', which is not a sub-criterion of {mfile.id}", "PS040"))
+        elif rule.item in by_item:
+            problems.append(Problem(file, line, f"rules.{rule.id}.item",
+                                    f"sub-criterion {rule.item} already has rule '{by_item[rule.item].id}'; one rule per sub-criterion", "PS041"))
+        else:
+            by_item[rule.item] = rule
+    for code, leaf in leaves.items():
+        if code not in by_item:
+            problems.append(Problem(doc.file, doc.line(_leaf_path(mfile, code)), code,
+                                    f"sub-criterion {code} has no rule in {rules_dir}", "PS042"))
+    ordered = {code: by_item[code] for code in leaves if code in by_item}
+    object.__setattr__(m, "rules", ordered)
+    object.__setattr__(m, "digest", hasher.hexdigest()[:16])
+    if not problems:
+        _check_rules(m, rule_docs, problems)
+    if problems:
+        raise InputError(problems)
+    return m
+
+
+def _leaf_path(mfile: MethodologyFile, code: str) -> tuple[str | int, ...]:
+    for i, f in enumerate(mfile.fields):
+        for j, c in enumerate(f.criteria):
+            for k, s in enumerate(c.sub_criteria):
+                if s.code == code:
+                    return ("fields", i, "criteria", j, "sub_criteria", k)
+    return ()
+
+
+def _check_tree(m: MethodologyFile, doc: Document, problems: list[Problem]) -> None:
+    def add(path: tuple[str | int, ...], field: str, msg: str, code: str) -> None:
+        problems.append(Problem(doc.file, doc.line(path), field, msg, code))
+
+    seen: dict[str, tuple[str | int, ...]] = {}
+    counts = {"fields": 0, "criteria": 0, "sub_criteria": 0}
+    assessed = {"appraisal": Decimal(0), "survey": Decimal(0)}
+    for i, f in enumerate(m.fields):
+        fp: tuple[str | int, ...] = ("fields", i)
+        counts["fields"] += 1
+        for code, path, pattern, parent in [(f.code, fp, r"^\d+$", None)]:
+            _check_code(code, path, pattern, parent, seen, add)
+        for j, c in enumerate(f.criteria):
+            cp = fp + ("criteria", j)
+            counts["criteria"] += 1
+            _check_code(c.code, cp, r"^\d+\.\d+$", f.code, seen, add)
+            for k, s in enumerate(c.sub_criteria):
+                sp = cp + ("sub_criteria", k)
+                counts["sub_criteria"] += 1
+                _check_code(s.code, sp, r"^\d+\.\d+\.\d+$", c.code, seen, add)
+                assessed[s.assessed_by] += s.max
+            _check_sum(c.code, c.max, [s.max for s in c.sub_criteria], cp + ("max",), "sub-criteria", add)
+        _check_sum(f.code, f.max, [c.max for c in f.criteria], fp + ("max",), "criteria", add)
+    _check_sum(m.id, m.total, [f.max for f in m.fields], ("total",), "fields", add)
+    for part, declared in (("appraisal", m.appraisal_total), ("survey", m.survey_total)):
+        if declared is not None and assessed[part] != declared:
+            add((f"{part}_total",), f"{part}_total",
+                f"sub-criteria scored by {part} add up to {_fmt(assessed[part])}, but {part}_total says {_fmt(declared)}", "PS033")
+    if m.expected:
+        for level, n in counts.items():
+            want = getattr(m.expected, level)
+            if n != want:
+                add(("expected", level), f"expected.{level}", f"the tree has {n} {level.replace('_', '-')}, expected {want}", "PS034")
+    mins = [g.min for g in m.groups]
+    if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] != 0:
+        add(("groups",), "groups", "groups must be listed highest first with distinct 'min' values, the last one min: 0", "PS035")
+
+
+def _check_code(code: str, path: tuple[str | int, ...], pattern: str, parent: str | None,
+                seen: dict[str, tuple[str | int, ...]], add: Any) -> None:
+    if not re.match(pattern, code):
+        shape = {r"^\d+$": "'1'", r"^\d+\.\d+$": "'1.3'", r"^\d+\.\d+\.\d+$": "'1.3.1'"}[pattern]
+        add(path + ("code",), "code", f"malformed code '{code}', expected the form {shape}", "PS030")
+    elif parent is not None and code.rsplit(".", 1)[0] != parent:
+        add(path + ("code",), "code", f"code '{code}' is not under its parent '{parent}'", "PS030")
+    if code in seen:
+        add(path + ("code",), "code", f"duplicate code '{code}'", "PS031")
+    seen[code] = path
+
+
+def _check_sum(code: str, declared: Decimal, parts: list[Decimal], path: tuple[str | int, ...], what: str, add: Any) -> None:
+    total = sum(parts, Decimal(0))
+    if total != declared:
+        add(path, f"{code}.max", f"{what} of {code} add up to {_fmt(total)}, but its max is {_fmt(declared)}", "PS032")
+
+
+def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any) -> tuple[
+        dict[str, FactSpec], dict[str, DerivedSpec], list[RuleSpec], dict[str, tuple[str, int | None]], dict[str, tuple[Document, int]]]:
+    facts: dict[str, FactSpec] = {}
+    derived: dict[str, DerivedSpec] = {}
+    rules: list[RuleSpec] = []
+    rule_files: dict[str, tuple[str, int | None]] = {}
+    rule_docs: dict[str, tuple[Document, int]] = {}
+    where: dict[str, tuple[str, int | None]] = {}
+    if not rules_dir.is_dir():
+        problems.append(Problem(str(rules_dir), None, "rules", "rules directory not found", "PS043"))
+        return facts, derived, rules, rule_files, rule_docs
+    files = sorted(rules_dir.glob("*.yaml"))
+    if not files:
+        problems.append(Problem(str(rules_dir), None, "rules", "no rule files (*.yaml) in the rules directory", "PS043"))
+    for f in files:
+        try:
+            doc = load_yaml(f)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        hasher.update(f.name.encode() + f.read_bytes())
+        if not isinstance(doc.data, dict):
+            problems.append(Problem(doc.file, 1, "", "expected a mapping with facts, derived and rules", "PS044"))
+            continue
+        try:
+            rf = RulesFile.model_validate(doc.data)
+        except ValidationError as exc:
+            problems.extend(pydantic_problems(doc, exc, code="PS044"))
+            continue
+        for section, table, target in (("facts", rf.facts, facts), ("derived", rf.derived, derived)):
+            for name, spec in table.items():
+                line = doc.line((section, name))
+                if not re.match(r"^[a-z][a-z0-9_]*$", name):
+                    problems.append(Problem(doc.file, line, f"{section}.{name}", "fact names are snake_case", "PS045"))
+                other = facts.get(name) or derived.get(name)
+                if other is not None and other != spec:
+                    ofile, oline = where[name]
+                    problems.append(Problem(doc.file, line, f"{section}.{name}",
+                                            f"'{name}' is already declared differently in {ofile}:{oline}", "PS046"))
+                    continue
+                target[name] = spec  # type: ignore[assignment]
+                where.setdefault(name, (doc.file, line))
+        for i, rule in enumerate(rf.rules):
+            line = doc.line(("rules", i))
+            if rule.id in rule_files:
+                ofile, oline = rule_files[rule.id]
+                problems.append(Problem(doc.file, line, f"rules.{rule.id}", f"duplicate rule id (also {ofile}:{oline})", "PS047"))
+                continue
+            rules.append(rule)
+            rule_files[rule.id] = (doc.file, line)
+            rule_docs[rule.id] = (doc, i)
+    for name in set(facts) & set(derived):
+        file, line = where[name]
+        problems.append(Problem(file, line, name, f"'{name}' is declared both as a reported fact and a derived fact", "PS046"))
+    return facts, derived, rules, rule_files, rule_docs
+
+
+def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], problems: list[Problem]) -> None:
+    known = set(m.facts) | set(m.derived)
+    for name, spec in m.facts.items():
+        if spec.part_of is not None and spec.part_of not in m.facts:
+            problems.append(Problem(m.path, None, f"facts.{name}.part_of", f"part_of names unknown fact '{spec.part_of}'", "PS050"))
+    for name, spec in m.derived.items():
+        for part in spec.inputs:
+            if part not in known:
+                problems.append(Problem(m.path, None, f"derived.{name}", f"derived from unknown fact '{part}'{_hint(part, known)}", "PS050"))
+    cycle = _find_cycle(m)
+    if cycle:
+        problems.append(Problem(m.path, None, "derived", "derived facts form a cycle: " + " → ".join(cycle), "PS051"))
+    if problems:
+        return
+    for code, rule in m.rules.items():
+        doc, idx = rule_docs[rule.id]
+        leaf = m.leaves[code]
+        base: tuple[str | int, ...] = ("rules", idx)
+
+        def add(path: tuple[str | int, ...], msg: str, pcode: str) -> None:
+            problems.append(Problem(doc.file, doc.line(base + path), f"{rule.id} ({code})", msg, pcode))
+
+        score = rule.score
+        if score.fact not in known:
+            add(("score", "fact"), f"reads undeclared fact '{score.fact}'{_hint(score.fact, known)}", "PS052")
+            continue
+        na = rule.not_applicable_when
+        if na and na.fact not in known:
+            add(("not_applicable_when", "fact"), f"reads undeclared fact '{na.fact}'{_hint(na.fact, known)}", "PS052")
+            continue
+        ftype = m.facts[score.fact].type if score.fact in m.facts else "percent_or_number"
+        better = m.kind_of(score.fact).better
+        if rule.provenance == "official" and not rule.citation:
+            add(("provenance",), "provenance 'official' needs a citation", "PS053")
+        if rule.provenance == "plan-126" and not rule.citation:
+            add(("citation",), "provenance 'plan-126' needs a citation naming the plan's section", "PS053")
+        if leaf.assessed_by == "survey" and not isinstance(score, SurveyScore):
+            add(("score", "kind"), "survey-scored sub-criteria must use kind 'survey'", "PS054")
+        if isinstance(score, BooleanScore) and ftype != "boolean":
+            add(("score", "fact"), f"kind 'boolean' needs a boolean fact; '{score.fact}' is {ftype}", "PS055")
+        if not isinstance(score, BooleanScore) and ftype in ("boolean", "date"):
+            add(("score", "fact"), f"kind '{score.kind}' needs a number; '{score.fact}' is {ftype}", "PS055")
+        if isinstance(score, SurveyScore) and ftype not in ("percent", "percent_or_number"):
+            add(("score", "fact"), f"kind 'survey' needs a percent fact; '{score.fact}' is {ftype}", "PS055")
+        if isinstance(score, TiersScore):
+            _check_tiers(score, better, leaf.max, add)
+        if isinstance(score, PerOccurrenceScore):
+            if score.floor > leaf.max or score.floor < 0:
+                add(("score", "floor"), f"floor {_fmt(score.floor)} must lie within [0, {_fmt(leaf.max)}]", "PS056")
+            if better != "lower":
+                add(("score", "fact"), f"per_occurrence counts something to avoid; '{score.fact}' should be better: lower", "PS057")
+        if isinstance(score, ProportionalScore):
+            if score.zero_at == score.full_at:
+                add(("score",), "zero_at and full_at must differ", "PS056")
+            elif (score.full_at > score.zero_at) != (better != "lower"):
+                add(("score",), f"full_at/zero_at run against '{score.fact}' being better: {better}", "PS057")
+        allowed = set(m.reads(rule)) | TEMPLATE_KEYS
+        for lang in ("vi", "en"):
+            text = getattr(rule.explain, lang)
+            try:
+                names = [n for _, n, _, _ in string.Formatter().parse(text) if n is not None]
+            except ValueError as exc:
+                add(("explain", lang), f"malformed template: {exc}", "PS058")
+                continue
+            for n in names:
+                if n not in allowed:
+                    add(("explain", lang), f"template names unknown fact '{{{n}}}'; allowed: {', '.join(sorted(allowed))}", "PS058")
+
+
+def _check_tiers(score: TiersScore, better: str, leaf_max: Decimal, add: Any) -> None:
+    tiers = score.tiers
+    if tiers[-1].otherwise is None:
+        add(("score", "tiers", len(tiers) - 1), "the last tier must be {otherwise: P}", "PS060")
+    for i, t in enumerate(tiers[:-1]):
+        if t.otherwise is not None:
+            add(("score", "tiers", i), "only the last tier may be 'otherwise'", "PS060")
+            return
+    bounded = tiers[:-1]
+    key = "at_least" if better != "lower" else "at_most"
+    for i, t in enumerate(bounded):
+        if getattr(t, key) is None:
+            add(("score", "tiers", i), f"'{score.fact}' is better {better}: tiers use {key}", "PS061")
+            return
+    awards = [t.award for t in tiers]
+    for i, a in enumerate(awards):
+        if a > leaf_max:
+            add(("score", "tiers", i), f"tier gives {_fmt(a)} points, more than the item's max {_fmt(leaf_max)}", "PS062")
+        if a < 0:
+            add(("score", "tiers", i), "tier points cannot be negative", "PS062")
+    if awards[0] != leaf_max:
+        add(("score", "tiers", 0), f"the best tier gives {_fmt(awards[0])}, expected the item's max {_fmt(leaf_max)}", "PS063")
+    bounds = [t.bound for t in bounded]
+    for i in range(1, len(bounded)):
+        prev, cur = bounds[i - 1], bounds[i]
+        ok = cur < prev if key == "at_least" else cur > prev  # type: ignore[operator]
+        if not ok:
+            add(("score", "tiers", i), f"tier bounds overlap or are out of order: {key} {_fmt(cur)} after {_fmt(prev)}", "PS064")
+    for i in range(1, len(awards)):
+        if awards[i] >= awards[i - 1]:
+            add(("score", "tiers", i), f"tier points must fall from best to worst: {_fmt(awards[i])} after {_fmt(awards[i - 1])}", "PS065")
+
+
+def _find_cycle(m: Methodology) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for part in m.derived[n].inputs if n in m.derived else []:
+            if state.get(part) == 1:
+                return stack[stack.index(part):] + [part]
+            if part not in state:
+                found = visit(part)
+                if found:
+                    return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for name in m.derived:
+        if name not in state:
+            found = visit(name)
+            if found:
+                return found
+    return None
+
+
+# ---------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One agency's reported facts for one year, typed against a methodology's catalogue."""
+
+    file: str
+    agency: Agency
+    year: int
+    methodology: str | None
+    values: dict[str, FactValue]
+    evidence: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
+    claimed: dict[str, Decimal] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
+        values = dict(self.values)
+        for k, v in changes.items():
+            if v is None:
+                values.pop(k, None)
+            else:
+                values[k] = v
+        return Facts(self.file, self.agency, self.year, self.methodology, values, self.evidence, self.claimed, self.lines)
+
+
+FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note"}
+
+
+def read_facts_document(path: str | os.PathLike[str]) -> Document:
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError.one(doc.file, 1, "", "expected a facts mapping with agency, year and facts", "PS070")
+    return doc
+
+
+def load_facts(path: str | os.PathLike[str], methodology: Methodology) -> Facts:
+    """Read a facts file and check every value against the fact catalogue."""
+    doc = read_facts_document(path)
+    return facts_from_document(doc, methodology)
+
+
+def facts_from_document(doc: Document, m: Methodology) -> Facts:
+    data = doc.data
+    problems: list[Problem] = []
+
+    def add(path: tuple[str | int, ...], fieldname: str, msg: str, code: str) -> None:
+        problems.append(Problem(doc.file, doc.line(path), fieldname, msg, code))
+
+    for key in data:
+        if key not in FACTS_KEYS:
+            add((key,), str(key), f"unknown key{_hint(str(key), FACTS_KEYS)}; expected one of {', '.join(sorted(FACTS_KEYS))}", "PS071")
+    agency = _agency(data.get("agency"), add)
+    year = data.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        add(("year",), "year", f"expected a year such as 2025, got {year!r}", "PS072")
+        year = 0
+    mref = data.get("methodology")
+    if mref is not None and not isinstance(mref, str):
+        add(("methodology",), "methodology", "expected a methodology id such as par-province-892", "PS071")
+        mref = None
+    raw = data.get("facts")
+    values: dict[str, FactValue] = {}
+    evidence: dict[str, tuple[Evidence, ...]] = {}
+    lines: dict[str, int] = {}
+    if raw is None:
+        add(("facts",), "facts", "no 'facts:' mapping; list the facts the agency reports", "PS073")
+        raw = {}
+    elif not isinstance(raw, dict):
+        add(("facts",), "facts", "expected a mapping of fact name → value", "PS073")
+        raw = {}
+    for name, entry in raw.items():
+        path: tuple[str | int, ...] = ("facts", name)
+        lines[str(name)] = doc.line(path) or 0
+        fieldname = f"facts.{name}"
+        if name in m.derived:
+            spec_d = m.derived[name]
+            add(path, fieldname, f"'{name}' is computed by parscore from {', '.join(spec_d.inputs)}; report those instead", "PS074")
+            continue
+        if name not in m.facts:
+            add(path, fieldname, f"unknown fact '{name}'{_hint(str(name), set(m.facts))}; `parscore facts` lists the catalogue", "PS075")
+            continue
+        value = entry
+        if isinstance(entry, dict):
+            extra = set(entry) - {"value", "evidence", "note"}
+            if extra:
+                add(path, fieldname, f"unknown key(s) {', '.join(sorted(map(str, extra)))}; a fact takes value, evidence, note", "PS076")
+                continue
+            value = entry.get("value")
+            ev = entry.get("evidence")
+            if ev is not None:
+                items = ev if isinstance(ev, list) else [ev]
+                parsed = []
+                for i, e in enumerate(items):
+                    try:
+                        parsed.append(Evidence.model_validate(e))
+                    except ValidationError as exc:
+                        problems.extend(pydantic_problems(doc, exc, prefix=path + ("evidence",) + ((i,) if isinstance(ev, list) else ()), code="PS077"))
+                evidence[name] = tuple(parsed)
+        if value is None:
+            continue  # stated as unknown: a missing fact, shown as such
+        typed = _typed(value, m.facts[name], lambda msg, p=path + (("value",) if isinstance(entry, dict) else ()), f=fieldname: add(p, f, msg, "PS078"))
+        if typed is not None:
+            values[name] = typed
+    for name, value in values.items():
+        whole = m.facts[name].part_of
+        if whole and whole in values and value > values[whole]:  # type: ignore[operator]
+            add(("facts", name), f"facts.{name}", f"{name} = {value} is larger than its whole {whole} = {values[whole]}; a part cannot exceed its whole", "PS079")
+    claimed = _claimed(data.get("claimed"), m, add)
+    if problems:
+        raise InputError(problems)
+    return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines)
+
+
+def _agency(raw: Any, add: Any) -> Agency:
+    if isinstance(raw, str) and raw.strip():
+        return Agency(code=re.sub(r"\W+", "-", raw.lower()).strip("-"), name=raw)
+    if isinstance(raw, dict):
+        try:
+            return Agency.model_validate(raw)
+        except ValidationError:
+            pass
+    add(("agency",), "agency", "expected the agency: a name, or {code: ..., name: ...}", "PS072")
+    return Agency(code="?", name="?")
+
+
+def _claimed(raw: Any, m: Methodology, add: Any) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        add(("claimed",), "claimed", "expected a mapping of sub-criterion code → self-assessed points", "PS080")
+        return out
+    leaves = m.leaves
+    for code, pts in raw.items():
+        code_s = str(code)
+        if code_s not in leaves:
+            add(("claimed", code), f"claimed.{code_s}", f"unknown sub-criterion '{code_s}'{_hint(code_s, set(leaves))}", "PS080")
+            continue
+        num = _number(pts, lambda msg: add(("claimed", code), f"claimed.{code_s}", msg, "PS081"))
+        if num is None:
+            continue
+        if num < 0:
+            add(("claimed", code), f"claimed.{code_s}", f"self-assessed points cannot be negative, got {pts}", "PS081")
+            continue
+        out[code_s] = num
+    return out
+
+
+def _number(v: Any, bad: Any) -> Decimal | None:
+    """A plain number; strings are rejected with the fix, never guessed."""
+    if isinstance(v, bool):
+        bad(f"expected a number, got {str(v).lower()}")
+        return None
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            bad(f"expected a finite number, got {v}")
+            return None
+        return Decimal(repr(v))
+    if isinstance(v, str):
+        s = v.strip()
+        if re.fullmatch(r"-?\d+,\d+", s):
+            bad(f"'{v}' uses a decimal comma; write {s.replace(',', '.')} (a dot, without quotes)")
+        elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", s) or re.fullmatch(r"-?\d{1,3}(,\d{3})+", s):
+            bad(f"'{v}' has thousands separators; write {re.sub('[.,]', '', s)} (digits only, without quotes)")
+        elif re.fullmatch(r"-?\d+(\.\d+)?\s*%", s):
+            bad(f"'{v}' has a % sign; write the number alone, {s.rstrip('% ')} (the unit is declared in the catalogue)")
+        else:
+            try:
+                Decimal(s)
+                bad(f"'{v}' is quoted text; write the number without quotes")
+            except InvalidOperation:
+                bad(f"expected a number, got text '{v}'")
+        return None
+    bad(f"expected a number, got {type(v).__name__}")
+    return None
+
+
+def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
+    if spec.type == "boolean":
+        if isinstance(v, bool):
+            return v
+        bad(f"expected true or false (yes/no), got {v!r}")
+        return None
+    if spec.type == "date":
+        if isinstance(v, datetime):
+            return v.date()
+        if isinstance(v, date):
+            return v
+        if isinstance(v, str):
+            try:
+                return date.fromisoformat(v.strip())
+            except ValueError:
+                pass
+        bad(f"expected a real date written YYYY-MM-DD, got {v!r}")
+        return None
+    num = _number(v, bad)
+    if num is None:
+        return None
+    if spec.type == "count":
+        if num != num.to_integral_value():
+            bad(f"a count must be a whole number, got {v} (write 1234 for one thousand two hundred thirty-four: no separators)")
+            return None
+        if num < 0:
+            bad(f"a count cannot be negative, got {v}")
+            return None
+        if num > 10**12:
+            bad(f"{v} is not a plausible count (limit 10^12)")
+            return None
+        return int(num)
+    if spec.type == "percent":
+        if num < 0 or num > 100:
+            bad(f"a percentage must lie within 0–100, got {v} (write 95 for 95%)")
+            return None
+    if abs(num) > Decimal(10) ** 15:
+        bad(f"{v} is out of range (limit ±10^15)")
+        return None
+    if spec.min is not None and num < spec.min:
+        bad(f"must be at least {_fmt(spec.min)}, got {v}")
+        return None
+    if spec.max is not None and num > spec.max:
+        bad(f"must be at most {_fmt(spec.max)}, got {v}")
+        return None
+    return num
+
+
+def parse_fact_value(name: str, raw: str, m: Methodology) -> FactValue:
+    """Parse a `--set NAME=VALUE` style value as YAML would, then check it like a facts file."""
+    import yaml
+
+    if name not in m.facts:
+        where = "is derived; set its inputs instead" if name in m.derived else f"is unknown{_hint(name, set(m.facts))}"
+        raise InputError.one("--set", None, name, f"'{name}' {where}", "PS075")
+    try:
+        v = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        v = raw
+    errors: list[str] = []
+    typed = _typed(v, m.facts[name], errors.append)
+    if typed is None:
+        raise InputError.one("--set", None, name, errors[0] if errors else "expected a value", "PS078")
+    return typed
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _hint(word: str, choices: Any) -> str:
+    d = _did_you_mean(word, choices)
+    return f" ({d})" if d else ""
+
+
+def _fmt(d: Decimal) -> str:
+    return format(d.normalize(), "f")

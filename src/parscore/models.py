@@ -1,0 +1,343 @@
+"""The shapes of parscore's data, validated at the boundaries with pydantic.
+
+Input models (methodology, rules, facts files) forbid unknown fields so a typo is an
+error, not a silently ignored line. Output models (`Scorecard` and its parts) are the
+stable JSON contract documented in the README.
+"""
+from __future__ import annotations
+
+import re
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+
+Provenance = Literal["official", "plan-126", "reconstructed"]
+AssessedBy = Literal["appraisal", "survey"]
+Better = Literal["higher", "lower", "none"]
+FactType = Literal["count", "number", "percent", "boolean", "date"]
+Status = Literal["full", "partial", "zero", "missing_facts", "not_applicable"]
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+# Decimals are exact inside; JSON shows them as plain numbers.
+Points = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Input):
+    """A human text in both languages; Vietnamese is the default shown."""
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+def _check_max(v: Decimal) -> Decimal:
+    if v < 0:
+        raise ValueError("a maximum cannot be negative")
+    if v != v.quantize(Decimal("0.01")):
+        raise ValueError("maxima have at most 2 decimal places")
+    return v
+
+
+class _Node(_Input):
+    code: str
+    name: Text
+    max: Decimal
+    provenance: Provenance
+    citation: str | None = None
+    note: str | None = None
+
+    @field_validator("max")
+    @classmethod
+    def _max(cls, v: Decimal) -> Decimal:
+        return _check_max(v)
+
+    @model_validator(mode="after")
+    def _official_needs_citation(self) -> "_Node":
+        if self.provenance == "official" and not self.citation:
+            raise ValueError("provenance 'official' needs a citation")
+        return self
+
+
+class SubCriterion(_Node):
+    assessed_by: AssessedBy
+    evidence_required: bool = False
+
+
+class Criterion(_Node):
+    sub_criteria: list[SubCriterion] = Field(min_length=1)
+
+
+class FieldNode(_Node):
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class Group(_Input):
+    code: str
+    min: Decimal
+    name: Text | None = None
+
+
+class Expected(_Input):
+    fields: int
+    criteria: int
+    sub_criteria: int
+
+
+class MethodologyFile(_Input):
+    id: str
+    version: str
+    name: Text
+    citation: str
+    rules: str
+    total: Decimal
+    appraisal_total: Decimal | None = None
+    survey_total: Decimal | None = None
+    expected: Expected | None = None
+    groups: list[Group] = Field(min_length=1)
+    fields: list[FieldNode] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- rules files
+
+
+class FactSpec(_Input):
+    type: FactType
+    unit: Text
+    better: Better
+    description: Text
+    part_of: str | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+class DerivedSpec(_Input):
+    unit: Text
+    better: Better
+    description: Text
+    ratio: list[str] | None = Field(default=None, min_length=2, max_length=2)
+    sum: list[str] | None = Field(default=None, min_length=1)
+    difference: list[str] | None = Field(default=None, min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _one_formula(self) -> "DerivedSpec":
+        given = [k for k in ("ratio", "sum", "difference") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a derived fact needs exactly one of ratio, sum, difference")
+        return self
+
+    @property
+    def inputs(self) -> list[str]:
+        return list(self.ratio or self.sum or self.difference or [])
+
+    @property
+    def formula(self) -> str:
+        return "ratio" if self.ratio else "sum" if self.sum else "difference"
+
+
+class Condition(_Input):
+    fact: str
+    equals: Any = None
+    at_most: Decimal | None = None
+    at_least: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> "Condition":
+        given = [k for k in ("equals", "at_most", "at_least") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a condition needs exactly one of equals, at_most, at_least")
+        return self
+
+
+class Tier(_Input):
+    at_least: Decimal | None = None
+    at_most: Decimal | None = None
+    otherwise: Decimal | None = None
+    points: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Tier":
+        bounds = [k for k in ("at_least", "at_most") if getattr(self, k) is not None]
+        if self.otherwise is not None:
+            if bounds or self.points is not None:
+                raise ValueError("an 'otherwise' tier takes no bound and no 'points'")
+        elif len(bounds) != 1 or self.points is None:
+            raise ValueError("a tier needs one bound (at_least or at_most) and 'points'")
+        return self
+
+    @property
+    def bound(self) -> Decimal | None:
+        return self.at_least if self.at_least is not None else self.at_most
+
+    @property
+    def award(self) -> Decimal:
+        return self.otherwise if self.otherwise is not None else self.points  # type: ignore[return-value]
+
+
+class TiersScore(_Input):
+    kind: Literal["tiers"]
+    fact: str
+    tiers: list[Tier] = Field(min_length=2)
+
+
+class BooleanScore(_Input):
+    kind: Literal["boolean"]
+    fact: str
+    expect: bool = True
+
+
+class ProportionalScore(_Input):
+    kind: Literal["proportional"]
+    fact: str
+    zero_at: Decimal
+    full_at: Decimal
+
+
+class PerOccurrenceScore(_Input):
+    kind: Literal["per_occurrence"]
+    fact: str
+    each: Decimal = Field(gt=0)
+    floor: Decimal = Decimal(0)
+
+
+class SurveyScore(_Input):
+    kind: Literal["survey"]
+    fact: str
+
+
+Score = Annotated[
+    Union[TiersScore, BooleanScore, ProportionalScore, PerOccurrenceScore, SurveyScore],
+    Field(discriminator="kind"),
+]
+
+
+class RuleSpec(_Input):
+    id: str
+    item: str
+    provenance: Provenance
+    citation: str | None = None
+    note: str | None = None
+    not_applicable_when: Condition | None = None
+    score: Score
+    explain: Text
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not RULE_ID_RE.match(v):
+            raise ValueError("rule ids are kebab-case: lowercase letters, digits and '-'")
+        return v
+
+
+class RulesFile(_Input):
+    facts: dict[str, FactSpec] = Field(default_factory=dict)
+    derived: dict[str, DerivedSpec] = Field(default_factory=dict)
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- facts files
+
+
+class Evidence(_Input):
+    number: str
+    date: dt.date | None = None
+    issuer: str | None = None
+    title: str | None = None
+
+
+class Agency(_Input):
+    code: str
+    name: str
+
+
+# ---------------------------------------------------------------- scorecard (output)
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Deduction(_Output):
+    points: Points
+    reason: str
+    rule: str
+    facts: dict[str, str | None]
+    thresholds: dict[str, str]
+
+
+class TraceStep(_Output):
+    rule: str
+    kind: Literal["derive", "score", "not_applicable"]
+    inputs: dict[str, str | None]
+    output: str
+
+
+class ItemResult(_Output):
+    code: str
+    name: str
+    points: Points
+    max: Points
+    status: Status
+    assessed_by: AssessedBy
+    provenance: Provenance
+    rule: str
+    rule_provenance: Provenance
+    claimed: Points | None = None
+    facts: dict[str, str | None]
+    evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+    deductions: list[Deduction]
+    trace: list[TraceStep]
+
+
+class NodeResult(_Output):
+    code: str
+    name: str
+    points: Points
+    max: Points
+    applicable_max: Points
+    index: Points | None
+    lead_unit: str | None = None
+
+
+class Summary(_Output):
+    """How much of the score rests on which provenance, and how items ended."""
+
+    items: int
+    by_status: dict[str, int]
+    maxima_by_provenance: dict[str, Points]
+    rules_by_provenance: dict[str, int]
+    reconstructed_share: Points
+
+
+class Scorecard(_Output):
+    methodology: dict[str, str]
+    overlay: str | None = None
+    agency: Agency
+    year: int
+    lang: Literal["vi", "en"]
+    total: Points
+    max: Points
+    applicable_max: Points
+    index: Points
+    group: str
+    claimed_total: Points | None = None
+    counting: dict[str, str]
+    summary: Summary
+    fields: list[NodeResult]
+    criteria: list[NodeResult]
+    items: list[ItemResult]
+
+    def item(self, code: str) -> ItemResult:
+        for it in self.items:
+            if it.code == code:
+                return it
+        raise KeyError(code)

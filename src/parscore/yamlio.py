@@ -1,0 +1,135 @@
+"""Safe YAML reading that remembers where every value came from.
+
+PyYAML's safe loader builds plain data; we also walk the node tree to record the line
+of every key and item, so later validation can say `facts.yaml:14`. Duplicate keys are
+an error here (PyYAML would silently keep the last one).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Problem
+
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """Parsed YAML plus the line (1-based) of each path inside it."""
+
+    file: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line(self, path: Path_) -> int | None:
+        """The line of the deepest known prefix of `path`."""
+        for end in range(len(path), -1, -1):
+            found = self.lines.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's SafeLoader: plain data only, no Python objects from tags."""
+
+
+def read_text(path: str | Path) -> str:
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise InputError.one(name, None, "", "file not found", "PS001")
+    if p.is_dir():
+        raise InputError.one(name, None, "", "is a directory, expected a YAML file", "PS001")
+    size = p.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise InputError.one(name, None, "", f"file is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes", "PS002")
+    raw = p.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError.one(name, line, "", "not valid UTF-8 text; save the file as UTF-8", "PS003") from None
+
+
+def load_yaml(path: str | Path, text: str | None = None) -> Document:
+    """Read one YAML document safely; every failure is an InputError with a line."""
+    name = str(path)
+    if text is None:
+        text = read_text(path)
+    if not text.strip():
+        raise InputError.one(name, None, "", "file is empty; expected a YAML mapping", "PS004")
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise InputError.one(name, None, "", "file holds no YAML document", "PS004")
+            doc = Document(name, None)
+            _check_nodes(node, (), doc, 0)
+            doc.data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "malformed YAML"
+        raise InputError.one(name, line, "", f"malformed YAML: {what}", "PS005") from None
+    except yaml.YAMLError as exc:
+        raise InputError.one(name, None, "", f"malformed YAML: {exc}", "PS005") from None
+    except RecursionError:
+        raise InputError.one(name, None, "", f"YAML nested too deeply (limit {MAX_DEPTH})", "PS006") from None
+    return doc
+
+
+def _check_nodes(node: yaml.Node, path: Path_, doc: Document, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise InputError.one(doc.file, node.start_mark.line + 1, _dotted(path),
+                             f"YAML nested too deeply (limit {MAX_DEPTH})", "PS006")
+    doc.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InputError.one(doc.file, key_node.start_mark.line + 1, _dotted(path),
+                                     "mapping keys must be plain names", "PS005")
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise InputError.one(doc.file, line, _dotted(path + (key,)),
+                                     f"duplicate key '{key}' (first on line {seen[key]}); each key may appear once",
+                                     "PS007")
+            seen[key] = line
+            doc.lines[path + (key,)] = line
+            _check_nodes(value_node, path + (key,), doc, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_nodes(item, path + (index,), doc, depth + 1)
+
+
+def _dotted(path: Path_) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def pydantic_problems(doc: Document, exc: Any, prefix: Path_ = (), code: str = "PS010") -> list[Problem]:
+    """Turn a pydantic ValidationError into located problems."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(prefix) + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(p for p in loc if p not in ("tagged-union",))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field; check the spelling"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        problems.append(Problem(doc.file, doc.line(loc), _dotted(loc), msg, code))
+    return problems
