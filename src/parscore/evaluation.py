@@ -13,7 +13,7 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from .compiler import CompiledRules, Pattern, Production, Test, compile_rules
@@ -23,6 +23,7 @@ from .models import (
 )
 
 CENT = Decimal("0.01")
+RATIO_PLACES = Decimal("0.0001")
 
 
 def canonical(value: FactValue | None) -> str | None:
@@ -56,8 +57,9 @@ def parse_canonical(text: str | None, m: Methodology, name: str) -> FactValue | 
 def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None]) -> Decimal | None:
     """A derived fact's value; None when it cannot be computed (a zero denominator).
 
-    Percentages are rounded half-up to 2 decimals here, the one place they are
-    rounded, so what an official reads is exactly what the thresholds compared.
+    Ratios are cut to 4 decimals here, the one place they are rounded, and always
+    towards the worse side of the fact's `better` direction: 49,999 of 50,000 dossiers
+    on time is 99.998%, never a rounded-up 100% that would earn a full score.
     """
     spec = m.derived[name]
     vals = [Decimal(inputs[p]) if inputs[p] is not None else None for p in spec.inputs]  # type: ignore[arg-type]
@@ -67,7 +69,8 @@ def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None])
         num, den = vals
         if den == 0:
             return None
-        return (num / den * 100).quantize(CENT, rounding=ROUND_HALF_UP)  # type: ignore[operator]
+        rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(spec.better, ROUND_HALF_UP)
+        return (num / den * 100).quantize(RATIO_PLACES, rounding=rounding)  # type: ignore[operator]
     if spec.sum:
         return sum(vals, Decimal(0))  # type: ignore[arg-type]
     return vals[0] - vals[1]  # type: ignore[operator]

@@ -48,12 +48,14 @@ COUNTING: dict[str, dict[str, str]] = {
 }
 
 
-def fmt_number(value: Decimal | int, lang: str) -> str:
-    """89.33 → '89,33' in Vietnamese (decimal comma, dot for thousands)."""
+def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> str:
+    """89.33 → '89,33' in Vietnamese (decimal comma, dot for thousands).
+
+    `places` fixes the decimals (an index is always shown with 2, as published);
+    otherwise trailing zeros are dropped.
+    """
     d = Decimal(value)
-    text = format(d.normalize(), ",f") if d == d.to_integral_value() else format(d.normalize(), ",f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+    text = format(d, f",.{places}f") if places is not None else format(d.normalize(), ",f")
     if lang == "vi":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text

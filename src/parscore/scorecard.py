@@ -15,6 +15,7 @@ from .models import (
 )
 
 ZERO = Decimal(0)
+NIL = Decimal("0.00")  # an item's points always carry 2 places, like rounded awards
 
 
 def index_of(points: Decimal, applicable_max: Decimal) -> Decimal | None:
@@ -75,12 +76,12 @@ def _item(m: Methodology, facts: Facts, session: Session, code: str, lang: str) 
     deductions: list[Deduction] = []
     status: Status
     if verdict is None:
-        status, points = "missing_facts", ZERO
+        status, points = "missing_facts", NIL
         missing = [n for n in _reported(m, reads) if n not in facts.values]
         deductions.append(Deduction(points=leaf.max, reason=missing_reason(m, missing or reads, lang),
                                     rule=rule.id, facts=used, thresholds=thresholds(rule, None)))
     elif verdict.kind == "not_applicable":
-        status, points = "not_applicable", ZERO
+        status, points = "not_applicable", NIL
     else:
         points = verdict.points
         status = "full" if points == leaf.max else "zero" if points == 0 else "partial"

@@ -1,0 +1,106 @@
+"""Every scoring kind, on a small methodology, with exact points and exact reasons."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from parscore import score
+from parscore.loading import Facts
+from parscore.models import Agency
+
+BASE = {
+    "units_in_scope": 40, "units_inspected": 12, "issues_found": 5, "issues_handled": 5,
+    "plan_issued": True, "violations": 0, "disbursement_rate": Decimal(100), "satisfaction": Decimal(100),
+}
+
+
+def facts(**changes):
+    values = {**BASE, **changes}
+    values = {k: v for k, v in values.items() if v is not None}
+    return Facts("test.yaml", Agency(code="t", name="T"), 2025, "mini", values)
+
+
+@pytest.mark.parametrize("backend", ["durable", "python"])
+@pytest.mark.parametrize("changes,code,points,status,reason", [
+    ({}, "1.1.1", "2.00", "full", None),
+    ({"units_inspected": 10}, "1.1.1", "1.00", "partial", "Kiểm tra 25% (10/40); cần từ 30%."),
+    ({"units_inspected": 8}, "1.1.1", "1.00", "partial", "Kiểm tra 20% (8/40); cần từ 30%."),
+    ({"units_inspected": 7}, "1.1.1", "0.00", "zero", "Kiểm tra 17,5% (7/40); cần từ 30%."),
+    ({"issues_found": 0, "issues_handled": 0}, "1.1.2", "0.00", "not_applicable", None),
+    ({"issues_handled": 4}, "1.1.2", "0.50", "partial", "Xử lý 80% vấn đề; cần 100%."),
+    ({"plan_issued": False}, "1.2.1", "0.00", "zero", "Chưa ban hành kế hoạch."),
+    ({"violations": 3}, "1.2.2", "0.50", "partial", "3 vi phạm, trừ 0,5 điểm mỗi vi phạm."),
+    ({"violations": 9}, "1.2.2", "0.00", "zero", "9 vi phạm, trừ 0,5 điểm mỗi vi phạm."),
+    ({"disbursement_rate": Decimal(75)}, "2.1.1", "1.00", "partial", "Giải ngân 75%; đạt tối đa khi 100%."),
+    ({"disbursement_rate": Decimal(40)}, "2.1.1", "0.00", "zero", "Giải ngân 40%; đạt tối đa khi 100%."),
+    ({"satisfaction": Decimal("86.42")}, "2.1.2", "1.73", "partial", "Tỷ lệ hài lòng 86,42%."),
+])
+def test_kind(mini, backend, changes, code, points, status, reason):
+    card = score(mini, facts(**changes), "vi", backend)
+    item = card.item(code)
+    assert (str(item.points), item.status) == (points, status)
+    assert [d.reason for d in item.deductions] == ([reason] if reason else [])
+    if reason:
+        assert item.deductions[0].points == item.max - item.points
+        assert item.deductions[0].rule == item.rule
+
+
+def test_english_reason(mini):
+    card = score(mini, facts(units_inspected=10), "en")
+    assert card.item("1.1.1").deductions[0].reason == "Inspected 25% (10/40); 30% needed."
+
+
+def test_missing_fact_is_visible_not_zero(mini):
+    card = score(mini, facts(units_inspected=None))
+    item = card.item("1.1.1")
+    assert item.status == "missing_facts"
+    assert item.points == 0
+    assert item.deductions[0].points == Decimal(2)
+    assert item.deductions[0].reason == (
+        "Thiếu số liệu, chưa chấm được (tính 0 điểm): cần cung cấp units_inspected (Số đơn vị được kiểm tra).")
+    assert card.summary.by_status["missing_facts"] == 1
+    assert card.applicable_max == Decimal(10)  # missing items stay in the denominator
+
+
+def test_not_applicable_leaves_the_denominator(mini):
+    card = score(mini, facts(issues_found=0, issues_handled=0, plan_issued=False))
+    assert card.applicable_max == Decimal(9)
+    assert card.total == Decimal(8)
+    assert card.index == Decimal("88.89")
+    assert card.group == "B"
+
+
+def test_zero_denominator_is_explained(mini):
+    card = score(mini, facts(units_in_scope=0, units_inspected=0))
+    item = card.item("1.1.1")
+    assert item.status == "zero"
+    assert item.deductions[0].reason == (
+        "Không tính được inspection_coverage vì units_in_scope bằng 0 (tính 0 điểm); kiểm tra lại số liệu.")
+
+
+def test_trace_names_the_productions(mini):
+    item = score(mini, facts(units_inspected=10)).item("1.1.1")
+    assert [(s.rule, s.kind, s.output) for s in item.trace] == [
+        ("derive:inspection_coverage", "derive", "25"), ("coverage#tier-2", "score", "1")]
+
+
+def test_full_card_totals(mini):
+    card = score(mini, facts())
+    assert (card.total, card.index, card.group) == (Decimal(10), Decimal("100.00"), "A")
+    assert [(f.code, f.points, f.index) for f in card.fields] == [
+        ("1", Decimal(6), Decimal("100.00")), ("2", Decimal(4), Decimal("100.00"))]
+
+
+def test_many_sessions_share_one_ruleset_and_leave_no_state(mini):
+    from parscore.evaluation import DurableBackend, engine_for
+
+    engine = engine_for(mini)
+    name = engine.backend.name
+    for i in range(300):
+        score(mini, facts(units_inspected=i % 41))
+    assert engine_for(mini) is engine and engine.backend.name == name
+    assert engine.backend._open == {}
+    host = DurableBackend._host
+    with pytest.raises(Exception):
+        host.get_state(name, "1")  # deleted after its session
