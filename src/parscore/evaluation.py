@@ -186,6 +186,24 @@ def _durable_test(t: Test) -> dict[str, Any]:
     return {attr: val} if t.op == "eq" else {"$neq": {attr: val}}
 
 
+def _synchronous_host() -> Any:
+    """A durable_rules Host without its background dispatch threads.
+
+    durable's Host polls every ruleset from timer threads and runs any pending action
+    it finds there. Our sessions are synchronous (`assert_facts` runs the whole forward
+    chain before returning); a poller that leases one of those actions mid-chain runs
+    the rest of the chain on its own thread, and the session returns with verdicts
+    missing (seen here after ~100 sessions). We use no timers, so we start none.
+    """
+    from durable import engine
+
+    class SynchronousHost(engine.Host):
+        def _run(self) -> None:
+            pass
+
+    return SynchronousHost()
+
+
 class DurableBackend:
     """Registers a methodology's productions once as a durable_rules ruleset."""
 
@@ -194,11 +212,9 @@ class DurableBackend:
     _names = itertools.count(1)
 
     def __init__(self, compiled: CompiledRules):
-        from durable import engine
-
         with DurableBackend._lock:
             if DurableBackend._host is None:
-                DurableBackend._host = engine.Host()
+                DurableBackend._host = _synchronous_host()
             self.name = f"parscore_{compiled.methodology.digest}_{next(DurableBackend._names)}"
         self.compiled = compiled
         self._open: dict[str, Session] = {}
@@ -224,10 +240,11 @@ class DurableBackend:
         sid = str(next(self._sids))
         msgs = [fact_message(sid, name, value) for name, value in sorted(session.values.items())
                 if name in self.compiled.consumed]
+        if not msgs:
+            return  # nothing to match: every item will show its missing facts
         self._open[sid] = session
         try:
-            if msgs:
-                DurableBackend._host.assert_facts(self.name, msgs)
+            DurableBackend._host.assert_facts(self.name, msgs)
         finally:
             del self._open[sid]
             DurableBackend._host.delete_state(self.name, sid)

@@ -1,0 +1,57 @@
+"""Bad input: exit code 2, a located message naming the field and the fix, no traceback."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+BAD = "tests/data/bad"
+
+CASES = [
+    ("malformed.yaml", "tests/data/bad/malformed.yaml:6: malformed YAML: expected ',' or ']', but got '<stream end>' [PS005]"),
+    ("empty.yaml", "tests/data/bad/empty.yaml: file is empty; expected a YAML mapping [PS004]"),
+    ("unknown-fact.yaml", "tests/data/bad/unknown-fact.yaml:6: facts.unit_inspected: unknown fact 'unit_inspected' (did you mean 'units_inspected'?); `parscore facts` lists the catalogue [PS075]"),
+    ("wrong-type.yaml", "tests/data/bad/wrong-type.yaml:6: facts.plan_issued: expected true or false (yes/no), got 'có' [PS078]"),
+    ("negative-count.yaml", "tests/data/bad/negative-count.yaml:5: facts.violations: a count cannot be negative, got -2 [PS078]"),
+    ("percent-over-100.yaml", "tests/data/bad/percent-over-100.yaml:5: facts.disbursement_rate: a percentage must lie within 0–100, got 104.5 (write 95 for 95%) [PS078]"),
+    ("decimal-comma.yaml", "tests/data/bad/decimal-comma.yaml:5: facts.satisfaction: '89,33' uses a decimal comma; write 89.33 (a dot, without quotes) [PS078]"),
+    ("thousands.yaml", "tests/data/bad/thousands.yaml:5: facts.units_in_scope: '1.234' has thousands separators; write 1234 (digits only, without quotes) [PS078]"),
+    ("duplicate-key.yaml", "tests/data/bad/duplicate-key.yaml:6: facts.violations: duplicate key 'violations' (first on line 5); each key may appear once [PS007]"),
+    ("part-over-whole.yaml", "tests/data/bad/part-over-whole.yaml:6: facts.units_inspected: units_inspected = 12 is larger than its whole units_in_scope = 10; a part cannot exceed its whole [PS079]"),
+    ("unknown-methodology.yaml", "par-province-829: methodology: unknown methodology 'par-province-829'; did you mean 'par-province-892'? [PS020]"),
+    ("derived-given.yaml", "tests/data/bad/derived-given.yaml:5: facts.inspection_coverage: 'inspection_coverage' is computed by parscore from units_inspected, units_in_scope; report those instead [PS074]"),
+    ("fractional-count.yaml", "tests/data/bad/fractional-count.yaml:5: facts.violations: a count must be a whole number, got 1.5 (write 1234 for one thousand two hundred thirty-four: no separators) [PS078]"),
+    ("not-a-mapping.yaml", "tests/data/bad/not-a-mapping.yaml:1: expected a facts mapping with agency, year and facts [PS070]"),
+    ("bad-year.yaml", "tests/data/bad/bad-year.yaml:2: year: expected a year such as 2025, got 'năm 2025' [PS072]"),
+]
+
+
+@pytest.mark.parametrize("name,message", CASES, ids=[c[0] for c in CASES])
+def test_bad_facts_file(name, message):
+    result = run_cli("score", f"{BAD}/{name}")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"parscore: {message}"]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_missing_file():
+    result = run_cli("score", "nowhere.yaml")
+    assert (result.returncode, result.stderr.strip()) == (2, "parscore: nowhere.yaml: file not found [PS001]")
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    f = tmp_path / "many.yaml"
+    f.write_text("agency: T\nyear: 2025\nmethodology: %s\nfacts:\n  violations: -1\n  satisfaction: 101\n  plan_issued: 2\n"
+                 % (ROOT / "tests/data/mini/mini.yaml"), encoding="utf-8")
+    result = run_cli("score", str(f))
+    assert result.returncode == 2
+    located = [re.match(r"parscore: (.+?):(\d+): ([\w.]+):", ln).groups() for ln in result.stderr.strip().splitlines()]
+    assert located == [(str(f), "5", "facts.violations"), (str(f), "6", "facts.satisfaction"), (str(f), "7", "facts.plan_issued")]
+
+
+def test_unknown_item_for_explain():
+    result = run_cli("explain", "tests/data/mini/facts-a.yaml", "1.1.9")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "parscore: CODE: 1.1.9: '1.1.9' is not a sub-criterion of mini (did you mean '1.1.2'?) [PS090]"
