@@ -12,6 +12,7 @@ import os
 import re
 import string
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -52,7 +53,7 @@ class Methodology:
     digest: str
     overlay: str | None = None
 
-    @property
+    @cached_property
     def leaves(self) -> dict[str, SubCriterion]:
         return {s.code: s for f in self.fields for c in f.criteria for s in c.sub_criteria}
 
@@ -77,6 +78,13 @@ class Methodology:
 
     def reads(self, rule: RuleSpec) -> list[str]:
         """Facts and derived facts a rule reads: the scored fact, its inputs, the N/A fact."""
+        return self._reads[rule.id]
+
+    @cached_property
+    def _reads(self) -> dict[str, list[str]]:
+        return {r.id: self._compute_reads(r) for r in self.rules.values()}
+
+    def _compute_reads(self, rule: RuleSpec) -> list[str]:
         names = [rule.score.fact]
         for n in _closure(self, rule.score.fact):
             if n not in names:
@@ -138,10 +146,11 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         raise InputError.one(doc.file, 1, "", "expected a methodology mapping (id, version, fields, ...)", "PS021")
     data = doc.data
     overlay_name = None
+    patches = None
     if overlay is not None:
-        from .overlay import apply_overlay  # local: overlays are optional
+        from .overlay import apply_overlay
 
-        data, overlay_name, overlay_bytes = apply_overlay(data, overlay)
+        data, overlay_name, overlay_bytes, *patches = apply_overlay(data, overlay)
         hasher.update(overlay_bytes)
     try:
         mfile = MethodologyFile.model_validate(data)
@@ -152,6 +161,10 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     _check_tree(mfile, doc, problems)
     rules_dir = (Path(path).parent / mfile.rules)
     facts, derived, rules, rule_files, rule_docs = _load_rules(rules_dir, problems, hasher)
+    if patches:
+        from .overlay import apply_rule_patches
+
+        rules = apply_rule_patches(rules, *patches)
     m = Methodology(
         id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
         path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),

@@ -52,12 +52,12 @@ L: dict[str, dict[str, str]] = {
     "plan-126": {"vi": "KH 126", "en": "plan-126"},
     "reconstructed": {"vi": "tái dựng", "en": "reconstructed"},
     "caveat": {
-        "vi": "LƯU Ý NGUỒN SỐ LIỆU: bảng điểm chính thức (Bảng 2, QĐ 892/QĐ-BNV) không có ở đây. "
-              "{share}% điểm tối đa dựa trên điểm tối đa hoặc ngưỡng chấm TÁI DỰNG, không phải số chính thức; "
-              "ngưỡng lấy từ KH 126/KH-UBND: {plan} quy tắc.",
-        "en": "PROVENANCE: the official point table (Bảng 2, Decision 892/QĐ-BNV) is not available here. "
-              "{share}% of the maximum rests on RECONSTRUCTED maxima or thresholds, not official numbers; "
-              "thresholds taken from Plan 126/KH-UBND: {plan} rules.",
+        "vi": "LƯU Ý NGUỒN SỐ LIỆU: {share}% điểm tối đa dựa trên điểm tối đa hoặc ngưỡng chấm TÁI DỰNG, "
+              "không phải số chính thức (bảng điểm chính thức chưa có ở đây); ngưỡng lấy từ KH 126/KH-UBND: {plan} quy tắc; "
+              "tiêu chí có số liệu chính thức (có trích dẫn): {official}.",
+        "en": "PROVENANCE: {share}% of the maximum rests on RECONSTRUCTED maxima or thresholds, not official numbers "
+              "(the official point table is not available here); thresholds taken from Plan 126/KH-UBND: {plan} rules; "
+              "items with official, cited numbers: {official}.",
     },
     "facts_used": {"vi": "Số liệu sử dụng", "en": "Facts used"},
     "fact": {"vi": "Số liệu", "en": "Fact"},
@@ -93,7 +93,8 @@ def pct(d: Decimal | None, lang: str) -> str:
 
 def caveat(sc: Scorecard, lang: str) -> str:
     return t("caveat", lang).format(share=fmt_number(sc.summary.reconstructed_share, lang, 2),
-                                   plan=sc.summary.rules_by_provenance.get("plan-126", 0))
+                                   plan=sc.summary.rules_by_provenance.get("plan-126", 0),
+                                   official=sum(1 for it in sc.items if it.provenance == "official" or it.rule_provenance == "official"))
 
 
 def render_scorecard(sc: Scorecard, fmt: str) -> str:

@@ -1,0 +1,100 @@
+"""Overlays: a province holding the official Bảng 2 corrects maxima, names or rules
+without editing the shipped files.
+
+An overlay is a partial methodology merged over the base. Whatever it sets becomes
+`provenance: official` with the overlay's citation, and the merged result is
+validated exactly like a methodology, so a correction that breaks a sum is caught.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError, Problem
+from .models import RuleSpec, Text
+from .yamlio import Document, load_yaml, pydantic_problems
+
+
+class ItemPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max: Decimal | None = None
+    name: Text | None = None
+    note: str | None = None
+
+
+class Overlay(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    overlay: str = Field(min_length=1, description="what this overlay is, shown on every scorecard")
+    citation: str = Field(min_length=1, description="the official source of the corrections")
+    base: str | None = None
+    items: dict[str, ItemPatch] = Field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+def read_overlay(path: str | os.PathLike[str]) -> tuple[Overlay, Document, bytes]:
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError.one(doc.file, 1, "", "expected an overlay mapping (overlay, citation, items, rules)", "PS100")
+    try:
+        ov = Overlay.model_validate({str(k): v for k, v in doc.data.items()})
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(doc, exc, code="PS100")) from None
+    return ov, doc, Path(path).read_bytes()
+
+
+def apply_overlay(data: dict[str, Any], path: str | os.PathLike[str]) -> tuple[dict[str, Any], str, bytes, Overlay, Document]:
+    """Merge an overlay's item patches into a methodology's raw tree."""
+    ov, doc, raw = read_overlay(path)
+    merged = copy.deepcopy(data)
+    nodes: dict[str, dict[str, Any]] = {}
+    for f in merged.get("fields") or []:
+        if isinstance(f, dict):
+            nodes[str(f.get("code"))] = f
+            for c in f.get("criteria") or []:
+                if isinstance(c, dict):
+                    nodes[str(c.get("code"))] = c
+                    for s in c.get("sub_criteria") or []:
+                        if isinstance(s, dict):
+                            nodes[str(s.get("code"))] = s
+    problems = []
+    for code, patch in ov.items.items():
+        node = nodes.get(code)
+        if node is None:
+            problems.append(Problem(doc.file, doc.line(("items", code)), f"items.{code}",
+                                    f"no item '{code}' in the base methodology", "PS101"))
+            continue
+        for key, value in patch.model_dump(exclude_none=True).items():
+            node[key] = value
+        node["provenance"] = "official"
+        node["citation"] = ov.citation
+    if problems:
+        raise InputError(problems)
+    return merged, f"{ov.overlay} ({Path(path).name})", raw, ov, doc
+
+
+def apply_rule_patches(rules: list[RuleSpec], ov: Overlay, doc: Document) -> list[RuleSpec]:
+    """Replace the parts of rules an overlay restates; they become official."""
+    by_id = {r.id: r for r in rules}
+    problems = []
+    for rid in ov.rules:
+        if rid not in by_id:
+            problems.append(Problem(doc.file, doc.line(("rules", rid)), f"rules.{rid}", f"no rule '{rid}' in the base methodology", "PS102"))
+    out = []
+    for r in rules:
+        patch = ov.rules.get(r.id)
+        if patch is None:
+            out.append(r)
+            continue
+        merged = {**r.model_dump(mode="python", exclude_none=True), **patch, "provenance": "official", "citation": ov.citation}
+        try:
+            out.append(RuleSpec.model_validate(merged))
+        except ValidationError as exc:
+            problems.extend(pydantic_problems(doc, exc, prefix=("rules", r.id), code="PS102"))
+    if problems:
+        raise InputError(problems)
+    return out
