@@ -10,11 +10,25 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
 from .errors import InputError, Problem
-from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
-from .yamlio import Document
-from .reporting import render_criteria, render_explain, render_facts, render_scorecard
+from .loading import (
+    FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
+)
+from .models import RankInfo, UnitRow
+from .peers import PeerTable, load_peers, project_rank
+from .planner import Planner
+from .reporting import (
+    render_criteria, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
+    render_simulation,
+)
 from .scorecard import score
+from .simulation import load_scenario, simulate
+from .tracking import load_plan, plan_status
+from .units import LeadUnits, load_lead_units, totals_by_unit
+from .yamlio import Document
 
 
 def _methodology_ref(args: argparse.Namespace, doc: Document) -> str:
@@ -40,10 +54,87 @@ def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
     return m, facts_from_document(doc, m)
 
 
+def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
+    path = getattr(args, "units", None) or facts.lead_units
+    return load_lead_units(path, m) if path else None
+
+
+def _peers(args: argparse.Namespace) -> PeerTable | None:
+    return load_peers(args.peers) if getattr(args, "peers", None) else None
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     m, facts = _load(args)
+    units, peers = _units(args, m, facts), _peers(args)
     card = score(m, facts, args.lang)
-    _emit(render_scorecard(card, args.format), args)
+    extra: dict[str, object] = {}
+    if peers is not None:
+        r = project_rank(card.index, peers, facts.agency.code)
+        extra["rank"] = RankInfo(rank=r.rank, of=r.of, previous_rank=r.previous_rank, change=r.change, peers=r.peers_file)
+    if units is not None:
+        extra["by_unit"] = [UnitRow(unit=u.name, items=u.items, points=u.points, max=u.max, lost=u.lost)
+                            for u in totals_by_unit(card, units)]
+    card = card.model_copy(update=extra)
+    text = render_scorecard(card, args.format)
+    if args.format != "json":
+        text += render_extras(card, args.format)
+    _emit(text, args)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    m, facts = _load(args)
+    changes: dict[str, FactValue | None] = {}
+    name, note = None, None
+    if args.scenario:
+        name, note, changes = load_scenario(args.scenario, m)
+    for item in args.set or []:
+        if "=" not in item:
+            raise InputError.one("--set", None, item, "expected FACT=VALUE, e.g. --set par_inspection_units_inspected=25", "PS131")
+        k, v = item.split("=", 1)
+        changes[k.strip()] = parse_fact_value(k.strip(), v, m)
+    if not changes:
+        raise InputError.one("simulate", None, "", "nothing to change: give --set FACT=VALUE or --scenario FILE", "PS131")
+    sim = simulate(m, facts, changes, args.lang, _peers(args), name, note, _units(args, m, facts))
+    _emit(render_simulation(sim, args.format), args)
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    m, facts = _load(args)
+    units, peers = _units(args, m, facts), _peers(args)
+    target = None
+    if args.target is not None:
+        target = _index_arg(args.target)
+    p = Planner(m, facts, args.lang, units).plan(target)
+    rank = rank_after = None
+    if peers is not None:
+        rank = project_rank(p.before.index, peers, facts.agency.code)
+        if p.after is not None:
+            rank_after = project_rank(p.after.index, peers, facts.agency.code)
+    by_unit = totals_by_unit(p.before, units) if units is not None else None
+    _emit(render_plan(p, m, args.lang, args.format, args.unit, rank=rank, rank_after=rank_after, by_unit=by_unit), args)
+    return 0
+
+
+def _index_arg(raw: str) -> Decimal:
+    try:
+        d = Decimal(raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw)
+    except InvalidOperation:
+        raise InputError.one("--target", None, "target", f"expected an index such as 92 or 92.5, got {raw!r}", "PS132") from None
+    if not d.is_finite() or not Decimal(0) <= d <= Decimal(100):
+        raise InputError.one("--target", None, "target", f"an index lies within 0–100, got {raw}", "PS132")
+    return d
+
+
+def cmd_plan_status(args: argparse.Namespace) -> int:
+    m, facts = _load(args)
+    plan = load_plan(args.plan, m)
+    try:
+        on = dt.date.fromisoformat(args.on) if args.on else dt.date.today()
+    except ValueError:
+        raise InputError.one("--on", None, "on", f"expected a real date YYYY-MM-DD, got {args.on!r}", "PS133") from None
+    _emit(render_plan_status(plan_status(m, facts, plan, on, args.lang), args.lang, args.format), args)
     return 0
 
 
@@ -160,10 +251,38 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", "-f", choices=formats, default="table")
         p.add_argument("--output", "-o", help="write to this file instead of stdout")
 
+    def planning(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the projected rank")
+        p.add_argument("--units", help="a lead-unit assignment file (default: the facts file's lead_units)")
+
     p = sub.add_parser("score", help="score a facts file")
     p.add_argument("facts")
     common(p)
+    planning(p)
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("simulate", help="what if some facts changed")
+    p.add_argument("facts")
+    p.add_argument("--set", action="append", metavar="FACT=VALUE", help="a fact change; repeatable")
+    p.add_argument("--scenario", help="a scenario file: name, note, set: {fact: value}")
+    common(p)
+    planning(p)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("plan", help="improvements ranked by points gained; with --target the smallest set reaching it")
+    p.add_argument("facts")
+    p.add_argument("--target", help="target index, e.g. 92")
+    p.add_argument("--unit", help="show only improvements led by this unit (name contains)")
+    common(p)
+    planning(p)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("plan-status", help="a plan's tasks: met, not met or unknown; overdue; points at stake")
+    p.add_argument("facts")
+    p.add_argument("plan")
+    p.add_argument("--on", help="the date to judge deadlines on (YYYY-MM-DD; default today)")
+    common(p)
+    p.set_defaults(func=cmd_plan_status)
 
     p = sub.add_parser("explain", help="one sub-criterion's facts, thresholds, deductions and trace")
     p.add_argument("facts")

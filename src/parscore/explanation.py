@@ -7,7 +7,7 @@ trace stays behind them, in `ItemResult.trace`, for `parscore explain`.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .evaluation import Session, Verdict
 from .loading import Methodology
@@ -77,6 +77,15 @@ def fmt_value(text: str | None, lang: str) -> str:
         return text
 
 
+def display(m: Methodology, name: str, text: str | None, lang: str) -> str:
+    """A value as an official reads it. Derived ratios show 2 decimals, cut towards the
+    worse side like the value that was compared: 99.998% reads 99,99%, never 100%."""
+    if text is not None and name in m.derived:
+        rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(m.derived[name].better, ROUND_HALF_UP)
+        text = format(Decimal(text).quantize(Decimal("0.01"), rounding=rounding).normalize(), "f")
+    return fmt_value(text, lang)
+
+
 def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
     """The bounds that decided the outcome, as plain strings for the JSON contract."""
     s = rule.score
@@ -105,8 +114,8 @@ def reason(m: Methodology, session: Session, verdict: Verdict, lang: str) -> str
         spec = m.derived.get(rule.score.fact)
         den = spec.inputs[-1] if spec is not None else rule.score.fact
         return MESSAGES["undefined"][lang].format(fact=rule.score.fact, den=den)
-    ctx: dict[str, str] = {n: fmt_value(session.values.get(n), lang) for n in m.reads(rule)}
-    ctx.update(value=fmt_value(session.values.get(rule.score.fact), lang),
+    ctx: dict[str, str] = {n: display(m, n, session.values.get(n), lang) for n in m.reads(rule)}
+    ctx.update(value=ctx[rule.score.fact],
                points=fmt_number(verdict.points, lang), max=fmt_number(leaf_max, lang),
                lost=fmt_number(leaf_max - verdict.points, lang), full="", next="", next_points="", each="", floor="")
     s = rule.score

@@ -461,6 +461,7 @@ class Facts:
     evidence: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
     claimed: dict[str, Decimal] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    lead_units: str | None = None   # path of the agency's lead-unit assignment, if it names one
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)
@@ -469,10 +470,11 @@ class Facts:
                 values.pop(k, None)
             else:
                 values[k] = v
-        return Facts(self.file, self.agency, self.year, self.methodology, values, self.evidence, self.claimed, self.lines)
+        return Facts(self.file, self.agency, self.year, self.methodology, values, self.evidence, self.claimed,
+                     self.lines, self.lead_units)
 
 
-FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note"}
+FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units"}
 
 
 def read_facts_document(path: str | os.PathLike[str]) -> Document:
@@ -555,9 +557,14 @@ def facts_from_document(doc: Document, m: Methodology) -> Facts:
         if whole and whole in values and value > values[whole]:  # type: ignore[operator]
             add(("facts", name), f"facts.{name}", f"{name} = {value} is larger than its whole {whole} = {values[whole]}; a part cannot exceed its whole", "PS079")
     claimed = _claimed(data.get("claimed"), m, add)
+    units = data.get("lead_units")
+    if units is not None and not isinstance(units, str):
+        add(("lead_units",), "lead_units", "expected the path of a lead-unit assignment file", "PS071")
+        units = None
     if problems:
         raise InputError(problems)
-    return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines)
+    units_path = str(Path(doc.file).parent / units) if units else None
+    return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path)
 
 
 def _agency(raw: Any, add: Any) -> Agency:
@@ -675,21 +682,37 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
 
 
 def parse_fact_value(name: str, raw: str, m: Methodology) -> FactValue:
-    """Parse a `--set NAME=VALUE` style value as YAML would, then check it like a facts file."""
+    """Parse a `--set NAME=VALUE` value as YAML would, then check it like a facts file."""
     import yaml
 
-    if name not in m.facts:
-        where = "is derived; set its inputs instead" if name in m.derived else f"is unknown{_hint(name, set(m.facts))}"
-        raise InputError.one("--set", None, name, f"'{name}' {where}", "PS075")
     try:
         v = yaml.safe_load(raw)
     except yaml.YAMLError:
         v = raw
+    return check_fact_value(name, v, m, "--set", None)
+
+
+def check_fact_value(name: str, value: Any, m: Methodology, file: str, line: int | None) -> FactValue:
+    """One value checked against the catalogue, as in a facts file."""
+    if name not in m.facts:
+        where = (f"is computed from {', '.join(m.derived[name].inputs)}; change those instead" if name in m.derived
+                 else f"is not in the catalogue{_hint(name, set(m.facts))}")
+        raise InputError.one(file, line, name, f"'{name}' {where}", "PS075")
     errors: list[str] = []
-    typed = _typed(v, m.facts[name], errors.append)
+    typed = _typed(value, m.facts[name], errors.append)
     if typed is None:
-        raise InputError.one("--set", None, name, errors[0] if errors else "expected a value", "PS078")
+        raise InputError.one(file, line, name, errors[0] if errors else "expected a value", "PS078")
     return typed
+
+
+def check_parts(values: dict[str, FactValue], m: Methodology, file: str) -> None:
+    """A part can never exceed its whole, whichever way the values were given."""
+    problems = [Problem(file, None, name, f"{name} = {v} is larger than its whole {m.facts[name].part_of} = "
+                        f"{values[m.facts[name].part_of]}; a part cannot exceed its whole", "PS079")
+                for name, v in values.items()
+                if name in m.facts and m.facts[name].part_of in values and v > values[m.facts[name].part_of]]  # type: ignore[operator]
+    if problems:
+        raise InputError(problems)
 
 
 def _did_you_mean(word: str, choices: Any) -> str:

@@ -318,6 +318,22 @@ class Summary(_Output):
     reconstructed_share: Points
 
 
+class RankInfo(_Output):
+    rank: int
+    of: int
+    previous_rank: int | None
+    change: int | None
+    peers: str
+
+
+class UnitRow(_Output):
+    unit: str
+    items: int
+    points: Points
+    max: Points
+    lost: Points
+
+
 class Scorecard(_Output):
     methodology: dict[str, str]
     overlay: str | None = None
@@ -335,6 +351,8 @@ class Scorecard(_Output):
     fields: list[NodeResult]
     criteria: list[NodeResult]
     items: list[ItemResult]
+    rank: RankInfo | None = None
+    by_unit: list[UnitRow] | None = None
 
     def item(self, code: str) -> ItemResult:
         for it in self.items:

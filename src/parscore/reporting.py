@@ -263,3 +263,239 @@ def render_facts(m: Methodology, lang: str, fmt: str) -> str:
              ", ".join(d["used_by"])] for d in data]
     return tabulate(rows, headers=[t("fact", lang), "type", "unit", "better", "description", "items"], tablefmt=tf,
                     disable_numparse=True, maxcolwidths=[None, None, 16, None, 60, 24]) + "\n"
+
+
+# ---------------------------------------------------------------- rank, units, simulate, plan
+
+L.update({
+    "rank": {"vi": "Xếp hạng dự kiến", "en": "Projected rank"},
+    "rank_fmt": {"vi": "{rank}/{of} ({change} bậc so với {prev}/{of} trong bảng so sánh)", "en": "{rank}/{of} ({change} places vs {prev}/{of} in the peer table)"},
+    "rank_fmt_new": {"vi": "{rank}/{of}", "en": "{rank}/{of}"},
+    "by_unit": {"vi": "Theo đơn vị chủ trì", "en": "By lead unit"},
+    "unit": {"vi": "Đơn vị chủ trì", "en": "Lead unit"},
+    "at_stake": {"vi": "Điểm tối đa phụ trách", "en": "Points at stake"},
+    "n_items": {"vi": "Số tiêu chí", "en": "Items"},
+    "simulation": {"vi": "MÔ PHỎNG", "en": "SIMULATION"},
+    "changes": {"vi": "Thay đổi số liệu", "en": "Fact changes"},
+    "before": {"vi": "Trước", "en": "Before"},
+    "after": {"vi": "Sau", "en": "After"},
+    "delta": {"vi": "Chênh lệch", "en": "Change"},
+    "gone": {"vi": "Lý do trừ điểm không còn", "en": "Explanations that disappear"},
+    "new": {"vi": "Lý do trừ điểm mới", "en": "Explanations that appear"},
+    "no_change": {"vi": "Không tiêu chí nào thay đổi.", "en": "No item changes."},
+    "plan": {"vi": "KẾ HOẠCH CẢI THIỆN", "en": "IMPROVEMENT PLAN"},
+    "improvements": {"vi": "Các cải thiện có thể (xếp theo điểm tăng)", "en": "Improvements (ranked by points gained)"},
+    "gain": {"vi": "Điểm tăng", "en": "Gain"},
+    "action": {"vi": "Việc cần đạt", "en": "Change needed"},
+    "reaches": {"vi": "Đạt mức", "en": "Reaches"},
+    "target": {"vi": "Mục tiêu chỉ số", "en": "Target index"},
+    "chosen": {"vi": "Tập thay đổi ít nhất để đạt mục tiêu", "en": "Smallest set of changes reaching the target"},
+    "unreachable": {"vi": "Không tập thay đổi nào trong tầm tay tỉnh đạt được mục tiêu {target}%; tối đa có thể: {best}%.",
+                    "en": "No set of changes within the province's hands reaches {target}%; the best possible is {best}%."},
+    "optimal": {"vi": "Tối ưu: không tập nào ít hơn {n} thay đổi đạt mục tiêu (đã kiểm chứng bằng tìm kiếm đầy đủ có cận).",
+                "en": "Optimal: no set of fewer than {n} changes reaches the target (exhaustive branch-and-bound search)."},
+    "survey_title": {"vi": "Tiêu chí điều tra XHH (không trực tiếp trong tầm tay tỉnh): độ nhạy", "en": "Survey items (not in the province's hands directly): sensitivity"},
+    "per_percent": {"vi": "Điểm / 1% hài lòng", "en": "Points per 1% satisfied"},
+    "missing_title": {"vi": "Thiếu số liệu: cần bổ sung để chấm", "en": "Missing facts: supply them to be scored"},
+    "plan_status": {"vi": "TÌNH HÌNH THỰC HIỆN KẾ HOẠCH", "en": "PLAN STATUS"},
+    "task": {"vi": "Nhiệm vụ", "en": "Task"},
+    "state": {"vi": "Kết quả", "en": "Result"},
+    "timing": {"vi": "Tiến độ", "en": "Timing"},
+    "deadline": {"vi": "Hạn", "en": "Deadline"},
+    "met": {"vi": "đạt", "en": "met"},
+    "not_met": {"vi": "chưa đạt", "en": "not met"},
+    "unknown": {"vi": "chưa rõ (thiếu số liệu)", "en": "unknown (facts missing)"},
+    "overdue": {"vi": "quá hạn", "en": "overdue"},
+    "due": {"vi": "còn hạn", "en": "not yet due"},
+    "no_deadline": {"vi": "không ghi hạn", "en": "no deadline"},
+    "done": {"vi": "hoàn thành", "en": "done"},
+    "as_of": {"vi": "Tính đến ngày", "en": "As of"},
+})
+
+
+def _rank_text(r: Any, lang: str) -> str:
+    if r.previous_rank is None:
+        return t("rank_fmt_new", lang).format(rank=r.rank, of=r.of)
+    change = f"+{r.change}" if r.change > 0 else str(r.change)
+    return t("rank_fmt", lang).format(rank=r.rank, of=r.of, change=change, prev=r.previous_rank)
+
+
+def render_units(rows: list[Any], lang: str, tf: str) -> str:
+    return tabulate([[r.unit, r.items, num(r.points, lang), num(r.max, lang), num(r.lost, lang)] for r in rows],
+                    headers=[t("unit", lang), t("n_items", lang), t("points", lang), t("at_stake", lang), t("lost", lang)],
+                    tablefmt=tf, disable_numparse=True)
+
+
+def render_extras(sc: Scorecard, fmt: str) -> str:
+    """Rank and lead-unit sections, when peers or units were given."""
+    lang, md = sc.lang, fmt == "markdown"
+    tf = "github" if md else "simple"
+    out = []
+    if sc.rank is not None:
+        out += [("## " if md else "") + t("rank", lang), _rank_text(sc.rank, lang), ""]
+    if sc.by_unit is not None:
+        out += [("## " if md else "") + t("by_unit", lang), render_units(sc.by_unit, lang, tf), ""]
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def render_simulation(sim: Any, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(sim)
+    lang, md = sim.lang, fmt == "markdown"
+    tf = "github" if md else "simple"
+    out = [("# " if md else "") + t("simulation", lang) + (f": {sim.name}" if sim.name else ""), ""]
+    if sim.note:
+        out += [sim.note, ""]
+    out.append(("## " if md else "") + t("changes", lang))
+    out.append(tabulate([[c.fact, fmt_value(c.before, lang), fmt_value(c.after, lang)] for c in sim.changes],
+                        headers=[t("fact", lang), t("before", lang), t("after", lang)], tablefmt=tf, disable_numparse=True))
+    out.append("")
+    rows = [[t("total", lang), num(sim.total_before, lang), num(sim.total_after, lang), _signed(sim.total_after - sim.total_before, lang)],
+            [t("index", lang), pct(sim.index_before, lang), pct(sim.index_after, lang), _signed(sim.index_after - sim.index_before, lang)],
+            [t("group", lang), sim.group_before, sim.group_after, ""]]
+    if sim.rank_before is not None:
+        rows.append([t("rank", lang), f"{sim.rank_before.rank}/{sim.rank_before.of}", f"{sim.rank_after.rank}/{sim.rank_after.of}",
+                     _signed(Decimal(sim.rank_before.rank - sim.rank_after.rank), lang)])
+    out.append(tabulate(rows, headers=["", t("before", lang), t("after", lang), t("delta", lang)], tablefmt=tf, disable_numparse=True))
+    out.append("")
+    if not sim.items:
+        out.append(t("no_change", lang))
+    else:
+        out.append(("## " if md else "") + t("items", lang))
+        out.append(tabulate([[i.code, i.name, f"{num(i.before, lang)} → {num(i.after, lang)}", _signed(i.delta, lang),
+                              f"{t(i.status_before, lang)} → {t(i.status_after, lang)}", i.lead_unit or ""] for i in sim.items],
+                            headers=[t("code", lang), t("name", lang), t("points", lang), t("delta", lang), t("status", lang), t("unit", lang)],
+                            tablefmt=tf, disable_numparse=True, maxcolwidths=[None, 40, None, None, None, None]))
+        for key, attr in (("gone", "reasons_gone"), ("new", "reasons_new")):
+            lines = [f"{i.code}: {r}" for i in sim.items for r in getattr(i, attr)]
+            if lines:
+                out += ["", ("## " if md else "") + t(key, lang)] + [("- " if md else "  ") + ln for ln in lines]
+    return "\n".join(out) + "\n"
+
+
+def _signed(d: Decimal, lang: str) -> str:
+    return ("+" if d > 0 else "") + fmt_number(d, lang) if d != 0 else "0"
+
+
+def action_text(m: Methodology, fact: str, before: Any, after: Any, lang: str) -> str:
+    from .evaluation import canonical
+
+    spec = m.facts[fact]
+    b, a = fmt_value(canonical(before), lang), fmt_value(canonical(after), lang)
+    verb = {"vi": "{d}: từ {b} thành {a} {u}", "en": "{d}: from {b} to {a} {u}"}[lang]
+    return verb.format(d=spec.description.get(lang), b=b, a=a, u=spec.unit.get(lang) if spec.type != "boolean" else "").strip()
+
+
+def plan_data(p: Any, m: Methodology, lang: str) -> dict[str, Any]:
+    from .evaluation import canonical
+
+    def imp(i: Any) -> dict[str, Any]:
+        return {"item": i.item, "fact": i.fact, "before": canonical(i.before), "after": canonical(i.after),
+                "gain": float(i.gain), "gains": {k: float(v) for k, v in i.gains.items()}, "reaches": i.reaches,
+                "lead_unit": i.lead_unit, "reason": i.reason, "action": action_text(m, i.fact, i.before, i.after, lang)}
+    data: dict[str, Any] = {
+        "methodology": p.before.methodology, "agency": p.before.agency.model_dump(), "lang": lang,
+        "total": float(p.before.total), "index": float(p.before.index), "group": p.before.group,
+        "improvements": [imp(i) for i in p.improvements],
+        "survey": [{"item": s.item, "fact": s.fact, "value": canonical(s.value), "points": float(s.points),
+                    "max": float(s.max), "per_percent": float(s.per_percent), "lead_unit": s.lead_unit} for s in p.survey],
+        "missing": [{"item": c, "facts": f, "at_stake": float(x)} for c, f, x in p.missing],
+    }
+    if p.target is not None:
+        data["target"] = {
+            "index": float(p.target), "reachable": p.reachable,
+            "best_possible_index": float(p.best_possible) if p.best_possible is not None else None,
+            "changes": ({k: canonical(v) for k, v in p.chosen.items()} if p.chosen is not None else None),
+            "after": ({"total": float(p.after.total), "index": float(p.after.index), "group": p.after.group,
+                       "gain": float(p.after.total - p.before.total)} if p.after is not None else None),
+            "search_nodes": p.nodes,
+        }
+    return data
+
+
+def render_plan(p: Any, m: Methodology, lang: str, fmt: str, unit: str | None = None, limit: int = 40,
+                rank: Any = None, rank_after: Any = None, by_unit: Any = None) -> str:
+    data = plan_data(p, m, lang)
+    if unit:
+        data["improvements"] = [i for i in data["improvements"] if i["lead_unit"] and unit.lower() in i["lead_unit"].lower()]
+    if rank is not None:
+        data["rank"] = {"before": rank.__dict__, "after": rank_after.__dict__ if rank_after else None}
+    if fmt == "json":
+        return to_json(data)
+    md = fmt == "markdown"
+    tf = "github" if md else "simple"
+    h = "## " if md else ""
+    out = [("# " if md else "") + t("plan", lang) + f": {p.before.agency.name}",
+           f"{t('index', lang)}: {pct(p.before.index, lang)} ({t('group', lang)} {p.before.group})"
+           + (f"; {t('rank', lang)}: {_rank_text(rank, lang)}" if rank is not None else ""), ""]
+    if p.target is not None:
+        out.append(h + f"{t('target', lang)}: {pct(p.target, lang)}")
+        if not p.reachable:
+            out.append(t("unreachable", lang).format(target=fmt_number(p.target, lang, 2), best=fmt_number(p.best_possible or 0, lang, 2)))
+        else:
+            chosen_rows = []
+            for fact, value in (p.chosen or {}).items():
+                steps = [i for i in p.improvements if i.fact == fact]
+                users = sorted({i.item for i in steps})
+                lead = next((i.lead_unit for i in steps if i.lead_unit), "")
+                chosen_rows.append([lead or "", ", ".join(users), action_text(m, fact, steps[0].before, value, lang)])
+            chosen_rows.sort(key=lambda r: (r[0], r[1]))
+            out.append(t("chosen", lang) + f" ({len(chosen_rows)}):")
+            out.append(tabulate(chosen_rows, headers=[t("unit", lang), t("code", lang), t("action", lang)], tablefmt=tf,
+                                disable_numparse=True, maxcolwidths=[None, None, 80]))
+            after = p.after
+            line = (f"{t('after', lang)}: {num(p.before.total, lang)} → {num(after.total, lang)} "
+                    f"({_signed(after.total - p.before.total, lang)}); {t('index', lang)} {pct(p.before.index, lang)} → {pct(after.index, lang)}; "
+                    f"{t('group', lang)} {p.before.group} → {after.group}")
+            if rank_after is not None:
+                line += f"; {t('rank', lang)} {_rank_text(rank_after, lang)}"
+            out.append(line)
+            out.append(t("optimal", lang).format(n=len(chosen_rows)))
+        out.append("")
+    out.append(h + t("improvements", lang))
+    rows = [[i["lead_unit"] or "", i["item"], _signed(Decimal(str(i["gain"])), lang), i["reaches"], i["action"]]
+            for i in data["improvements"][:limit]]
+    out.append(tabulate(rows, headers=[t("unit", lang), t("code", lang), t("gain", lang), t("reaches", lang), t("action", lang)],
+                        tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, None, 80]))
+    if by_unit is not None:
+        out += ["", h + t("by_unit", lang), render_units(by_unit, lang, tf)]
+    out += ["", h + t("survey_title", lang)]
+    out.append(tabulate([[s["lead_unit"] or "", s["item"], fmt_value(s["value"], lang), num(Decimal(str(s["points"])), lang),
+                          num(Decimal(str(s["max"])), lang), fmt_number(Decimal(str(s["per_percent"])), lang)] for s in data["survey"]],
+                        headers=[t("unit", lang), t("code", lang), t("value", lang), t("points", lang), t("max", lang), t("per_percent", lang)],
+                        tablefmt=tf, disable_numparse=True))
+    if data["missing"]:
+        out += ["", h + t("missing_title", lang)]
+        out += [("- " if md else "  ") + f"{x['item']}: {', '.join(x['facts'])} ({num(Decimal(str(x['at_stake'])), lang)})" for x in data["missing"]]
+    return "\n".join(out) + "\n"
+
+
+def render_plan_status(ps: Any, lang: str, fmt: str) -> str:
+    units = ps.plan.units
+    if fmt == "json":
+        return to_json({
+            "plan": ps.plan.plan, "citation": ps.plan.citation, "on": ps.on.isoformat(), "agency": ps.card.agency.model_dump(),
+            "index": float(ps.card.index), "group": ps.card.group,
+            "tasks": [{"id": s.task.id, "section": s.task.section, "title": s.task.title.get(lang), "lead": units[s.task.lead].get(lang),
+                       "deadline": s.task.deadline.isoformat() if s.task.deadline else None, "state": s.state, "timing": s.timing,
+                       "serves": s.task.serves, "values": s.values, "at_stake": float(s.at_stake)} for s in ps.tasks],
+            "by_unit": [{"unit": units[u].get(lang), **c, "at_stake": float(x)} for u, c, x in ps.by_unit()],
+        })
+    md = fmt == "markdown"
+    tf = "github" if md else "simple"
+    h = "## " if md else ""
+    out = [("# " if md else "") + t("plan_status", lang) + f": {ps.plan.plan}",
+           f"{ps.plan.citation}; {t('agency', lang)}: {ps.card.agency.name}; {t('as_of', lang)}: "
+           + (ps.on.strftime("%d/%m/%Y") if lang == "vi" else ps.on.isoformat())
+           + f"; {t('index', lang)}: {pct(ps.card.index, lang)}", ""]
+    rows = [[s.task.section, s.task.title.get(lang), units[s.task.lead].get(lang),
+             (s.task.deadline.strftime("%d/%m/%Y") if lang == "vi" else s.task.deadline.isoformat()) if s.task.deadline else "",
+             t(s.state, lang), t(s.timing, lang), ", ".join(s.task.serves), num(s.at_stake, lang)] for s in ps.tasks]
+    out.append(tabulate(rows, headers=["", t("task", lang), t("unit", lang), t("deadline", lang), t("state", lang), t("timing", lang),
+                                       t("code", lang), t("lost", lang)],
+                        tablefmt=tf, disable_numparse=True, maxcolwidths=[None, 50, 18, None, None, None, 12, None]))
+    out += ["", h + t("by_unit", lang)]
+    out.append(tabulate([[units[u].get(lang), c["met"], c["not_met"], c["unknown"], c["overdue"], num(x, lang)] for u, c, x in ps.by_unit()],
+                        headers=[t("unit", lang), t("met", lang), t("not_met", lang), t("unknown", lang), t("overdue", lang), t("lost", lang)],
+                        tablefmt=tf, disable_numparse=True))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,165 @@
+"""Plan tracking: a plan's tasks as data, each a condition on facts, checked against
+an agency's facts: met, not met, or unknown (facts missing), overdue or not on a
+given date, and the points at stake in the criteria it serves.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError, Problem
+from .evaluation import engine_for, parse_canonical
+from .loading import Facts, Methodology, _hint
+from .models import Scorecard, Text
+from .scorecard import build_scorecard
+from .yamlio import load_yaml, pydantic_problems
+
+
+class Target(BaseModel):
+    """`{fact, at_least|at_most|equals}`, or `{all: [...]}` / `{any: [...]}` of those."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fact: str | None = None
+    at_least: Decimal | None = None
+    at_most: Decimal | None = None
+    equals: Any = None
+    all: list["Target"] | None = None
+    any: list["Target"] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Target":
+        if self.all is not None or self.any is not None:
+            if self.fact is not None or (self.all is not None and self.any is not None):
+                raise ValueError("a target is either {fact: ..., test} or {all: [...]} or {any: [...]}")
+            return self
+        tests = [k for k in ("at_least", "at_most", "equals") if getattr(self, k) is not None]
+        if self.fact is None or len(tests) != 1:
+            raise ValueError("a target needs a fact and exactly one of at_least, at_most, equals")
+        return self
+
+    def facts(self) -> list[str]:
+        if self.fact is not None:
+            return [self.fact]
+        return [n for t in (self.all or self.any or []) for n in t.facts()]
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    section: str
+    title: Text
+    lead: str
+    cooperating: list[str] = Field(default_factory=list)
+    deadline: dt.date | None = None
+    serves: list[str] = Field(min_length=1)
+    target: Target
+
+
+class PlanFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    plan: str
+    citation: str
+    agency: str
+    units: dict[str, Text]
+    tasks: list[Task] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    task: Task
+    state: str                 # met | not_met | unknown
+    timing: str                # overdue | due | no_deadline | done
+    values: dict[str, str | None]
+    at_stake: Decimal          # points lost now in the items the task serves
+    max: Decimal
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    plan: PlanFile
+    on: dt.date
+    card: Scorecard
+    tasks: list[TaskStatus]
+
+    def by_unit(self) -> list[tuple[str, dict[str, int], Decimal]]:
+        out: dict[str, tuple[dict[str, int], list[Decimal]]] = {}
+        for t in self.tasks:
+            counts, stake = out.setdefault(t.task.lead, ({"met": 0, "not_met": 0, "unknown": 0, "overdue": 0}, [Decimal(0)]))
+            counts[t.state] += 1
+            counts["overdue"] += t.timing == "overdue"
+            stake[0] += t.at_stake
+        return [(u, c, s[0]) for u, (c, s) in out.items()]
+
+
+def load_plan(path: str | os.PathLike[str], m: Methodology) -> PlanFile:
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError.one(doc.file, 1, "", "expected a plan: plan, citation, agency, units, tasks", "PS140")
+    try:
+        pf = PlanFile.model_validate({str(k): v for k, v in doc.data.items()})
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(doc, exc, code="PS140")) from None
+    known = set(m.facts) | set(m.derived)
+    codes = {f.code for f in m.fields} | {c.code for f in m.fields for c in f.criteria} | set(m.leaves)
+    problems = []
+    seen: set[str] = set()
+    for i, t in enumerate(pf.tasks):
+        line = doc.line(("tasks", i))
+        if t.id in seen:
+            problems.append(Problem(doc.file, line, f"tasks.{t.id}", "duplicate task id", "PS141"))
+        seen.add(t.id)
+        for u in [t.lead, *t.cooperating]:
+            if u not in pf.units:
+                problems.append(Problem(doc.file, line, f"tasks.{t.id}.lead", f"unit '{u}' is not declared under units:{_hint(u, set(pf.units))}", "PS142"))
+        for f in t.target.facts():
+            if f not in known:
+                problems.append(Problem(doc.file, doc.line(("tasks", i, "target")), f"tasks.{t.id}.target",
+                                        f"unknown fact '{f}'{_hint(f, known)}", "PS143"))
+        for c in t.serves:
+            if c not in codes:
+                problems.append(Problem(doc.file, doc.line(("tasks", i, "serves")), f"tasks.{t.id}.serves",
+                                        f"'{c}' is not a field, criterion or sub-criterion of {m.id}", "PS144"))
+    if problems:
+        raise InputError(problems)
+    return pf
+
+
+def plan_status(m: Methodology, facts: Facts, plan: PlanFile, on: dt.date, lang: str = "vi") -> PlanStatus:
+    session = engine_for(m).evaluate(facts)
+    card = build_scorecard(m, facts, session, lang)
+    values = {n: parse_canonical(v, m, n) for n, v in session.values.items() if v is not None}
+    out = []
+    for task in plan.tasks:
+        state = _check(task.target, values)
+        items = [it for it in card.items if any(it.code == c or it.code.startswith(c + ".") for c in task.serves)]
+        stake = sum((it.max - it.points for it in items if it.status != "not_applicable"), Decimal(0))
+        mx = sum((it.max for it in items), Decimal(0))
+        timing = ("done" if state == "met" else "no_deadline" if task.deadline is None
+                  else "overdue" if task.deadline < on else "due")
+        out.append(TaskStatus(task, state, timing, {n: session.values.get(n) for n in task.target.facts()}, stake, mx))
+    return PlanStatus(plan, on, card, out)
+
+
+def _check(t: Target, values: dict[str, Any]) -> str:
+    if t.all is not None or t.any is not None:
+        parts = [_check(x, values) for x in (t.all or t.any or [])]
+        if t.all is not None:
+            return "not_met" if "not_met" in parts else "unknown" if "unknown" in parts else "met"
+        return "met" if "met" in parts else "unknown" if "unknown" in parts else "not_met"
+    v = values.get(t.fact)  # type: ignore[arg-type]
+    if v is None:
+        return "unknown"
+    if t.equals is not None:
+        ok = v == t.equals if isinstance(v, bool) else Decimal(str(v)) == Decimal(str(t.equals))
+    elif isinstance(v, (bool, dt.date)):
+        return "unknown"
+    elif t.at_least is not None:
+        ok = Decimal(v) >= t.at_least
+    else:
+        ok = Decimal(v) <= t.at_most  # type: ignore[operator]
+    return "met" if ok else "not_met"

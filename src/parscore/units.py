@@ -1,0 +1,106 @@
+"""Lead units as data: which unit leads (and which co-operate on) each field,
+criterion or sub-criterion. The most specific entry wins, so "Văn phòng UBND tỉnh
+leads 1.6" overrides "Sở Nội vụ leads field 1".
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError, Problem
+from .loading import Methodology
+from .models import Scorecard, Text
+from .yamlio import load_yaml, pydantic_problems
+
+
+class Unit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Text
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lead: str
+    cooperating: list[str] = Field(default_factory=list)
+
+
+class AssignmentFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    agency: str
+    source: str
+    units: dict[str, Unit] = Field(min_length=1)
+    assign: dict[str, Assignment] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class LeadUnits:
+    file: str
+    source: str
+    units: dict[str, Unit]
+    assign: dict[str, Assignment]
+
+    def for_item(self, code: str) -> Assignment | None:
+        """The most specific assignment covering a code: '1.6.1', then '1.6', then '1'."""
+        parts = code.split(".")
+        for n in range(len(parts), 0, -1):
+            found = self.assign.get(".".join(parts[:n]))
+            if found is not None:
+                return found
+        return None
+
+    def name(self, unit: str | None, lang: str) -> str:
+        if unit is None:
+            return {"vi": "(chưa phân công)", "en": "(unassigned)"}[lang]
+        return self.units[unit].name.get(lang)
+
+
+def load_lead_units(path: str | os.PathLike[str], m: Methodology) -> LeadUnits:
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError.one(doc.file, 1, "", "expected a mapping with agency, source, units and assign", "PS110")
+    try:
+        af = AssignmentFile.model_validate({str(k): v for k, v in doc.data.items()})
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(doc, exc, code="PS110")) from None
+    codes = {f.code for f in m.fields} | {c.code for f in m.fields for c in f.criteria} | set(m.leaves)
+    problems = []
+    for code, a in af.assign.items():
+        line = doc.line(("assign", code))
+        if code not in codes:
+            problems.append(Problem(doc.file, line, f"assign.{code}", f"'{code}' is not a field, criterion or sub-criterion of {m.id}", "PS111"))
+        for u in [a.lead, *a.cooperating]:
+            if u not in af.units:
+                problems.append(Problem(doc.file, line, f"assign.{code}", f"unit '{u}' is not declared under units:", "PS112"))
+    if problems:
+        raise InputError(problems)
+    return LeadUnits(doc.file, af.source, dict(af.units), dict(af.assign))
+
+
+@dataclass(frozen=True)
+class UnitTotals:
+    unit: str | None
+    name: str
+    items: int
+    points: Decimal
+    max: Decimal
+    lost: Decimal
+
+
+def totals_by_unit(card: Scorecard, units: LeadUnits) -> list[UnitTotals]:
+    """Points held, lost and at stake (the applicable maximum) for each lead unit."""
+    acc: dict[str | None, list[Decimal]] = {}
+    for it in card.items:
+        if it.status == "not_applicable":
+            continue
+        a = units.for_item(it.code)
+        key = a.lead if a else None
+        row = acc.setdefault(key, [Decimal(0), Decimal(0), Decimal(0)])
+        row[0] += 1
+        row[1] += it.points
+        row[2] += it.max
+    order = list(units.units) + [None]
+    return [UnitTotals(u, units.name(u, card.lang), int(acc[u][0]), acc[u][1], acc[u][2], acc[u][2] - acc[u][1])
+            for u in order if u in acc]
