@@ -1,0 +1,153 @@
+"""Simulation, the planner (optimal against brute force), rank projection, peer tables."""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import ROOT, run_cli
+from parscore import InputError, load_methodology
+from parscore.loading import Facts
+from parscore.models import Agency
+from parscore.peers import PeerTable, Peer, competition_rank, load_peers, project_rank
+from parscore.planner import Planner, brute_force_minimum
+from parscore.simulation import simulate
+
+MINI2 = load_methodology(ROOT / "tests/data/mini2/mini2.yaml")
+
+
+def facts2(**values) -> Facts:
+    return Facts("t.yaml", Agency(code="t", name="T"), 2025, "mini2", values)
+
+
+BASE2 = dict(units_in_scope=40, units_inspected=6, violations=3, plan_issued=False, firms_new=90, firms_new_prev=100,
+             disbursement_rate=Decimal(85), satisfaction=Decimal(80))
+
+
+def test_improvements_come_from_the_rules():
+    p = Planner(MINI2, facts2(**BASE2), "en").plan()
+    got = [(i.item, i.fact, str(i.after), i.reaches, str(i.gain)) for i in p.improvements]
+    # base: 6/40 = 15% inspected, 1.1.1 gets 0 and 1.1.2 (10% → 0, 50% → full) gets 0.13
+    assert got == [
+        ("1.1.2", "units_inspected", "20", "full", "2.87"),      # 50%: 1.1.2 full and 1.1.1 full (shared fact)
+        ("1.1.1", "units_inspected", "12", "full", "2.37"),      # 30%: 1.1.1 +2, 1.1.2 0.13 → 0.5
+        ("1.2.1", "violations", "0", "full", "1.50"),
+        ("2.1.1", "firms_new", "101", "full", "1.50"),           # growth must reach +1 over last year's 100
+        ("2.1.2", "disbursement_rate", "100", "full", "1.22"),   # 2.1.2 +1, 2.1.3 0.78 → 1
+        ("1.1.1", "units_inspected", "8", "tier-2", "1.12"),
+        ("1.2.2", "plan_issued", "True", "full", "1.00"),
+        ("2.1.3", "disbursement_rate", "95", "full", "0.72"),
+        ("2.1.2", "disbursement_rate", "90", "tier-2", "0.61"),
+        ("2.1.1", "firms_new", "100", "tier-2", "0.50"),
+    ]
+    gains = [i.gain for i in p.improvements]
+    assert gains == sorted(gains, reverse=True)
+
+
+def test_plan_target_and_simulation_agree_exactly():
+    planner = Planner(MINI2, facts2(**BASE2), "en")
+    p = planner.plan(Decimal(90))
+    assert p.reachable is True
+    sim = simulate(MINI2, facts2(**BASE2), dict(p.chosen), "en")
+    assert sim.total_after - sim.total_before == p.after.total - p.before.total
+    assert sim.index_after == p.after.index >= Decimal(90)
+    assert len(p.chosen) == brute_force_minimum(planner, Decimal(90))
+
+
+def test_unreachable_target_is_said():
+    p = Planner(MINI2, facts2(**{**BASE2, "satisfaction": Decimal(0)}), "en").plan(Decimal(99))
+    assert (p.reachable, p.chosen, p.after) == (False, None, None)
+    assert p.best_possible == Decimal("83.33")  # every appraisal point, no survey point: 10/12
+
+
+fact_sets = st.fixed_dictionaries({
+    "units_in_scope": st.integers(1, 50),
+    "inspected_share": st.integers(0, 100),
+    "violations": st.integers(0, 5),
+    "plan_issued": st.booleans(),
+    "firms_new": st.integers(0, 120),
+    "firms_new_prev": st.integers(0, 120),
+    "disbursement_rate": st.integers(40, 100).map(Decimal),
+    "satisfaction": st.integers(50, 100).map(Decimal),
+})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fact_sets, st.integers(60, 100).map(Decimal))
+def test_planner_is_optimal_against_brute_force(raw, target):
+    raw = dict(raw)
+    raw["units_inspected"] = raw["units_in_scope"] * raw.pop("inspected_share") // 100
+    planner = Planner(MINI2, facts2(**raw), "en")
+    p = planner.plan(target)
+    expected = brute_force_minimum(planner, target)
+    assert (len(p.chosen) if p.chosen is not None else None) == expected
+    if p.chosen is not None:
+        sim = simulate(MINI2, facts2(**raw), dict(p.chosen), "en")
+        assert sim.index_after >= target
+        assert sim.total_after == p.after.total
+
+
+def test_rank_ties_share_a_rank():
+    assert competition_rank(Decimal("89.33"), [Decimal("96.17"), Decimal("89.33"), Decimal("89.33"), Decimal("80")]) == 2
+    table = PeerTable("p", 2024, (Peer("a", "A", Decimal(92), "illustrative", ""), Peer("b", "B", Decimal(90), "illustrative", ""),
+                                  Peer("c", "C", Decimal(90), "illustrative", ""), Peer("me", "Me", Decimal(85), "published", "x")))
+    r = project_rank(Decimal(90), table, "me")
+    assert (r.rank, r.of, r.previous_rank, r.change) == (2, 4, 4, 2)
+    assert project_rank(Decimal("90.01"), table, "me").rank == 2
+    assert project_rank(Decimal(93), table, "me").rank == 1
+
+
+def test_example_peer_table_is_consistent_with_the_published_2024_figures():
+    t = load_peers(ROOT / "fixtures/peers-2024.yaml")
+    idx = [p.index for p in t.peers]
+    assert len(idx) == 63 and sum(idx) / 63 == Decimal("88.37")
+    assert sum(1 for x in idx if x >= 90) == 13 and min(idx) > 80 and max(idx) == Decimal("96.17")
+    assert t.rank_of("ca-mau") == 20
+    assert {p.code for p in t.peers if p.status == "published"} == {"hai-phong", "ca-mau"}
+
+
+@pytest.mark.parametrize("text,error", [
+    ("code,province,index,status,source\nx,X,abc,illustrative,\n", "p.csv:2: row x.index: expected a number such as 89.33, got 'abc' [PS123]"),
+    ("code,province,index,status,source\nx,X,80,illustrative,\nx,X2,81,illustrative,\n", "p.csv:3: row x: duplicate province 'x' (first at line 2) [PS122]"),
+    ("code,province,index,status,source\nx,X,101.5,illustrative,\n", "p.csv:2: row x.index: an index lies within 0–100, got 101.5 [PS124]"),
+    ("code,province,index,status,source\nx,X,88,published,\n", "p.csv:2: row x.source: a published figure needs its source [PS125]"),
+    ("code,province,score\nx,X,88\n", "p.csv:1: header: missing column(s) index, status; expected code, province, index, status, source [PS120]"),
+])
+def test_bad_peer_rows_are_located(tmp_path, text, error):
+    f = tmp_path / "p.csv"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_peers(f)
+    assert [str(p).replace(str(tmp_path) + "/", "") for p in exc.value.problems] == [error]
+
+
+def test_cli_plan_with_target_and_peers():
+    r = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--target", "92", "--peers", "fixtures/peers-2024.yaml", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "Target index: 92.00%" in r.stdout
+    assert "Index 88.40% → 92.15%; Group B → A; Projected rank 12/63 (+8 places vs 20/63 in the peer table)" in r.stdout
+    assert "Optimal: no set of fewer than 6 changes reaches the target" in r.stdout
+
+
+def test_cli_simulate_set_and_scenario(tmp_path):
+    r = run_cli("simulate", "fixtures/ca-mau-2025/weaknesses.yaml", "--set", "par_inspection_units_inspected=25", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "1.3.1   Share of agencies and units inspected  0.5 → 1   +0.5      partial → full" in r.stdout
+    assert "Explanations that disappear\n  1.3.1: 26.5% of agencies, units and localities were inspected for PAR (22/83)" in r.stdout
+    sc = tmp_path / "s.yaml"
+    sc.write_text("name: Kiểm tra thêm\nnote: Sở Nội vụ kiểm tra thêm 3 đơn vị\nset:\n  par_inspection_units_inspected: 25\n", encoding="utf-8")
+    r2 = run_cli("simulate", "fixtures/ca-mau-2025/weaknesses.yaml", "--scenario", str(sc), "-f", "json")
+    assert r2.returncode == 0, r2.stderr
+    import json
+    data = json.loads(r2.stdout)
+    assert (data["name"], data["total_before"], data["total_after"], [i["code"] for i in data["items"]]) == (
+        "Kiểm tra thêm", 88.4, 88.9, ["1.3.1"])
+
+
+def test_cli_simulate_bad_set():
+    r = run_cli("simulate", "fixtures/ca-mau-2025/weaknesses.yaml", "--set", "par_inspection_units_inspectd=25")
+    assert r.returncode == 2
+    assert r.stderr.strip() == ("parscore: --set: par_inspection_units_inspectd: 'par_inspection_units_inspectd' is not in the catalogue "
+                                "(did you mean 'par_inspection_units_inspected'?) [PS075]")
