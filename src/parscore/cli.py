@@ -1,6 +1,6 @@
 """The `parscore` command: a thin layer over the library API.
 
-Exit codes: 0 success; 2 invalid input (every problem printed as
+Exit codes: 0 success; 1 audit findings at the --fail-on severity; 2 invalid input (every problem printed as
 `file:line: field: message [code]` on stderr, never a traceback).
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Sequence
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from .audit import audit
 from .errors import InputError, Problem
 from .loading import (
     FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
@@ -21,7 +22,7 @@ from .models import RankInfo, UnitRow
 from .peers import PeerTable, load_peers, project_rank
 from .planner import Planner
 from .reporting import (
-    render_criteria, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
+    render_audit, render_criteria, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
     render_simulation,
 )
 from .scorecard import score
@@ -125,6 +126,16 @@ def _index_arg(raw: str) -> Decimal:
     if not d.is_finite() or not Decimal(0) <= d <= Decimal(100):
         raise InputError.one("--target", None, "target", f"an index lies within 0–100, got {raw}", "PS132")
     return d
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    doc = read_facts_document(args.facts)
+    m = load_methodology(_methodology_ref(args, doc), overlay=args.overlay)
+    report = audit(m, facts_from_document(doc, m, strict=False), args.lang)
+    _emit(render_audit(report, args.format), args)
+    if args.fail_on != "never" and report.at_least(args.fail_on):
+        return 1
+    return 0
 
 
 def cmd_plan_status(args: argparse.Namespace) -> int:
@@ -276,6 +287,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     planning(p)
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("audit", help="check a self-assessment: claims, evidence, survey items, totals, contradictions")
+    p.add_argument("facts")
+    p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default="error",
+                   help="exit 1 when findings of this severity or worse exist (default error)")
+    common(p, formats=("table", "json", "markdown", "junit"))
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("plan-status", help="a plan's tasks: met, not met or unknown; overdue; points at stake")
     p.add_argument("facts")

@@ -11,7 +11,7 @@ import math
 import os
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -462,6 +462,9 @@ class Facts:
     claimed: dict[str, Decimal] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     lead_units: str | None = None   # path of the agency's lead-unit assignment, if it names one
+    explanations: dict[str, str] = field(default_factory=dict)   # giải trình per item code
+    claimed_total: Decimal | None = None
+    contradictions: tuple[Problem, ...] = ()   # kept (not raised) when loaded for an audit
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)
@@ -470,11 +473,10 @@ class Facts:
                 values.pop(k, None)
             else:
                 values[k] = v
-        return Facts(self.file, self.agency, self.year, self.methodology, values, self.evidence, self.claimed,
-                     self.lines, self.lead_units)
+        return replace(self, values=values)
 
 
-FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units"}
+FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "explanations", "claimed_total"}
 
 
 def read_facts_document(path: str | os.PathLike[str]) -> Document:
@@ -484,13 +486,17 @@ def read_facts_document(path: str | os.PathLike[str]) -> Document:
     return doc
 
 
-def load_facts(path: str | os.PathLike[str], methodology: Methodology) -> Facts:
-    """Read a facts file and check every value against the fact catalogue."""
+def load_facts(path: str | os.PathLike[str], methodology: Methodology, strict: bool = True) -> Facts:
+    """Read a facts file and check every value against the fact catalogue.
+
+    `strict=False` (the audit) keeps facts that contradict each other, such as a part
+    larger than its whole, as findings instead of refusing the file.
+    """
     doc = read_facts_document(path)
-    return facts_from_document(doc, methodology)
+    return facts_from_document(doc, methodology, strict)
 
 
-def facts_from_document(doc: Document, m: Methodology) -> Facts:
+def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> Facts:
     data = doc.data
     problems: list[Problem] = []
 
@@ -552,11 +558,22 @@ def facts_from_document(doc: Document, m: Methodology) -> Facts:
         typed = _typed(value, m.facts[name], lambda msg, p=path + (("value",) if isinstance(entry, dict) else ()), f=fieldname: add(p, f, msg, "PS078"))
         if typed is not None:
             values[name] = typed
+    contradictions = []
     for name, value in values.items():
         whole = m.facts[name].part_of
         if whole and whole in values and value > values[whole]:  # type: ignore[operator]
-            add(("facts", name), f"facts.{name}", f"{name} = {value} is larger than its whole {whole} = {values[whole]}; a part cannot exceed its whole", "PS079")
+            contradictions.append(Problem(doc.file, doc.line(("facts", name)), f"facts.{name}",
+                                          f"{name} = {value} is larger than its whole {whole} = {values[whole]}; a part cannot exceed its whole", "PS079"))
+    if strict:
+        problems.extend(contradictions)
     claimed = _claimed(data.get("claimed"), m, add)
+    explanations = data.get("explanations") or {}
+    if not isinstance(explanations, dict) or not all(isinstance(v, str) for v in explanations.values()):
+        add(("explanations",), "explanations", "expected a mapping of sub-criterion code → explanation text (giải trình)", "PS082")
+        explanations = {}
+    claimed_total = None
+    if data.get("claimed_total") is not None:
+        claimed_total = _number(data["claimed_total"], lambda msg: add(("claimed_total",), "claimed_total", msg, "PS081"))
     units = data.get("lead_units")
     if units is not None and not isinstance(units, str):
         add(("lead_units",), "lead_units", "expected the path of a lead-unit assignment file", "PS071")
@@ -564,7 +581,8 @@ def facts_from_document(doc: Document, m: Methodology) -> Facts:
     if problems:
         raise InputError(problems)
     units_path = str(Path(doc.file).parent / units) if units else None
-    return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path)
+    return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path,
+                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions))
 
 
 def _agency(raw: Any, add: Any) -> Agency:

@@ -499,3 +499,42 @@ def render_plan_status(ps: Any, lang: str, fmt: str) -> str:
                         headers=[t("unit", lang), t("met", lang), t("not_met", lang), t("unknown", lang), t("overdue", lang), t("lost", lang)],
                         tablefmt=tf, disable_numparse=True))
     return "\n".join(out) + "\n"
+
+
+L.update({
+    "audit": {"vi": "KẾT QUẢ KIỂM TRA TỰ ĐÁNH GIÁ", "en": "SELF-ASSESSMENT AUDIT"},
+    "severity": {"vi": "Mức độ", "en": "Severity"},
+    "finding": {"vi": "Phát hiện", "en": "Finding"},
+    "error": {"vi": "lỗi", "en": "error"},
+    "warning": {"vi": "cảnh báo", "en": "warning"},
+    "info": {"vi": "thông tin", "en": "info"},
+    "no_findings": {"vi": "Không có phát hiện nào.", "en": "No findings."},
+    "file_level": {"vi": "(toàn hồ sơ)", "en": "(whole file)"},
+    "item_col": {"vi": "Tiêu chí", "en": "Item"},
+})
+
+
+def render_audit(report: Any, fmt: str) -> str:
+    from .audit import to_junit
+
+    card = report.card
+    lang = card.lang
+    if fmt == "junit":
+        return to_junit(report)
+    if fmt == "json":
+        return to_json({"agency": card.agency.model_dump(), "year": card.year, "methodology": card.methodology,
+                        "computed_total": float(card.total), "claimed_total": float(card.claimed_total) if card.claimed_total is not None else None,
+                        "findings": [{"code": f.code, "severity": f.severity, "item": f.item, "line": f.line, "message": f.message}
+                                     for f in report.findings]})
+    md = fmt == "markdown"
+    tf = "github" if md else "simple"
+    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
+    out = [("# " if md else "") + t("audit", lang) + f": {card.agency.name} {card.year}",
+           ", ".join(f"{t(s, lang)}: {n}" for s, n in counts.items()), ""]
+    if not report.findings:
+        out.append(t("no_findings", lang))
+    else:
+        out.append(tabulate([[f.code, t(f.severity, lang), f.item or t("file_level", lang), f.message] for f in report.findings],
+                            headers=[t("code", lang), t("severity", lang), t("item_col", lang), t("finding", lang)],
+                            tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, 90]))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,149 @@
+"""The appraiser's check of a self-assessment: every finding with a stable code and a
+severity, so a province can run it in its own pipeline before it submits.
+
+Codes:
+  AU001 error    claimed points above what the rules give (over-claim)
+  AU002 warning  claimed points below what the rules give (under-claim)
+  AU003 error    claimed points above the item's maximum
+  AU004 error    a survey-scored item was self-scored (only MoHA's survey scores it)
+  AU005 error    evidence required by the methodology is missing, with no explanation
+  AU006 warning  a claimed item has no evidence on any of its facts
+  AU007 warning  evidence is incomplete (number, date or issuer missing)
+  AU008 info     evidence is missing but the unit explained why (giải trình)
+  AU009 error    the declared claimed total does not add up
+  AU010 error    facts contradict each other (a part larger than its whole)
+  AU011 warning  a claim cannot be checked: the item's facts are missing
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .explanation import fmt_number
+from .loading import Facts, Methodology
+from .models import Scorecard
+from .scorecard import score
+
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+MESSAGES = {
+    "AU001": {"vi": "Tự chấm {claimed} điểm nhưng theo quy tắc chỉ được {computed} (chênh {diff}). {reason}",
+              "en": "Claimed {claimed} points but the rules give {computed} (difference {diff}). {reason}"},
+    "AU002": {"vi": "Tự chấm {claimed} điểm, thấp hơn mức quy tắc cho {computed} (chênh {diff}).",
+              "en": "Claimed {claimed} points, below the {computed} the rules give (difference {diff})."},
+    "AU003": {"vi": "Tự chấm {claimed} điểm, vượt điểm tối đa {max}.", "en": "Claimed {claimed} points, above the maximum {max}."},
+    "AU004": {"vi": "Tiêu chí chấm bằng điều tra xã hội học không được tự chấm (tự chấm {claimed} điểm).",
+              "en": "A survey-scored item cannot be self-scored (claimed {claimed} points)."},
+    "AU005": {"vi": "Thiếu tài liệu kiểm chứng bắt buộc cho {facts} và không có giải trình.",
+              "en": "Required evidence is missing for {facts}, with no explanation."},
+    "AU006": {"vi": "Tự chấm nhưng không có tài liệu kiểm chứng cho số liệu nào ({facts}).",
+              "en": "Claimed, but none of its facts has evidence ({facts})."},
+    "AU007": {"vi": "Tài liệu kiểm chứng {number} của {fact} chưa đầy đủ: thiếu {what}.",
+              "en": "Evidence {number} for {fact} is incomplete: {what} missing."},
+    "AU008": {"vi": "Thiếu tài liệu kiểm chứng cho {facts}; đơn vị đã giải trình: {text}",
+              "en": "Evidence missing for {facts}; the unit explained: {text}"},
+    "AU009": {"vi": "Tổng điểm tự chấm khai {declared} nhưng cộng các tiêu chí được {sum}.",
+              "en": "The declared self-assessed total is {declared} but the items add up to {sum}."},
+    "AU010": {"vi": "Số liệu mâu thuẫn: {message}", "en": "Facts contradict each other: {message}"},
+    "AU011": {"vi": "Không kiểm tra được điểm tự chấm {claimed}: thiếu số liệu {facts}.",
+              "en": "The claim of {claimed} cannot be checked: facts missing: {facts}."},
+}
+SEVERITY = {"AU001": "error", "AU002": "warning", "AU003": "error", "AU004": "error", "AU005": "error", "AU006": "warning",
+            "AU007": "warning", "AU008": "info", "AU009": "error", "AU010": "error", "AU011": "warning"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    item: str | None          # sub-criterion code, or None for the whole file
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    card: Scorecard
+    findings: list[Finding]
+
+    def at_least(self, severity: str) -> list[Finding]:
+        return [f for f in self.findings if SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[severity]]
+
+
+def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
+    card = score(m, facts, lang)
+    out: list[Finding] = []
+
+    def add(code: str, item: str | None, line: int | None = None, **kw: object) -> None:
+        out.append(Finding(code, SEVERITY[code], item, MESSAGES[code][lang].format(**kw).strip(), line))
+
+    n = lambda d: fmt_number(d, lang)  # noqa: E731
+    for p in facts.contradictions:
+        add("AU010", None, p.line, message=p.message)
+    for it in card.items:
+        claimed = it.claimed
+        if claimed is None:
+            continue
+        if it.assessed_by == "survey":
+            add("AU004", it.code, claimed=n(claimed))
+            continue
+        if claimed > it.max:
+            add("AU003", it.code, claimed=n(claimed), max=n(it.max))
+        reported = [f for f in it.facts if f in m.facts]
+        if it.status == "missing_facts":
+            add("AU011", it.code, claimed=n(claimed), facts=", ".join(f for f in reported if f not in facts.values))
+        elif claimed > it.points and claimed <= it.max:
+            reason = it.deductions[0].reason if it.deductions else ""
+            add("AU001", it.code, claimed=n(claimed), computed=n(it.points), diff=n(claimed - it.points), reason=reason)
+        elif claimed < it.points:
+            add("AU002", it.code, claimed=n(claimed), computed=n(it.points), diff=n(it.points - claimed))
+        without = [f for f in reported if f in facts.values and not facts.evidence.get(f)]
+        if it.evidence == {} and reported:
+            explanation = facts.explanations.get(it.code)
+            if explanation:
+                add("AU008", it.code, facts=", ".join(reported), text=explanation)
+            elif m.leaves[it.code].evidence_required:
+                add("AU005", it.code, facts=", ".join(reported))
+            else:
+                add("AU006", it.code, facts=", ".join(reported))
+        elif m.leaves[it.code].evidence_required and without and not facts.explanations.get(it.code):
+            add("AU005", it.code, facts=", ".join(without))
+        for fact, evs in it.evidence.items():
+            for ev in evs:
+                missing = [w for w, v in (("date", ev.date), ("issuer", ev.issuer)) if not v]
+                if missing:
+                    what = {"date": {"vi": "ngày", "en": "date"}, "issuer": {"vi": "cơ quan ban hành", "en": "issuer"}}
+                    add("AU007", it.code, number=ev.number, fact=fact, what=", ".join(what[w][lang] for w in missing))
+    if facts.claimed_total is not None:
+        total = sum(facts.claimed.values(), Decimal(0))
+        if total != facts.claimed_total:
+            add("AU009", None, declared=n(facts.claimed_total), sum=n(total))
+    out.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], _code_key(f.item), f.code))
+    return AuditReport(card, out)
+
+
+def _code_key(code: str | None) -> tuple[int, ...]:
+    return tuple(int(p) for p in code.split(".")) if code else ()
+
+
+def to_junit(report: AuditReport) -> str:
+    """JUnit XML: one test case per self-assessed item and one for the file; errors and
+    warnings are failures, so any CI shows them."""
+    import xml.etree.ElementTree as ET
+
+    card = report.card
+    by_item: dict[str | None, list[Finding]] = {}
+    for f in report.findings:
+        by_item.setdefault(f.item, []).append(f)
+    cases = [None] + [it.code for it in card.items if it.claimed is not None]
+    suite = ET.Element("testsuite", name=f"parscore audit {card.agency.code} {card.year}", tests=str(len(cases)),
+                       failures=str(sum(1 for c in cases if any(f.severity != "info" for f in by_item.get(c, [])))), errors="0")
+    for c in cases:
+        case = ET.SubElement(suite, "testcase", classname=f"parscore.audit.{card.agency.code}", name=c or "file")
+        for f in by_item.get(c, []):
+            if f.severity == "info":
+                ET.SubElement(case, "system-out").text = f"{f.code}: {f.message}"
+            else:
+                el = ET.SubElement(case, "failure", message=f.message, type=f"{f.code} {f.severity}")
+                el.text = f"{f.code} [{f.severity}] {c or 'file'}: {f.message}"
+    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True) + "\n"
