@@ -151,3 +151,47 @@ def test_cli_simulate_bad_set():
     assert r.returncode == 2
     assert r.stderr.strip() == ("parscore: --set: par_inspection_units_inspectd: 'par_inspection_units_inspectd' is not in the catalogue "
                                 "(did you mean 'par_inspection_units_inspected'?) [PS075]")
+
+
+def test_plan_status_on_the_seed_plan():
+    r = run_cli("plan-status", "fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/plan-126.yaml", "--on", "2025-12-31",
+                "-f", "json", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    import json
+    data = json.loads(r.stdout)
+    states = {t["id"]: t["state"] for t in data["tasks"]}
+    assert len(states) == 50 and set(states.values()) == {"met", "not_met"}
+    assert sum(1 for s in states.values() if s == "not_met") == 14
+    inspection = next(t for t in data["tasks"] if t["serves"] == ["1.3.1"] or "1.3.1" in t["serves"] and "inspect" in t["title"].lower())
+    assert inspection["state"] == "not_met" and inspection["lead"] == "Department of Home Affairs" and inspection["at_stake"] > 0
+    met = json.loads(run_cli("plan-status", "fixtures/ca-mau-2025/targets-met.yaml", "fixtures/ca-mau-2025/plan-126.yaml",
+                             "--on", "2025-12-31", "-f", "json").stdout)
+    assert {t["state"] for t in met["tasks"]} == {"met"}
+
+
+def test_unknown_when_facts_missing_and_overdue_after_deadline(tmp_path):
+    from parscore.tracking import load_plan, plan_status
+    import datetime as dt
+    m = load_methodology("par-province-892")
+    plan = tmp_path / "p.yaml"
+    plan.write_text(
+        "plan: t\ncitation: c\nagency: x\nunits: {snv: {vi: Sở Nội vụ, en: DoHA}}\ntasks:\n"
+        "  - {id: a, section: s, title: {vi: a, en: a}, lead: snv, deadline: 2025-06-30, serves: ['1.3'],"
+        " target: {fact: par_inspection_coverage_rate, at_least: 30}}\n", encoding="utf-8")
+    p = load_plan(plan, m)
+    facts = Facts("f", Agency(code="x", name="X"), 2025, None, {"par_inspection_units_in_scope": 10, "par_inspection_units_inspected": 2})
+    s = plan_status(m, facts, p, dt.date(2025, 7, 1)).tasks[0]
+    assert (s.state, s.timing) == ("not_met", "overdue")
+    assert plan_status(m, facts, p, dt.date(2025, 6, 30)).tasks[0].timing == "due"
+    empty = Facts("f", Agency(code="x", name="X"), 2025, None, {})
+    assert plan_status(m, empty, p, dt.date(2025, 7, 1)).tasks[0].state == "unknown"
+
+
+def test_lead_units_most_specific_wins():
+    from parscore.units import load_lead_units
+    m = load_methodology("par-province-892")
+    u = load_lead_units(ROOT / "fixtures/ca-mau-2025/lead-units.yaml", m)
+    assert u.for_item("1.3.1").lead == "snv"
+    assert u.for_item("1.6.1").lead == "vp-ubnd"      # 1.6 overrides field 1
+    assert u.for_item("7.3.1").lead == "vp-ubnd" and u.for_item("7.1.1").lead == "skhcn"
+    assert u.for_item("8.4.1").lead == "stc" and u.for_item("8.5.1").lead == "vp-ubnd"

@@ -13,16 +13,22 @@ from typing import Sequence
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from tabulate import tabulate
+
+from .appraisal import appraise, load_appraisal, self_assessment
 from .audit import audit
+from .diff import diff as diff_cards
+from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
 from .loading import (
     FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
 )
-from .models import RankInfo, UnitRow
+from .models import RankInfo, Scorecard, UnitRow
+from .yamlio import read_text
 from .peers import PeerTable, load_peers, project_rank
 from .planner import Planner
 from .reporting import (
-    render_audit, render_criteria, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
+    render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
     render_simulation,
 )
 from .scorecard import score
@@ -135,6 +141,93 @@ def cmd_audit(args: argparse.Namespace) -> int:
     _emit(render_audit(report, args.format), args)
     if args.fail_on != "never" and report.at_least(args.fail_on):
         return 1
+    return 0
+
+
+def cmd_appraise(args: argparse.Namespace) -> int:
+    m, facts = _load(args)
+    card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
+    _emit(render_appraised(card, args.format), args)
+    return 1 if card.appraisal_errors else 0
+
+
+def _cards_for_history(args: argparse.Namespace) -> list[tuple[Scorecard, str]]:
+    """Every stage a facts file (and its appraisal) holds: self, computed, each round."""
+    m, facts = _load(args)
+    base = inputs_hash(args.facts, args.appraisal, extra=m.digest)
+    cards = [(score(m, facts, args.lang), base)]
+    if facts.claimed:
+        cards.insert(0, (self_assessment(m, facts, args.lang), base))
+    if args.appraisal:
+        a = load_appraisal(args.appraisal, m, facts)
+        for k in range(1, len(a.rounds) + 1):
+            partial = a.model_copy(update={"rounds": a.rounds[:k]})
+            card = appraise(m, facts, partial, args.lang)
+            cards.append((card.model_copy(update={"stage": f"round-{a.rounds[k - 1].round}"}), base))
+    return cards
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with HistoryStore(store_path(args.store)) as store:
+        if args.action == "add":
+            if not args.target:
+                raise InputError.one("history add", None, "FACTS", "give the facts file to store", "PS166")
+            args.facts = args.target
+            ids = [store.add(card, h, args.note) for card, h in _cards_for_history(args)]
+            print(" ".join(str(i) for i in ids))
+        elif args.action == "list":
+            rows = [[e.id, e.agency, e.year, e.stage, f"{e.methodology} {e.version}", e.total, e.index, e.group, e.created_at]
+                    for e in store.entries(args.target)]
+            if args.format == "json":
+                sys.stdout.write(entries_json(store.entries(args.target)))
+            else:
+                sys.stdout.write(tabulate(rows, headers=["id", "agency", "year", "stage", "methodology", "total", "index", "group", "stored"],
+                                          tablefmt="github" if args.format == "markdown" else "simple") + "\n")
+        elif args.action == "show":
+            card = store.card(_entry_id(args.target))
+            _emit(render_appraised(card, args.format) if card.stage != "computed" else render_scorecard(card, args.format), args)
+        else:  # trend
+            entries = store.entries(args.target)
+            latest: dict[tuple[int, str], str] = {}
+            for e in entries:
+                latest[(e.year, e.stage)] = e.index
+            years = sorted({y for y, _ in latest})
+            stages = [s for s in ("self", "computed", "round-1", "round-2", "round-3", "appraised") if any(k[1] == s for k in latest)]
+            rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
+            sys.stdout.write(tabulate(rows, headers=["year"] + stages, tablefmt="github" if args.format == "markdown" else "simple",
+                                      disable_numparse=True) + "\n")
+    return 0
+
+
+def _entry_id(raw: str | None) -> int:
+    try:
+        return int(str(raw).removeprefix("history:"))
+    except ValueError:
+        raise InputError.one("history", None, "id", f"expected an entry id such as 3, got {raw!r}", "PS165") from None
+
+
+def _card_from(ref: str, args: argparse.Namespace) -> Scorecard:
+    """A scorecard from a JSON file, a history entry (history:ID) or a facts file (scored)."""
+    if ref.startswith("history:"):
+        with HistoryStore(store_path(args.store)) as store:
+            return store.card(_entry_id(ref))
+    if ref.endswith(".json"):
+        from pydantic import ValidationError
+
+        text = read_text(ref)
+        try:
+            return Scorecard.model_validate_json(text)
+        except ValidationError as exc:
+            raise InputError.one(ref, None, "", f"not a parscore scorecard JSON ({exc.error_count()} problems, first: "
+                                 f"{exc.errors()[0]['msg']} at {'.'.join(map(str, exc.errors()[0]['loc']))})", "PS170") from None
+    args.facts = ref
+    m, facts = _load(args)
+    return score(m, facts, args.lang)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    a, b = _card_from(args.a, args), _card_from(args.b, args)
+    _emit(render_diff(diff_cards(a, b, args.a, args.b), args.lang, args.format), args)
     return 0
 
 
@@ -294,6 +387,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit 1 when findings of this severity or worse exist (default error)")
     common(p, formats=("table", "json", "markdown", "junit"))
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("appraise", help="apply appraisal rounds to a self-assessment: final scores and history")
+    p.add_argument("facts")
+    p.add_argument("appraisal")
+    common(p)
+    p.set_defaults(func=cmd_appraise)
+
+    p = sub.add_parser("history", help="the assessment history store: add | list | show | trend")
+    p.add_argument("action", choices=("add", "list", "show", "trend"))
+    p.add_argument("target", nargs="?", help="add: FACTS; list/trend: AGENCY code; show: ID")
+    p.add_argument("--appraisal", help="add: also store each appraisal round of this file")
+    p.add_argument("--store", help=f"the SQLite store (default $PARSCORE_HISTORY or ./{DEFAULT_STORE})")
+    p.add_argument("--note", help="add: a note kept with the entries")
+    common(p)
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("diff", help="compare two scorecards: JSON files, history:ID, or facts files")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--store", help="the history store for history:ID references")
+    common(p)
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("plan-status", help="a plan's tasks: met, not met or unknown; overdue; points at stake")
     p.add_argument("facts")

@@ -52,6 +52,8 @@ class Methodology:
     rule_files: dict[str, tuple[str, int | None]]  # rule id -> (file, line)
     digest: str
     overlay: str | None = None
+    bonus: Any = None      # Cap, for internal indices with bonus points
+    penalty: Any = None    # Cap, for internal indices with penalty points
 
     @cached_property
     def leaves(self) -> dict[str, SubCriterion]:
@@ -169,6 +171,7 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
         path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),
         facts=facts, derived=derived, rules={}, rule_files=rule_files, digest="", overlay=overlay_name,
+        bonus=mfile.bonus, penalty=mfile.penalty,
     )
     by_item: dict[str, RuleSpec] = {}
     leaves = m.leaves

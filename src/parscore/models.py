@@ -93,6 +93,14 @@ class Expected(_Input):
     sub_criteria: int
 
 
+class Cap(_Input):
+    """Bonus or penalty points an internal index allows, and their cap."""
+
+    cap: Decimal = Field(ge=0)
+    provenance: Provenance = "reconstructed"
+    citation: str | None = None
+
+
 class MethodologyFile(_Input):
     id: str
     version: str
@@ -105,6 +113,8 @@ class MethodologyFile(_Input):
     expected: Expected | None = None
     groups: list[Group] = Field(min_length=1)
     fields: list[FieldNode] = Field(min_length=1)
+    bonus: Cap | None = None
+    penalty: Cap | None = None
 
 
 # ---------------------------------------------------------------- rules files
@@ -281,6 +291,17 @@ class TraceStep(_Output):
     output: str
 
 
+class HistoryEntry(_Output):
+    """One step of an item's appraisal history: self-score, a round, or the unit's explanation."""
+
+    stage: str                       # self | computed | round-N | explanation
+    points: Points | None = None
+    by: str | None = None
+    date: str | None = None
+    reason: str | None = None
+    evidence: list[str] = Field(default_factory=list)
+
+
 class ItemResult(_Output):
     code: str
     name: str
@@ -296,6 +317,8 @@ class ItemResult(_Output):
     evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
     deductions: list[Deduction]
     trace: list[TraceStep]
+    computed: Points | None = None   # set when points come from an appraisal stage
+    history: list[HistoryEntry] | None = None
 
 
 class NodeResult(_Output):
@@ -340,6 +363,7 @@ class Scorecard(_Output):
     agency: Agency
     year: int
     lang: Literal["vi", "en"]
+    stage: str = "computed"          # computed | self | appraised
     total: Points
     max: Points
     applicable_max: Points
@@ -353,6 +377,8 @@ class Scorecard(_Output):
     items: list[ItemResult]
     rank: RankInfo | None = None
     by_unit: list[UnitRow] | None = None
+    adjustments: list[dict[str, str]] | None = None   # bonus and penalty points applied
+    appraisal_errors: list[str] | None = None
 
     def item(self, code: str) -> ItemResult:
         for it in self.items:

@@ -64,6 +64,7 @@ class Plan:
     after: Scorecard | None = None
     best_possible: Decimal | None = None            # the index with every candidate applied
     nodes: int = 0
+    proven_optimal: bool = True                     # False only if the search hit its node limit
 
 
 class Planner:
@@ -212,13 +213,13 @@ class Planner:
             if cur is None or _improves(self.m, imp.fact, cur, imp.after):
                 best_value[imp.fact] = imp.after
         facts = [f for f in best_value if self._admissible({f: best_value[f]})]
-        chosen, nodes = self._search(facts, best_value, target, node_limit)
+        chosen, nodes, proven = self._search(facts, best_value, target, node_limit)
         best = index_of(self.base.total + self._set_gain(set(facts), best_value), self.base.applicable_max) or Decimal(0)
         if chosen is None:
-            return Plan(self.base, imps, plan.survey, plan.missing, target, None, False, None, best, nodes)
+            return Plan(self.base, imps, plan.survey, plan.missing, target, None, False if proven else None, None, best, nodes, proven)
         changes = {f: best_value[f] for f in sorted(chosen)}
         after = score(self.m, self.facts.with_values(changes), self.lang)
-        return Plan(self.base, imps, plan.survey, plan.missing, target, changes, True, after, best, nodes)
+        return Plan(self.base, imps, plan.survey, plan.missing, target, changes, True, after, best, nodes, proven)
 
     def _item_facts(self, facts: list[str]) -> dict[str, frozenset[str]]:
         fset = set(facts)
@@ -239,7 +240,7 @@ class Planner:
         return total
 
     def _search(self, facts: list[str], best_value: dict[str, FactValue], target: Decimal,
-                node_limit: int) -> tuple[set[str] | None, int]:
+                node_limit: int) -> tuple[set[str] | None, int, bool]:
         self._items = self._item_facts(facts)
         appl = self.base.applicable_max
 
@@ -247,7 +248,7 @@ class Planner:
             return (index_of(self.base.total + gain, appl) or Decimal(0)) >= target
 
         if reached(Decimal(0)):
-            return set(), 0
+            return set(), 0, True
         lost = {c: self.m.leaves[c].max - self.base_points[c] for c in self._items}
         potential = {f: sum((lost[c] for c, t in self._items.items() if f in t), Decimal(0)) for f in facts}
         order = sorted(facts, key=lambda f: (-potential[f], f))
@@ -277,12 +278,12 @@ class Planner:
             try:
                 dfs(0, [], k)
             except _Exhausted:
-                return (set(best[1]) if best else None), nodes
+                return (set(best[1]) if best else None), nodes, False
             if best is not None:
-                return set(best[1]), nodes
+                return set(best[1]), nodes, True
             if not reached(self._set_gain(set(order), best_value)):
-                return None, nodes  # even every change together falls short
-        return None, nodes
+                return None, nodes, True  # even every change together falls short
+        return None, nodes, True
 
 
 class _Exhausted(Exception):

@@ -294,6 +294,8 @@ L.update({
                     "en": "No set of changes within the province's hands reaches {target}%; the best possible is {best}%."},
     "optimal": {"vi": "Tối ưu: không tập nào ít hơn {n} thay đổi đạt mục tiêu (đã kiểm chứng bằng tìm kiếm đầy đủ có cận).",
                 "en": "Optimal: no set of fewer than {n} changes reaches the target (exhaustive branch-and-bound search)."},
+    "not_proven": {"vi": "Chưa chứng minh được tối ưu: tìm kiếm dừng ở giới hạn số nút; có thể còn tập ít hơn {n} thay đổi.",
+                   "en": "Not proven optimal: the search stopped at its node limit; a set of fewer than {n} changes may exist."},
     "survey_title": {"vi": "Tiêu chí điều tra XHH (không trực tiếp trong tầm tay tỉnh): độ nhạy", "en": "Survey items (not in the province's hands directly): sensitivity"},
     "per_percent": {"vi": "Điểm / 1% hài lòng", "en": "Points per 1% satisfied"},
     "missing_title": {"vi": "Thiếu số liệu: cần bổ sung để chấm", "en": "Missing facts: supply them to be scored"},
@@ -408,7 +410,7 @@ def plan_data(p: Any, m: Methodology, lang: str) -> dict[str, Any]:
             "changes": ({k: canonical(v) for k, v in p.chosen.items()} if p.chosen is not None else None),
             "after": ({"total": float(p.after.total), "index": float(p.after.index), "group": p.after.group,
                        "gain": float(p.after.total - p.before.total)} if p.after is not None else None),
-            "search_nodes": p.nodes,
+            "search_nodes": p.nodes, "proven_optimal": p.proven_optimal,
         }
     return data
 
@@ -450,7 +452,7 @@ def render_plan(p: Any, m: Methodology, lang: str, fmt: str, unit: str | None = 
             if rank_after is not None:
                 line += f"; {t('rank', lang)} {_rank_text(rank_after, lang)}"
             out.append(line)
-            out.append(t("optimal", lang).format(n=len(chosen_rows)))
+            out.append(t("optimal" if p.proven_optimal else "not_proven", lang).format(n=len(chosen_rows)))
         out.append("")
     out.append(h + t("improvements", lang))
     rows = [[i["lead_unit"] or "", i["item"], _signed(Decimal(str(i["gain"])), lang), i["reaches"], i["action"]]
@@ -537,4 +539,69 @@ def render_audit(report: Any, fmt: str) -> str:
         out.append(tabulate([[f.code, t(f.severity, lang), f.item or t("file_level", lang), f.message] for f in report.findings],
                             headers=[t("code", lang), t("severity", lang), t("item_col", lang), t("finding", lang)],
                             tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, 90]))
+    return "\n".join(out) + "\n"
+
+
+L.update({
+    "history_title": {"vi": "Lịch sử chấm điểm từng tiêu chí", "en": "Item history"},
+    "appraisal_errors": {"vi": "LỖI THẨM ĐỊNH", "en": "APPRAISAL ERRORS"},
+    "stage": {"vi": "Bước", "en": "Stage"},
+    "self": {"vi": "tự chấm", "en": "self-score"},
+    "computed": {"vi": "theo quy tắc", "en": "computed"},
+    "explanation": {"vi": "giải trình", "en": "explanation"},
+    "appraised": {"vi": "sau thẩm định", "en": "appraised"},
+    "adjustments": {"vi": "Điểm thưởng / điểm phạt", "en": "Bonus / penalty points"},
+    "diff_title": {"vi": "SO SÁNH HAI BẢNG ĐIỂM", "en": "SCORECARD DIFF"},
+    "entries": {"vi": "Lịch sử lưu trữ", "en": "Stored history"},
+})
+
+
+def _stage(stage: str, lang: str) -> str:
+    if stage.startswith("round-"):
+        return {"vi": "thẩm định vòng ", "en": "appraisal round "}[lang] + stage.split("-", 1)[1]
+    return t(stage, lang) if stage in L else stage
+
+
+def render_appraised(card: Scorecard, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(card)
+    lang, md = card.lang, fmt == "markdown"
+    tf = "github" if md else "simple"
+    h = "## " if md else ""
+    out = [render_scorecard(card, fmt).rstrip("\n"), ""]
+    if card.adjustments:
+        out += [h + t("adjustments", lang)] + [f"  {a['kind']} {a['id']}: {a['points']} — {a['reason']}" for a in card.adjustments] + [""]
+    out.append(h + t("history_title", lang))
+    rows = []
+    for it in card.items:
+        if not it.history or not any(e.stage.startswith("round-") for e in it.history):
+            continue
+        for e in it.history:
+            rows.append([it.code, _stage(e.stage, lang), num(e.points, lang) if e.points is not None else "", e.by or "",
+                         e.reason or "", ", ".join(e.evidence)])
+    out.append(tabulate(rows, headers=[t("code", lang), t("stage", lang), t("points", lang), "", t("reason", lang), t("evidence", lang)],
+                        tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, 24, 60, 20]))
+    if card.appraisal_errors:
+        out += ["", h + t("appraisal_errors", lang)] + [("- " if md else "  ") + e for e in card.appraisal_errors]
+    return "\n".join(out) + "\n"
+
+
+def render_diff(d: Any, lang: str, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(d)
+    md = fmt == "markdown"
+    tf = "github" if md else "simple"
+    out = [("# " if md else "") + t("diff_title", lang), ""]
+    heads = [[k, d.a[k], d.b[k]] for k in ("label", "agency", "year", "stage", "methodology")]
+    heads += [[t("total", lang), num(d.total_a, lang), num(d.total_b, lang)],
+              [t("index", lang), pct(d.index_a, lang), pct(d.index_b, lang)],
+              [t("group", lang), d.group_a, d.group_b]]
+    if d.rank_a is not None or d.rank_b is not None:
+        heads.append([t("rank", lang), str(d.rank_a or ""), str(d.rank_b or "")])
+    out.append(tabulate(heads, headers=["", "A", "B"], tablefmt=tf, disable_numparse=True))
+    out.append("")
+    rows = [[i.code, num(i.a, lang), num(i.b, lang), _signed(i.delta, lang), " / ".join(i.reasons_a), " / ".join(i.reasons_b)]
+            for i in d.items]
+    out.append(tabulate(rows, headers=[t("code", lang), "A", "B", t("delta", lang), f"{t('reason', lang)} A", f"{t('reason', lang)} B"],
+                        tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, None, 50, 50]) if rows else t("no_change", lang))
     return "\n".join(out) + "\n"

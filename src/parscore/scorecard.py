@@ -11,7 +11,7 @@ from .evaluation import CENT, Session, engine_for
 from .explanation import counting_rules, missing_reason, reason, thresholds
 from .loading import Facts, Methodology
 from .models import (
-    Deduction, ItemResult, NodeResult, Scorecard, Status, Summary, TraceStep,
+    Agency, Deduction, ItemResult, NodeResult, Scorecard, Status, Summary, TraceStep,
 )
 
 ZERO = Decimal(0)
@@ -39,6 +39,13 @@ def score(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durabl
 
 def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -> Scorecard:
     items = [_item(m, facts, session, code, lang) for code in m.leaves]
+    return assemble(m, facts.agency, facts.year, items, lang)
+
+
+def assemble(m: Methodology, agency: Agency, year: int, items: list[ItemResult], lang: str,
+             stage: str = "computed", adjustment: Decimal = ZERO) -> Scorecard:
+    """Items → criteria, fields, total, index and group. `adjustment` is the net of
+    capped bonus and penalty points (internal indices only)."""
     by_code = {it.code: it for it in items}
     criteria: list[NodeResult] = []
     fields: list[NodeResult] = []
@@ -46,14 +53,14 @@ def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -
         for c in f.criteria:
             criteria.append(_node(c.code, c.name.get(lang), [by_code[s.code] for s in c.sub_criteria]))
         fields.append(_node(f.code, f.name.get(lang), [by_code[s.code] for c in f.criteria for s in c.sub_criteria]))
-    total = sum((it.points for it in items), ZERO)
+    total = sum((it.points for it in items), ZERO) + adjustment
     full_max = sum((it.max for it in items), ZERO)
     applicable = sum((it.max for it in items if it.status != "not_applicable"), ZERO)
-    idx = index_of(total, applicable) or ZERO
+    idx = min(Decimal(100), max(ZERO, index_of(total, applicable) or ZERO))
     claimed = [it.claimed for it in items if it.claimed is not None]
     return Scorecard(
         methodology={"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest},
-        overlay=m.overlay, agency=facts.agency, year=facts.year, lang=lang,  # type: ignore[arg-type]
+        overlay=m.overlay, agency=agency, year=year, lang=lang, stage=stage,  # type: ignore[arg-type]
         total=total, max=full_max, applicable_max=applicable, index=idx, group=group_of(m, idx),
         claimed_total=sum(claimed, ZERO) if claimed else None,
         counting=counting_rules(lang), summary=_summary(m, items), fields=fields, criteria=criteria, items=items,
