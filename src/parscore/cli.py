@@ -18,6 +18,8 @@ from tabulate import tabulate
 from .appraisal import appraise, load_appraisal, self_assessment
 from .audit import audit
 from .diff import diff as diff_cards
+from .excel import import_xlsx, write_scorecard, write_template
+from .html_report import render_html
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
 from .loading import (
@@ -56,6 +58,9 @@ def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
 
 
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
+    if str(args.facts).lower().endswith(".xlsx"):
+        m = load_methodology(args.methodology or "par-province-892", overlay=getattr(args, "overlay", None))
+        return m, import_xlsx(args.facts, m)[0]
     doc = read_facts_document(args.facts)
     m = load_methodology(_methodology_ref(args, doc), overlay=getattr(args, "overlay", None))
     return m, facts_from_document(doc, m)
@@ -82,10 +87,35 @@ def cmd_score(args: argparse.Namespace) -> int:
         extra["by_unit"] = [UnitRow(unit=u.name, items=u.items, points=u.points, max=u.max, lost=u.lost)
                             for u in totals_by_unit(card, units)]
     card = card.model_copy(update=extra)
-    text = render_scorecard(card, args.format)
-    if args.format != "json":
-        text += render_extras(card, args.format)
+    if args.format in ("xlsx", "html") and not args.output:
+        raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
+    if args.format == "xlsx":
+        write_scorecard(card, m, args.output, facts)
+        return 0
+    if args.format == "html":
+        plan = Planner(m, facts, args.lang, units).plan() if facts.values else None
+        text = render_html(card, plan, m)
+    else:
+        text = render_scorecard(card, args.format)
+        if args.format != "json":
+            text += render_extras(card, args.format)
     _emit(text, args)
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
+    units = load_lead_units(args.units, m) if args.units else None
+    write_template(m, args.output, args.lang, units)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import yaml
+
+    m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
+    _, doc = import_xlsx(args.xlsx, m)
+    _emit(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), args)
     return 0
 
 
@@ -359,9 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the projected rank")
         p.add_argument("--units", help="a lead-unit assignment file (default: the facts file's lead_units)")
 
-    p = sub.add_parser("score", help="score a facts file")
+    p = sub.add_parser("score", help="score a facts file (.yaml, or a filled .xlsx template)")
     p.add_argument("facts")
-    common(p)
+    common(p, formats=("table", "json", "markdown", "xlsx", "html"))
     planning(p)
     p.set_defaults(func=cmd_score)
 
@@ -387,6 +417,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit 1 when findings of this severity or worse exist (default error)")
     common(p, formats=("table", "json", "markdown", "junit"))
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("template", help="an Excel facts template generated from the fact catalogue")
+    p.add_argument("id", nargs="?")
+    common(p)
+    p.add_argument("--units", help="a lead-unit assignment file, to fill the lead-unit column")
+    p.set_defaults(func=cmd_template, output="facts.xlsx")
+
+    p = sub.add_parser("import", help="a filled Excel template → a YAML facts file")
+    p.add_argument("xlsx")
+    common(p)
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("appraise", help="apply appraisal rounds to a self-assessment: final scores and history")
     p.add_argument("facts")
