@@ -14,14 +14,16 @@ import datetime as dt
 import os
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem
 from .explanation import fmt_number
 from .loading import Facts, Methodology
 from .models import Deduction, HistoryEntry, ItemResult, Scorecard
 from .scorecard import assemble, score
-from .yamlio import load_yaml, pydantic_problems
+from .yamlio import load_model
 
 
 class RoundItem(BaseModel):
@@ -65,17 +67,13 @@ class AppraisalFile(BaseModel):
 
 
 def load_appraisal(path: str | os.PathLike[str], m: Methodology, facts: Facts) -> AppraisalFile:
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError.one(doc.file, 1, "", "expected an appraisal: agency, year, rounds", "PS150")
-    data = dict(doc.data)
-    # one explanation per item may be written without the list
-    if isinstance(data.get("explanations"), dict):
-        data["explanations"] = {str(k): (v if isinstance(v, list) else [v]) for k, v in data["explanations"].items()}
-    try:
-        af = AppraisalFile.model_validate({str(k): v for k, v in data.items()})
-    except ValidationError as exc:
-        raise InputError(pydantic_problems(doc, exc, code="PS150")) from None
+    def one_or_many(data: dict[str, Any]) -> dict[str, Any]:
+        """One explanation per item may be written without the list."""
+        if isinstance(data.get("explanations"), dict):
+            data["explanations"] = {str(k): (v if isinstance(v, list) else [v]) for k, v in data["explanations"].items()}
+        return data
+
+    af, doc = load_model(path, AppraisalFile, "PS150", "an appraisal: agency, year, rounds", one_or_many)
     problems = []
     if af.agency != facts.agency.code or af.year != facts.year:
         problems.append(Problem(doc.file, doc.line(("agency",)), "agency",

@@ -56,6 +56,11 @@ class Methodology:
     penalty: Any = None    # Cap, for internal indices with penalty points
 
     @cached_property
+    def codes(self) -> set[str]:
+        """Every field, criterion and sub-criterion code."""
+        return {f.code for f in self.fields} | {c.code for f in self.fields for c in f.criteria} | set(self.leaves)
+
+    @cached_property
     def leaves(self) -> dict[str, SubCriterion]:
         return {s.code: s for f in self.fields for c in f.criteria for s in c.sub_criteria}
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError, Problem
 from .models import RuleSpec, Text
-from .yamlio import Document, load_yaml, pydantic_problems
+from .yamlio import Document, load_model, pydantic_problems
 
 
 class ItemPatch(BaseModel):
@@ -37,13 +37,7 @@ class Overlay(BaseModel):
 
 
 def read_overlay(path: str | os.PathLike[str]) -> tuple[Overlay, Document, bytes]:
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError.one(doc.file, 1, "", "expected an overlay mapping (overlay, citation, items, rules)", "PS100")
-    try:
-        ov = Overlay.model_validate({str(k): v for k, v in doc.data.items()})
-    except ValidationError as exc:
-        raise InputError(pydantic_problems(doc, exc, code="PS100")) from None
+    ov, doc = load_model(path, Overlay, "PS100", "an overlay mapping (overlay, citation, items, rules)")
     return ov, doc, Path(path).read_bytes()
 
 

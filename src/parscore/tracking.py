@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import InputError, Problem
 from .evaluation import engine_for, parse_canonical
 from .loading import Facts, Methodology, _hint
 from .models import Scorecard, Text
 from .scorecard import build_scorecard
-from .yamlio import load_yaml, pydantic_problems
+from .yamlio import load_model
 
 
 class Target(BaseModel):
@@ -97,15 +97,9 @@ class PlanStatus:
 
 
 def load_plan(path: str | os.PathLike[str], m: Methodology) -> PlanFile:
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError.one(doc.file, 1, "", "expected a plan: plan, citation, agency, units, tasks", "PS140")
-    try:
-        pf = PlanFile.model_validate({str(k): v for k, v in doc.data.items()})
-    except ValidationError as exc:
-        raise InputError(pydantic_problems(doc, exc, code="PS140")) from None
+    pf, doc = load_model(path, PlanFile, "PS140", "a plan: plan, citation, agency, units, tasks")
     known = set(m.facts) | set(m.derived)
-    codes = {f.code for f in m.fields} | {c.code for f in m.fields for c in f.criteria} | set(m.leaves)
+    codes = m.codes
     problems = []
     seen: set[str] = set()
     for i, t in enumerate(pf.tasks):

@@ -8,12 +8,12 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem
 from .loading import Methodology
 from .models import Scorecard, Text
-from .yamlio import load_yaml, pydantic_problems
+from .yamlio import load_model
 
 
 class Unit(BaseModel):
@@ -58,14 +58,8 @@ class LeadUnits:
 
 
 def load_lead_units(path: str | os.PathLike[str], m: Methodology) -> LeadUnits:
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError.one(doc.file, 1, "", "expected a mapping with agency, source, units and assign", "PS110")
-    try:
-        af = AssignmentFile.model_validate({str(k): v for k, v in doc.data.items()})
-    except ValidationError as exc:
-        raise InputError(pydantic_problems(doc, exc, code="PS110")) from None
-    codes = {f.code for f in m.fields} | {c.code for f in m.fields for c in f.criteria} | set(m.leaves)
+    af, doc = load_model(path, AssignmentFile, "PS110", "a mapping with agency, source, units and assign")
+    codes = m.codes
     problems = []
     for code, a in af.assign.items():
         line = doc.line(("assign", code))

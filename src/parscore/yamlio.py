@@ -133,3 +133,19 @@ def pydantic_problems(doc: Document, exc: Any, prefix: Path_ = (), code: str = "
             msg = "required field is missing"
         problems.append(Problem(doc.file, doc.line(loc), _dotted(loc), msg, code))
     return problems
+
+
+def load_model(path: str | Path, model: Any, code: str, expected: str, prepare: Any = None) -> tuple[Any, Document]:
+    """Read a YAML mapping and validate it as a pydantic model; problems are located."""
+    from pydantic import ValidationError
+
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError.one(doc.file, 1, "", f"expected {expected}", code)
+    data = {str(k): v for k, v in doc.data.items()}
+    if prepare is not None:
+        data = prepare(data)
+    try:
+        return model.model_validate(data), doc
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(doc, exc, code=code)) from None
