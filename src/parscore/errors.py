@@ -19,7 +19,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message} [{self.code}]"
+        message = " ".join(self.message.split())  # one problem, one line
+        return f"{where}:{field} {message} [{self.code}]"
 
 
 class InputError(Exception):

@@ -84,8 +84,13 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "malformed YAML"
         raise InputError.one(name, line, "", f"malformed YAML: {what}", "PS005") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        raise InputError.one(name, line, "", f"not YAML text: character #x{exc.character:04x} is not allowed "
+                             "(is this a binary or non-text file?)" if isinstance(exc.character, int)
+                             else f"not YAML text: {exc.reason}", "PS005") from None
     except yaml.YAMLError as exc:
-        raise InputError.one(name, None, "", f"malformed YAML: {exc}", "PS005") from None
+        raise InputError.one(name, None, "", "malformed YAML: " + " ".join(str(exc).split()), "PS005") from None
     except RecursionError:
         raise InputError.one(name, None, "", f"YAML nested too deeply (limit {MAX_DEPTH})", "PS006") from None
     return doc
