@@ -10,10 +10,10 @@ from conftest import ROOT, run_cli
 BAD = "tests/data/bad"
 
 CASES = [
-    ("malformed.yaml", "tests/data/bad/malformed.yaml:6: malformed YAML: expected ',' or ']', but got '<stream end>' [PS005]"),
+    ("malformed.yaml", "tests/data/bad/malformed.yaml:6: malformed YAML: expected ',' or ']', but got '<stream end>' (the flow sequence began on line 5) [PS005]"),
     ("empty.yaml", "tests/data/bad/empty.yaml: file is empty; expected a YAML mapping [PS004]"),
     ("unknown-fact.yaml", "tests/data/bad/unknown-fact.yaml:6: facts.unit_inspected: unknown fact 'unit_inspected' (did you mean 'units_inspected'?); `parscore facts` lists the catalogue [PS075]"),
-    ("wrong-type.yaml", "tests/data/bad/wrong-type.yaml:6: facts.plan_issued: expected true or false (yes/no), got 'có' [PS078]"),
+    ("wrong-type.yaml", "tests/data/bad/wrong-type.yaml:6: facts.plan_issued: expected true or false, got the text 'có'; write true or false, without quotes [PS078]"),
     ("negative-count.yaml", "tests/data/bad/negative-count.yaml:5: facts.violations: a count cannot be negative, got -2 [PS078]"),
     ("percent-over-100.yaml", "tests/data/bad/percent-over-100.yaml:5: facts.disbursement_rate: a percentage must lie within 0–100, got 104.5 (write 95 for 95%) [PS078]"),
     ("decimal-comma.yaml", "tests/data/bad/decimal-comma.yaml:5: facts.satisfaction: '89,33' uses a decimal comma; write 89.33 (a dot, without quotes) [PS078]"),

@@ -21,14 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from .errors import InputError, Problem
 from .explanation import fmt_number
 from .loading import Facts, Methodology
-from .models import Deduction, HistoryEntry, ItemResult, Scorecard
+from .models import Deduction, HistoryEntry, ItemResult, Num, Scorecard
 from .scorecard import assemble, score
 from .yamlio import load_model
 
 
 class RoundItem(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    score: Decimal = Field(ge=0)
+    score: Num = Field(ge=0)
     reason: str | None = None
     evidence: list[str] = Field(default_factory=list)
     note: str | None = None
@@ -52,7 +52,7 @@ class Explanation(BaseModel):
 class Adjustment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
-    points: Decimal = Field(gt=0)
+    points: Num = Field(gt=0)
     reason: str
 
 

@@ -45,8 +45,11 @@ def _methodology_ref(args: argparse.Namespace, doc: Document) -> str:
     if args.methodology:
         return args.methodology
     ref = doc.data.get("methodology")
-    if not isinstance(ref, str) or not ref.strip():
+    if ref is None:
         return "par-province-892"
+    if not isinstance(ref, str) or not ref.strip():
+        raise InputError.one(doc.file, doc.line(("methodology",)), "methodology",
+                             "expected a methodology id such as par-province-892, or a path to a .yaml file", "PS071")
     if ref.endswith((".yaml", ".yml")):
         return str(Path(doc.file).parent / ref)
     return ref

@@ -166,8 +166,11 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
 
     problems: list[Problem] = []
     _check_tree(mfile, doc, problems)
+    tree_ok = not problems
     rules_dir = (Path(path).parent / mfile.rules)
-    facts, derived, rules, rule_files, rule_docs = _load_rules(rules_dir, problems, hasher)
+    before = len(problems)
+    facts, derived, rules, rule_files, rule_docs, where = _load_rules(rules_dir, problems, hasher)
+    rules_ok = len(problems) == before
     if patches:
         from .overlay import apply_rule_patches
 
@@ -182,6 +185,8 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     leaves = m.leaves
     for rule in rules:
         file, line = rule_files[rule.id]
+        if rule.item not in leaves and not tree_ok:
+            continue  # a malformed code is reported once, at its root
         if rule.item not in leaves:
             problems.append(Problem(file, line, f"rules.{rule.id}.item",
                                     f"rule scores '{rule.item}', which is not a sub-criterion of {mfile.id}", "PS040"))
@@ -191,14 +196,14 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         else:
             by_item[rule.item] = rule
     for code, leaf in leaves.items():
-        if code not in by_item:
+        if code not in by_item and tree_ok and rules_ok:  # else the cause is already reported
             problems.append(Problem(doc.file, doc.line(_leaf_path(mfile, code)), code,
                                     f"sub-criterion {code} has no rule in {rules_dir}", "PS042"))
     ordered = {code: by_item[code] for code in leaves if code in by_item}
     object.__setattr__(m, "rules", ordered)
     object.__setattr__(m, "digest", hasher.hexdigest()[:16])
     if not problems:
-        _check_rules(m, rule_docs, problems)
+        _check_rules(m, rule_docs, where, problems)
     if problems:
         raise InputError(problems)
     return m
@@ -236,7 +241,9 @@ def _check_tree(m: MethodologyFile, doc: Document, problems: list[Problem]) -> N
                 assessed[s.assessed_by] += s.max
             _check_sum(c.code, c.max, [s.max for s in c.sub_criteria], cp + ("max",), "sub-criteria", add)
         _check_sum(f.code, f.max, [c.max for c in f.criteria], fp + ("max",), "criteria", add)
-    _check_sum(m.id, m.total, [f.max for f in m.fields], ("total",), "fields", add)
+    field_total = sum((f.max for f in m.fields), Decimal(0))
+    if field_total != m.total:
+        add(("total",), "total", f"the fields' maxima add up to {_fmt(field_total)}, but total says {_fmt(m.total)}", "PS032")
     for part, declared in (("appraisal", m.appraisal_total), ("survey", m.survey_total)):
         if declared is not None and assessed[part] != declared:
             add((f"{part}_total",), f"{part}_total",
@@ -256,7 +263,7 @@ def _check_code(code: str, path: tuple[str | int, ...], pattern: str, parent: st
     if not re.match(pattern, code):
         shape = {r"^\d+$": "'1'", r"^\d+\.\d+$": "'1.3'", r"^\d+\.\d+\.\d+$": "'1.3.1'"}[pattern]
         add(path + ("code",), "code", f"malformed code '{code}', expected the form {shape}", "PS030")
-    elif parent is not None and code.rsplit(".", 1)[0] != parent:
+    elif parent is not None and re.match(r"^\d+(\.\d+)?$", parent) and code.rsplit(".", 1)[0] != parent:
         add(path + ("code",), "code", f"code '{code}' is not under its parent '{parent}'", "PS030")
     if code in seen:
         add(path + ("code",), "code", f"duplicate code '{code}'", "PS031")
@@ -270,7 +277,8 @@ def _check_sum(code: str, declared: Decimal, parts: list[Decimal], path: tuple[s
 
 
 def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any) -> tuple[
-        dict[str, FactSpec], dict[str, DerivedSpec], list[RuleSpec], dict[str, tuple[str, int | None]], dict[str, tuple[Document, int]]]:
+        dict[str, FactSpec], dict[str, DerivedSpec], list[RuleSpec], dict[str, tuple[str, int | None]],
+        dict[str, tuple[Document, int]], dict[str, tuple[str, int | None]]]:
     facts: dict[str, FactSpec] = {}
     derived: dict[str, DerivedSpec] = {}
     rules: list[RuleSpec] = []
@@ -279,7 +287,7 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any) -> tuple[
     where: dict[str, tuple[str, int | None]] = {}
     if not rules_dir.is_dir():
         problems.append(Problem(str(rules_dir), None, "rules", "rules directory not found", "PS043"))
-        return facts, derived, rules, rule_files, rule_docs
+        return facts, derived, rules, rule_files, rule_docs, where
     files = sorted(rules_dir.glob("*.yaml"))
     if not files:
         problems.append(Problem(str(rules_dir), None, "rules", "no rule files (*.yaml) in the rules directory", "PS043"))
@@ -323,21 +331,23 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any) -> tuple[
     for name in set(facts) & set(derived):
         file, line = where[name]
         problems.append(Problem(file, line, name, f"'{name}' is declared both as a reported fact and a derived fact", "PS046"))
-    return facts, derived, rules, rule_files, rule_docs
+    return facts, derived, rules, rule_files, rule_docs, where
 
 
-def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], problems: list[Problem]) -> None:
+def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], where: dict[str, tuple[str, int | None]],
+                 problems: list[Problem]) -> None:
     known = set(m.facts) | set(m.derived)
     for name, spec in m.facts.items():
         if spec.part_of is not None and spec.part_of not in m.facts:
-            problems.append(Problem(m.path, None, f"facts.{name}.part_of", f"part_of names unknown fact '{spec.part_of}'", "PS050"))
+            problems.append(Problem(*where[name], f"facts.{name}.part_of",
+                                    f"part_of names unknown fact '{spec.part_of}'{_hint(spec.part_of, set(m.facts))}", "PS050"))
     for name, spec in m.derived.items():
         for part in spec.inputs:
             if part not in known:
-                problems.append(Problem(m.path, None, f"derived.{name}", f"derived from unknown fact '{part}'{_hint(part, known)}", "PS050"))
+                problems.append(Problem(*where[name], f"derived.{name}", f"derived from unknown fact '{part}'{_hint(part, known)}", "PS050"))
     cycle = _find_cycle(m)
     if cycle:
-        problems.append(Problem(m.path, None, "derived", "derived facts form a cycle: " + " → ".join(cycle), "PS051"))
+        problems.append(Problem(*where[cycle[0]], f"derived.{cycle[0]}", "derived facts form a cycle: " + " → ".join(cycle), "PS051"))
     if problems:
         return
     for code, rule in m.rules.items():
@@ -387,8 +397,9 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], pro
             text = getattr(rule.explain, lang)
             try:
                 names = [n for _, n, _, _ in string.Formatter().parse(text) if n is not None]
-            except ValueError as exc:
-                add(("explain", lang), f"malformed template: {exc}", "PS058")
+            except ValueError:
+                add(("explain", lang), "malformed template: a '{' is not closed by '}', or a '}' stands alone; "
+                    "write placeholders like {value}, and {{ }} for literal braces", "PS058")
                 continue
             for n in names:
                 if n not in allowed:
@@ -415,7 +426,7 @@ def _check_tiers(score: TiersScore, better: str, leaf_max: Decimal, add: Any) ->
             add(("score", "tiers", i), f"tier gives {_fmt(a)} points, more than the item's max {_fmt(leaf_max)}", "PS062")
         if a < 0:
             add(("score", "tiers", i), "tier points cannot be negative", "PS062")
-    if awards[0] != leaf_max:
+    if awards[0] < leaf_max:
         add(("score", "tiers", 0), f"the best tier gives {_fmt(awards[0])}, expected the item's max {_fmt(leaf_max)}", "PS063")
     bounds = [t.bound for t in bounded]
     for i in range(1, len(bounded)):
@@ -517,7 +528,7 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
     agency = _agency(data.get("agency"), add)
     year = data.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        add(("year",), "year", f"expected a year such as 2025, got {year!r}", "PS072")
+        add(("year",), "year", f"expected a year such as 2025, got {_show(year)}", "PS072")
         year = 0
     mref = data.get("methodology")
     if mref is not None and not isinstance(mref, str):
@@ -556,6 +567,10 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
                 items = ev if isinstance(ev, list) else [ev]
                 parsed = []
                 for i, e in enumerate(items):
+                    if not isinstance(e, dict):
+                        add(path + ("evidence",), fieldname + ".evidence", "evidence is written as a mapping, e.g. "
+                            '{number: "45/BC-SNV", date: 2025-11-20, issuer: "Sở Nội vụ"}', "PS077")
+                        continue
                     try:
                         parsed.append(Evidence.model_validate(e))
                     except ValidationError as exc:
@@ -636,8 +651,11 @@ def _number(v: Any, bad: Any) -> Decimal | None:
     if isinstance(v, int):
         return Decimal(v)
     if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            bad(f"expected a finite number, got {v}")
+        if math.isnan(v):
+            bad("expected a number, got .nan (not a number)")
+            return None
+        if math.isinf(v):
+            bad("the number is too large (or written as .inf); write digits such as 1234.5")
             return None
         return Decimal(repr(v))
     if isinstance(v, str):
@@ -650,8 +668,11 @@ def _number(v: Any, bad: Any) -> Decimal | None:
             bad(f"'{v}' has a % sign; write the number alone, {s.rstrip('% ')} (the unit is declared in the catalogue)")
         else:
             try:
-                Decimal(s)
-                bad(f"'{v}' is quoted text; write the number without quotes")
+                d = Decimal(s)
+                if not d.is_finite() or abs(d) > Decimal(10) ** 15 or "e" in s.lower():
+                    bad(f"'{v}' is not a plain number within range; write digits such as 1234.5")
+                else:
+                    bad(f"'{v}' is quoted text; write the number without quotes")
             except InvalidOperation:
                 bad(f"expected a number, got text '{v}'")
         return None
@@ -663,7 +684,10 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
     if spec.type == "boolean":
         if isinstance(v, bool):
             return v
-        bad(f"expected true or false (yes/no), got {v!r}")
+        if isinstance(v, str) and v.strip().lower() in ("yes", "no", "true", "false", "có", "không", "co", "khong"):
+            bad(f"expected true or false, got the text '{v}'; write true or false, without quotes")
+        else:
+            bad(f"expected true or false (yes/no), got {_show(v)}")
         return None
     if spec.type == "date":
         if isinstance(v, datetime):
@@ -739,6 +763,15 @@ def check_parts(values: dict[str, FactValue], m: Methodology, file: str) -> None
                 if name in m.facts and m.facts[name].part_of in values and v > values[m.facts[name].part_of]]  # type: ignore[operator]
     if problems:
         raise InputError(problems)
+
+
+def _show(v: Any) -> str:
+    """A value as the user wrote it in YAML, not as Python prints it."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "nothing"
+    return repr(v) if isinstance(v, str) else str(v)
 
 
 def _did_you_mean(word: str, choices: Any) -> str:

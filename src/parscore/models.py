@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 Provenance = Literal["official", "plan-126", "reconstructed"]
 AssessedBy = Literal["appraisal", "survey"]
@@ -40,6 +40,16 @@ class Text(_Input):
         return self.en if lang == "en" else self.vi
 
 
+def _bounded(v: Decimal) -> Decimal:
+    if not v.is_finite() or abs(v) > Decimal(10) ** 12:
+        raise ValueError("a number this large (or not finite) is not plausible here")
+    return v
+
+
+# Every number read from a methodology or rules file: finite and of a plausible size.
+Num = Annotated[Decimal, AfterValidator(_bounded)]
+
+
 def _check_max(v: Decimal) -> Decimal:
     if v < 0:
         raise ValueError("a maximum cannot be negative")
@@ -51,7 +61,7 @@ def _check_max(v: Decimal) -> Decimal:
 class _Node(_Input):
     code: str
     name: Text
-    max: Decimal
+    max: Num
     provenance: Provenance
     citation: str | None = None
     note: str | None = None
@@ -60,6 +70,13 @@ class _Node(_Input):
     @classmethod
     def _max(cls, v: Decimal) -> Decimal:
         return _check_max(v)
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _quoted_code(cls, v: Any) -> Any:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f'write the code in quotes, e.g. "{v}" (unquoted, 1.10 would be read as 1.1)')
+        return v
 
     @model_validator(mode="after")
     def _official_needs_citation(self) -> "_Node":
@@ -83,7 +100,7 @@ class FieldNode(_Node):
 
 class Group(_Input):
     code: str
-    min: Decimal
+    min: Num
     name: Text | None = None
 
 
@@ -96,7 +113,7 @@ class Expected(_Input):
 class Cap(_Input):
     """Bonus or penalty points an internal index allows, and their cap."""
 
-    cap: Decimal = Field(ge=0)
+    cap: Num = Field(ge=0)
     provenance: Provenance = "reconstructed"
     citation: str | None = None
 
@@ -107,9 +124,9 @@ class MethodologyFile(_Input):
     name: Text
     citation: str
     rules: str
-    total: Decimal
-    appraisal_total: Decimal | None = None
-    survey_total: Decimal | None = None
+    total: Num
+    appraisal_total: Num | None = None
+    survey_total: Num | None = None
     expected: Expected | None = None
     groups: list[Group] = Field(min_length=1)
     fields: list[FieldNode] = Field(min_length=1)
@@ -126,8 +143,8 @@ class FactSpec(_Input):
     better: Better
     description: Text
     part_of: str | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
+    min: Num | None = None
+    max: Num | None = None
 
 
 class DerivedSpec(_Input):
@@ -157,8 +174,8 @@ class DerivedSpec(_Input):
 class Condition(_Input):
     fact: str
     equals: Any = None
-    at_most: Decimal | None = None
-    at_least: Decimal | None = None
+    at_most: Num | None = None
+    at_least: Num | None = None
 
     @model_validator(mode="after")
     def _one_test(self) -> "Condition":
@@ -169,10 +186,10 @@ class Condition(_Input):
 
 
 class Tier(_Input):
-    at_least: Decimal | None = None
-    at_most: Decimal | None = None
-    otherwise: Decimal | None = None
-    points: Decimal | None = None
+    at_least: Num | None = None
+    at_most: Num | None = None
+    otherwise: Num | None = None
+    points: Num | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> "Tier":
@@ -208,15 +225,15 @@ class BooleanScore(_Input):
 class ProportionalScore(_Input):
     kind: Literal["proportional"]
     fact: str
-    zero_at: Decimal
-    full_at: Decimal
+    zero_at: Num
+    full_at: Num
 
 
 class PerOccurrenceScore(_Input):
     kind: Literal["per_occurrence"]
     fact: str
-    each: Decimal = Field(gt=0)
-    floor: Decimal = Decimal(0)
+    each: Num = Field(gt=0)
+    floor: Num = Decimal(0)
 
 
 class SurveyScore(_Input):

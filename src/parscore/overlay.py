@@ -16,13 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError, Problem
-from .models import RuleSpec, Text
+from .models import Num, RuleSpec, Text
 from .yamlio import Document, load_model, pydantic_problems
 
 
 class ItemPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    max: Decimal | None = None
+    max: Num | None = None
     name: Text | None = None
     note: str | None = None
 

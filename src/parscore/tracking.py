@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .errors import InputError, Problem
 from .evaluation import engine_for, parse_canonical
 from .loading import Facts, Methodology, _hint
-from .models import Scorecard, Text
+from .models import Num, Scorecard, Text
 from .scorecard import build_scorecard
 from .yamlio import load_model
 
@@ -25,8 +25,8 @@ class Target(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     fact: str | None = None
-    at_least: Decimal | None = None
-    at_most: Decimal | None = None
+    at_least: Num | None = None
+    at_most: Num | None = None
     equals: Any = None
     all: list["Target"] | None = None
     any: list["Target"] | None = None

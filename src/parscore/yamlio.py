@@ -16,6 +16,8 @@ from .errors import InputError, Problem
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
+SCORE_KINDS = {"tiers", "boolean", "proportional", "per_occurrence", "survey"}
+MAX_NODES = 200_000  # after aliases are expanded: stops "billion laughs" files
 
 Path_ = tuple[str | int, ...]
 
@@ -75,14 +77,33 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
             if node is None:
                 raise InputError.one(name, None, "", "file holds no YAML document", "PS004")
             doc = Document(name, None)
-            _check_nodes(node, (), doc, 0)
-            doc.data = loader.construct_document(node)
+            _check_nodes(node, (), doc, 0, [0])
+            try:
+                doc.data = loader.construct_document(node)
+            except yaml.YAMLError:
+                raise
+            except Exception as exc:  # a tagged or implicit value PyYAML cannot build (dates, !!bool maybe)
+                where, value, tag = _bad_scalar(node)
+                if tag.endswith(":timestamp"):
+                    message = f"'{value}' is not a real date ({exc}); dates are written YYYY-MM-DD"
+                else:
+                    message = f"'{value}' cannot be read as {tag.rsplit(':', 1)[-1]}; remove the !! tag or fix the value"
+                raise InputError.one(name, where, "", message, "PS005") from None
         finally:
             loader.dispose()
+    except yaml.composer.ComposerError as exc:
+        if exc.problem and "another document" in exc.problem:
+            line = exc.problem_mark.line + 1 if exc.problem_mark else None
+            raise InputError.one(name, line, "", "a second YAML document starts here ('---'); a file holds one document",
+                                 "PS005") from None
+        raise InputError.one(name, exc.problem_mark.line + 1 if exc.problem_mark else None, "",
+                             f"malformed YAML: {exc.problem}", "PS005") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "malformed YAML"
+        if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
+            what += f" (the {exc.context.replace('while parsing a ', '') if exc.context else 'construct'} began on line {exc.context_mark.line + 1})"
         raise InputError.one(name, line, "", f"malformed YAML: {what}", "PS005") from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
@@ -96,9 +117,14 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
     return doc
 
 
-def _check_nodes(node: yaml.Node, path: Path_, doc: Document, depth: int) -> None:
+def _check_nodes(node: yaml.Node, path: Path_, doc: Document, depth: int, count: list[int]) -> None:
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise InputError.one(doc.file, node.start_mark.line + 1, "",
+                             f"YAML expands to more than {MAX_NODES} values (anchors and aliases repeated); write the values out",
+                             "PS006")
     if depth > MAX_DEPTH:
-        raise InputError.one(doc.file, node.start_mark.line + 1, _dotted(path),
+        raise InputError.one(doc.file, node.start_mark.line + 1, _dotted(path[:3]) + "…",
                              f"YAML nested too deeply (limit {MAX_DEPTH})", "PS006")
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -115,10 +141,32 @@ def _check_nodes(node: yaml.Node, path: Path_, doc: Document, depth: int) -> Non
                                      "PS007")
             seen[key] = line
             doc.lines[path + (key,)] = line
-            _check_nodes(value_node, path + (key,), doc, depth + 1)
+            _check_nodes(value_node, path + (key,), doc, depth + 1, count)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _check_nodes(item, path + (index,), doc, depth + 1)
+            _check_nodes(item, path + (index,), doc, depth + 1, count)
+
+
+def _bad_scalar(root: yaml.Node) -> tuple[int | None, str, str]:
+    """The first scalar that cannot be built (a date like 2025-02-30, `!!bool maybe`)."""
+    loader = _Loader("")
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except Exception:
+                return node.start_mark.line + 1, node.value, node.tag
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in reversed(node.value) for v in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None, "?", "a value"
 
 
 def _dotted(path: Path_) -> str:
@@ -131,7 +179,9 @@ def pydantic_problems(doc: Document, exc: Any, prefix: Path_ = (), code: str = "
     for err in exc.errors():
         loc = tuple(prefix) + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         loc = tuple(p for p in loc if p not in ("tagged-union",))
-        msg = err["msg"]
+        # a discriminated union repeats its tag in the location: score.tiers.tiers.1 → score.tiers.1
+        loc = tuple(p for i, p in enumerate(loc) if not (i > 0 and loc[i - 1] == "score" and p in SCORE_KINDS))
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field; check the spelling"
         elif err["type"] == "missing":
