@@ -495,6 +495,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path the system refuses (too long, no permission, a device...)
+        name = str(exc.filename or "")[:200]
+        print(f"parscore: {name}: cannot be read or written: {exc.strerror or exc} [PS001]", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

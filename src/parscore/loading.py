@@ -120,6 +120,13 @@ def _closure(m: Methodology, name: str) -> list[str]:
 
 def resolve_methodology(ref: str | os.PathLike[str]) -> Path:
     """An id names `criteria/<id>.yaml`; anything else is a path."""
+    try:
+        return _resolve_methodology(ref)
+    except OSError as exc:
+        raise InputError.one(str(ref)[:200], None, "methodology", f"cannot be read: {exc.strerror or exc}", "PS020") from None
+
+
+def _resolve_methodology(ref: str | os.PathLike[str]) -> Path:
     ref_s = str(ref)
     p = Path(ref_s)
     if p.suffix in (".yaml", ".yml") or os.sep in ref_s or p.exists():
@@ -138,9 +145,12 @@ _CACHE: dict[tuple[str, str | None, float, float | None], Methodology] = {}
 def load_methodology(ref: str | os.PathLike[str] = "par-province-892", overlay: str | os.PathLike[str] | None = None) -> Methodology:
     """Load and validate a methodology with its rules (cached per file version)."""
     path = resolve_methodology(ref)
-    key = (str(path.resolve()) if path.exists() else str(path), str(overlay) if overlay else None,
-           path.stat().st_mtime if path.exists() else 0.0,
-           Path(overlay).stat().st_mtime if overlay and Path(overlay).exists() else None)
+    try:
+        key = (str(path.resolve()) if path.exists() else str(path), str(overlay) if overlay else None,
+               path.stat().st_mtime if path.exists() else 0.0,
+               Path(overlay).stat().st_mtime if overlay and Path(overlay).exists() else None)
+    except OSError as exc:
+        raise InputError.one(str(path)[:200], None, "methodology", f"cannot be read: {exc.strerror or exc}", "PS020") from None
     if key not in _CACHE:
         _CACHE[key] = _build_methodology(path, overlay)
     return _CACHE[key]
@@ -366,6 +376,14 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
         if na and na.fact not in known:
             add(("not_applicable_when", "fact"), f"reads undeclared fact '{na.fact}'{_hint(na.fact, known)}", "PS052")
             continue
+        if na is not None and na.equals is not None:
+            na_type = m.facts[na.fact].type if na.fact in m.facts else "number"
+            ok = isinstance(na.equals, bool) if na_type == "boolean" else (
+                isinstance(na.equals, (int, float)) and not isinstance(na.equals, bool) and math.isfinite(na.equals))
+            if not ok:
+                add(("not_applicable_when", "equals"), f"'{na.fact}' is {na_type}: equals takes "
+                    f"{'true or false' if na_type == 'boolean' else 'a number'}, got {_show(na.equals)}", "PS059")
+                continue
         ftype = m.facts[score.fact].type if score.fact in m.facts else "percent_or_number"
         better = m.kind_of(score.fact).better
         if rule.provenance == "official" and not rule.citation:

@@ -78,6 +78,11 @@ def apply_rule_patches(rules: list[RuleSpec], ov: Overlay, doc: Document) -> lis
     for rid in ov.rules:
         if rid not in by_id:
             problems.append(Problem(doc.file, doc.line(("rules", rid)), f"rules.{rid}", f"no rule '{rid}' in the base methodology", "PS102"))
+        elif {"id", "item"} & set(ov.rules[rid]):
+            problems.append(Problem(doc.file, doc.line(("rules", rid)), f"rules.{rid}",
+                                    "an overlay corrects a rule's scoring, not its id or item", "PS102"))
+    if problems:
+        raise InputError(problems)
     out = []
     for r in rules:
         patch = ov.rules.get(r.id)

@@ -44,6 +44,13 @@ class _Loader(yaml.SafeLoader):
 
 
 def read_text(path: str | Path) -> str:
+    try:
+        return _read_text(path)
+    except OSError as exc:
+        raise InputError.one(str(path)[:200], None, "", f"cannot be read: {exc.strerror or exc}", "PS001") from None
+
+
+def _read_text(path: str | Path) -> str:
     p = Path(path)
     name = str(path)
     if not p.exists():
