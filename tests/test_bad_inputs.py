@@ -55,3 +55,27 @@ def test_unknown_item_for_explain():
     result = run_cli("explain", "tests/data/mini/facts-a.yaml", "1.1.9")
     assert result.returncode == 2
     assert result.stderr.strip() == "parscore: CODE: 1.1.9: '1.1.9' is not a sub-criterion of mini (did you mean '1.1.2'?) [PS090]"
+
+
+def test_size_cap(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"agency: x\nyear: 2025\nfacts:\n" + b"# padding\n" * 600_000)
+    r = run_cli("score", str(big))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"parscore: {big}: file is {big.stat().st_size} bytes; the limit is 5242880 bytes [PS002]"
+
+
+def test_unsafe_tags_are_refused_not_run(tmp_path):
+    evil = tmp_path / "evil.yaml"
+    marker = tmp_path / "pwned"
+    evil.write_text(f"agency: x\nyear: 2025\nfacts: !!python/object/apply:os.system ['touch {marker}']\n", encoding="utf-8")
+    r = run_cli("score", str(evil))
+    assert r.returncode == 2 and "PS005" in r.stderr and not marker.exists()
+
+
+def test_output_goes_only_where_asked(tmp_path):
+    before = set((ROOT).rglob("*"))
+    out = tmp_path / "card.json"
+    r = run_cli("score", "fixtures/ca-mau-2025/weaknesses.yaml", "-f", "json", "-o", str(out))
+    assert r.returncode == 0 and r.stdout == "" and out.read_text(encoding="utf-8").startswith("{")
+    assert {p for p in ROOT.rglob("*") if "__pycache__" not in p.parts and ".hypothesis" not in p.parts} <= before | set()
