@@ -45,7 +45,7 @@ class Production:
 class CompiledRules:
     methodology: Methodology
     productions: tuple[Production, ...]
-    consumed: frozenset[str]                 # reported facts some production reads
+    consumed: frozenset[str]                 # facts (reported or derived) some production reads
 
 
 def compile_rules(m: Methodology) -> CompiledRules:
@@ -68,7 +68,7 @@ def compile_rules(m: Methodology) -> CompiledRules:
         for tier, tests in _outcome_tests(score, m):
             prods.append(Production(f"{rule.id}#{_suffix(score.kind, tier)}", "score", rule.id, code,
                                     guard + (Pattern(score.fact, (defined, *tests)),), tier))
-    consumed = frozenset(p.fact for prod in prods for p in prod.patterns if p.fact in m.facts)
+    consumed = frozenset(p.fact for prod in prods for p in prod.patterns)
     return CompiledRules(m, tuple(prods), consumed)
 
 

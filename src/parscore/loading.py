@@ -567,8 +567,16 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
         lines[str(name)] = doc.line(path) or 0
         fieldname = f"facts.{name}"
         if name in m.derived:
-            spec_d = m.derived[name]
-            add(path, fieldname, f"'{name}' is computed by parscore from {', '.join(spec_d.inputs)}; report those instead", "PS074")
+            # a derived fact may be given directly when its inputs are not reported
+            value = entry.get("value") if isinstance(entry, dict) else entry
+            if isinstance(entry, dict) and entry.get("evidence") is not None:
+                add(path, fieldname, "evidence belongs on the reported facts; give this derived value bare", "PS076")
+                continue
+            if value is None:
+                continue
+            typed_d = _derived_value(value, m, str(name), lambda msg, p=path, f=fieldname: add(p, f, msg, "PS078"))
+            if typed_d is not None:
+                values[name] = typed_d
             continue
         if name not in m.facts:
             add(path, fieldname, f"unknown fact '{name}'{_hint(str(name), set(m.facts))}; `parscore facts` lists the catalogue", "PS075")
@@ -599,8 +607,15 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
         typed = _typed(value, m.facts[name], lambda msg, p=path + (("value",) if isinstance(entry, dict) else ()), f=fieldname: add(p, f, msg, "PS078"))
         if typed is not None:
             values[name] = typed
+    for name in [n for n in values if n in m.derived]:
+        inputs = m.derived[name].inputs
+        if all(i in values for i in inputs):
+            add(("facts", name), f"facts.{name}", f"'{name}' is computed from {', '.join(inputs)}, which are given too; "
+                "give either the value or its inputs, not both", "PS074")
     contradictions = []
     for name, value in values.items():
+        if name in m.derived:
+            continue
         whole = m.facts[name].part_of
         if whole and whole in values and value > values[whole]:  # type: ignore[operator]
             contradictions.append(Problem(doc.file, doc.line(("facts", name)), f"facts.{name}",
@@ -624,6 +639,26 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
     units_path = str(Path(doc.file).parent / units) if units else None
     return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path,
                  {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions))
+
+
+def _derived_value(v: Any, m: Methodology, name: str, bad: Any) -> Decimal | None:
+    """A derived fact given directly: a number within what its formula can produce."""
+    spec = m.derived[name]
+    num = _number(v, bad)
+    if num is None:
+        return None
+    if abs(num) > Decimal(10) ** 15:
+        bad(f"{v} is out of range (limit ±10^15)")
+        return None
+    if spec.ratio:
+        part, whole = spec.ratio
+        if num < 0:
+            bad(f"a ratio cannot be negative, got {v}")
+            return None
+        if m.facts.get(part) is not None and m.facts[part].part_of == whole and num > 100:
+            bad(f"a percentage must lie within 0–100, got {v} (write 95 for 95%)")
+            return None
+    return num
 
 
 def _agency(raw: Any, add: Any) -> Agency:
