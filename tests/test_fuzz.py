@@ -211,6 +211,7 @@ def test_mutated_methodology(tmp_path, data):
 @settings(FUZZ, max_examples=120)
 @example(data=edit(RULES_TEXT, "equals: 0}", 'equals: "zero"}'))  # validates, then InvalidOperation in the compiler
 @example(data=edit(RULES_TEXT, "{at_least: 30, points: 2}", "{at_least: 1e30, points: 2}"))  # durable_rules: Could not create ruleset (204)
+@example(data=edit(RULES_TEXT, "equals: 0}", "equals: 1.0e+30}"))  # validates, then durable_rules: Could not create ruleset (204)
 @given(data=mutated(RULES_TEXT))
 def test_mutated_rules(tmp_path, data):
     rules = write(tmp_path, data, "all.yaml")

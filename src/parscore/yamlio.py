@@ -193,8 +193,37 @@ def pydantic_problems(doc: Document, exc: Any, prefix: Path_ = (), code: str = "
             msg = "unknown field; check the spelling"
         elif err["type"] == "missing":
             msg = "required field is missing"
-        problems.append(Problem(doc.file, doc.line(loc), _dotted(loc), msg, code))
+        problems.append(Problem(doc.file, doc.line(loc), _readable(doc.data, loc), msg, code))
     return problems
+
+
+def _readable(data: Any, loc: Path_) -> str:
+    """`fields.0.criteria.1.max` → `1.2.max`: list items that carry a code are named by it."""
+    parts: list[str] = []
+    node = data
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        child = node[key] if isinstance(node, (dict, list)) and _has(node, key) else None
+        if isinstance(key, str) and key in ("fields", "criteria", "sub_criteria", "rules") and i + 1 < len(loc) \
+                and isinstance(child, list) and isinstance(loc[i + 1], int) and loc[i + 1] < len(child):
+            item = child[loc[i + 1]]
+            label = item.get("code") or item.get("id") if isinstance(item, dict) else None
+            if isinstance(label, str) and label:
+                parts = [label] if key != "rules" else parts + ["rules", label]
+                node = item
+                i += 2
+                continue
+        parts.append(str(key))
+        node = child
+        i += 1
+    return ".".join(parts)
+
+
+def _has(node: Any, key: Any) -> bool:
+    if isinstance(node, dict):
+        return key in node
+    return isinstance(key, int) and 0 <= key < len(node)
 
 
 def load_model(path: str | Path, model: Any, code: str, expected: str, prepare: Any = None) -> tuple[Any, Document]:
