@@ -246,3 +246,19 @@ def _unfilter_rgb(raw: bytes, width: int, height: int) -> bytes:
         out += bytes(px for j in range(0, stride, bpp) for px in line[j:j + 3])
         prev = line
     return bytes(out)
+
+
+def test_appraised_workbook_has_self_computed_and_appraised_columns(tmp_path):
+    from openpyxl import load_workbook
+    from pycel import ExcelCompiler
+
+    path = tmp_path / "appraised.xlsx"
+    r = run_cli("appraise", str(FACTS), "fixtures/ca-mau-2025/appraisal-2025.yaml", "-f", "xlsx", "-o", str(path))
+    assert r.returncode == 0, r.stderr
+    ws = load_workbook(path).active
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(row=r, column=1).value == "8.5.1")
+    assert (ws.cell(row=row, column=4).value, ws.cell(row=row, column=5).value, ws.cell(row=row, column=6).value) == (2.5, 1.5, 2.0)
+    total_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=2).value == "TỔNG CỘNG")
+    xl = ExcelCompiler(filename=str(path))
+    assert round(xl.evaluate(f"{ws.title}!F{total_row}"), 2) == 88.9   # appraised total
+    assert round(xl.evaluate(f"{ws.title}!E{total_row}"), 2) == 88.4   # computed total

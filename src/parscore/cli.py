@@ -180,7 +180,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_appraise(args: argparse.Namespace) -> int:
     m, facts = _load(args)
     card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
-    _emit(render_appraised(card, args.format), args)
+    if args.format in ("xlsx", "html") and not args.output:
+        raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
+    if args.format == "xlsx":
+        write_scorecard(card, m, args.output, facts)
+    else:
+        _emit(render_html(card, None, m) if args.format == "html" else render_appraised(card, args.format), args)
     return 1 if card.appraisal_errors else 0
 
 
@@ -435,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("appraise", help="apply appraisal rounds to a self-assessment: final scores and history")
     p.add_argument("facts")
     p.add_argument("appraisal")
-    common(p)
+    common(p, formats=("table", "json", "markdown", "xlsx", "html"))
     p.set_defaults(func=cmd_appraise)
 
     p = sub.add_parser("history", help="the assessment history store: add | list | show | trend")

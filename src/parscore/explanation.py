@@ -6,6 +6,7 @@ trace stays behind them, in `ItemResult.trace`, for `parscore explain`.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -131,7 +132,16 @@ def reason(m: Methodology, session: Session, verdict: Verdict, lang: str) -> str
         ctx.update(each=fmt_number(s.each, lang), floor=fmt_number(s.floor, lang))
     elif isinstance(s, BooleanScore):
         ctx["full"] = MESSAGES["yes" if s.expect else "no"][lang]
-    return rule.explain.get(lang).format(**ctx)
+    text = rule.explain.get(lang).format(**ctx)
+    return _singular(text) if lang == "en" else text
+
+
+_ONE_PLURAL = re.compile(r"(?<![\d.,])1 ([a-z]+[^s\W])s\b")
+
+
+def _singular(text: str) -> str:
+    """English after filling numbers in: "1 points" → "1 point", "1 violations" → "1 violation"."""
+    return _ONE_PLURAL.sub(r"1 \1", text)
 
 
 def missing_reason(m: Methodology, missing: list[str], lang: str) -> str:
