@@ -502,6 +502,7 @@ class Facts:
     explanations: dict[str, str] = field(default_factory=dict)   # giải trình per item code
     claimed_total: Decimal | None = None
     contradictions: tuple[Problem, ...] = ()   # kept (not raised) when loaded for an audit
+    notes: dict[str, str] = field(default_factory=dict)   # a fact's `note:`, e.g. why it is unknown
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)
@@ -555,6 +556,7 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
     raw = data.get("facts")
     values: dict[str, FactValue] = {}
     evidence: dict[str, tuple[Evidence, ...]] = {}
+    notes: dict[str, str] = {}
     lines: dict[str, int] = {}
     if raw is None:
         add(("facts",), "facts", "no 'facts:' mapping; list the facts the agency reports", "PS073")
@@ -602,6 +604,8 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
                     except ValidationError as exc:
                         problems.extend(pydantic_problems(doc, exc, prefix=path + ("evidence",) + ((i,) if isinstance(ev, list) else ()), code="PS077"))
                 evidence[name] = tuple(parsed)
+            if entry.get("note") is not None:
+                notes[str(name)] = str(entry["note"])
         if value is None:
             continue  # stated as unknown: a missing fact, shown as such
         typed = _typed(value, m.facts[name], lambda msg, p=path + (("value",) if isinstance(entry, dict) else ()), f=fieldname: add(p, f, msg, "PS078"))
@@ -638,7 +642,7 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
         raise InputError(problems)
     units_path = str(Path(doc.file).parent / units) if units else None
     return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path,
-                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions))
+                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions), notes)
 
 
 def _derived_value(v: Any, m: Methodology, name: str, bad: Any) -> Decimal | None:

@@ -332,6 +332,7 @@ class ItemResult(_Output):
     claimed: Points | None = None
     facts: dict[str, str | None]
     evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+    notes: dict[str, str] = Field(default_factory=dict)
     deductions: list[Deduction]
     trace: list[TraceStep]
     computed: Points | None = None   # set when points come from an appraisal stage

@@ -168,6 +168,8 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
         spec = m.kind_of(name)
         ev = "; ".join(f"{e.number}" + (f", {e.date.isoformat()}" if e.date else "") + (f", {e.issuer}" if e.issuer else "")
                        for e in it.evidence.get(name, []))
+        if name in it.notes:
+            ev = (ev + "; " if ev else "") + it.notes[name]
         rows.append([name, fmt_value(value, lang), spec.unit.get(lang), spec.description.get(lang), ev])
     out.append(tabulate(rows, headers=[t("fact", lang), t("value", lang), "", "", t("evidence", lang)], tablefmt=tf, disable_numparse=True))
     out.append("")

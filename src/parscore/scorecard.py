@@ -100,6 +100,7 @@ def _item(m: Methodology, facts: Facts, session: Session, code: str, lang: str) 
         assessed_by=leaf.assessed_by, provenance=leaf.provenance, rule=rule.id, rule_provenance=rule.provenance,
         claimed=facts.claimed.get(code), facts=used,
         evidence={n: list(facts.evidence[n]) for n in _reported(m, reads) if n in facts.evidence},
+        notes={n: facts.notes[n] for n in _reported(m, reads) if n in facts.notes},
         deductions=deductions, trace=_trace(session, reads, code),
     )
 
