@@ -379,10 +379,11 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
         if na is not None and na.equals is not None:
             na_type = m.facts[na.fact].type if na.fact in m.facts else "number"
             ok = isinstance(na.equals, bool) if na_type == "boolean" else (
-                isinstance(na.equals, (int, float)) and not isinstance(na.equals, bool) and math.isfinite(na.equals))
+                isinstance(na.equals, (int, float)) and not isinstance(na.equals, bool) and math.isfinite(na.equals)
+                and abs(na.equals) <= 10 ** 12)
             if not ok:
                 add(("not_applicable_when", "equals"), f"'{na.fact}' is {na_type}: equals takes "
-                    f"{'true or false' if na_type == 'boolean' else 'a number'}, got {_show(na.equals)}", "PS059")
+                    f"{'true or false' if na_type == 'boolean' else 'a plausible number'}, got {_show(na.equals)}", "PS059")
                 continue
         ftype = m.facts[score.fact].type if score.fact in m.facts else "percent_or_number"
         better = m.kind_of(score.fact).better

@@ -40,6 +40,9 @@ class Target(BaseModel):
         tests = [k for k in ("at_least", "at_most", "equals") if getattr(self, k) is not None]
         if self.fact is None or len(tests) != 1:
             raise ValueError("a target needs a fact and exactly one of at_least, at_most, equals")
+        if self.equals is not None and not isinstance(self.equals, bool) and not (
+                isinstance(self.equals, (int, float)) and abs(self.equals) <= 10 ** 12):
+            raise ValueError("equals takes true, false or a plausible number")
         return self
 
     def facts(self) -> list[str]:
