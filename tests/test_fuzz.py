@@ -232,3 +232,57 @@ def test_mutated_rules(tmp_path, data):
 @given(data=mutated(OVERLAY_TEXT))
 def test_mutated_overlay(tmp_path, data):
     run("score", str(valid_facts(tmp_path)), "--overlay", str(write(tmp_path, data, "overlay.yaml")))
+
+
+# ---- the other files commands read: scenarios, plans, lead units, appraisals, peer tables,
+# ---- audit input, history stores, scorecard JSON for diff, and .xlsx workbooks
+
+CA_MAU = str(ROOT / "fixtures" / "ca-mau-2025" / "weaknesses.yaml")
+SIDE_FILES = {
+    "scenario": "name: x\nnote: y\nset:\n  par_inspection_units_inspected: 25\n  tthc_feedback_channels_complete: true\n",
+    "plan": (ROOT / "fixtures" / "ca-mau-2025" / "plan-126.yaml").read_text(encoding="utf-8")[:6000],
+    "units": (ROOT / "fixtures" / "ca-mau-2025" / "lead-units.yaml").read_text(encoding="utf-8"),
+    "appraisal": (ROOT / "fixtures" / "ca-mau-2025" / "appraisal-2025.yaml").read_text(encoding="utf-8"),
+    "peers": (ROOT / "fixtures" / "peers-2024.yaml").read_text(encoding="utf-8")[:3000],
+}
+
+
+def side_command(role: str, path: Path, dirpath: Path) -> None:
+    if role == "scenario":
+        run("simulate", CA_MAU, "--scenario", str(path))
+    elif role == "plan":
+        run("plan-status", CA_MAU, str(path), "--on", "2025-12-31")
+    elif role == "units":
+        run("score", CA_MAU, "--units", str(path))
+    elif role == "appraisal":  # appraise exits 1 on an adjustment without a reason
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["appraise", CA_MAU, str(path)])
+        assert code in (0, 1, 2), (code, err.getvalue())
+        assert code != 2 or all(ln.startswith("parscore: ") for ln in err.getvalue().splitlines())
+    elif role == "peers":
+        run("plan", CA_MAU, "--peers", str(path))
+
+
+@settings(FUZZ, max_examples=60)
+@given(role=st.sampled_from(sorted(SIDE_FILES)), data=st.data())
+def test_mutated_side_files(tmp_path, role, data):
+    side_command(role, write(tmp_path, data.draw(mutated(SIDE_FILES[role]))), tmp_path)
+
+
+@settings(FUZZ, max_examples=40)
+@given(role=st.sampled_from(sorted(SIDE_FILES) + ["store", "diff", "xlsx", "audit"]), blob=st.binary(max_size=2000))
+def test_random_bytes_in_every_other_role(tmp_path, role, blob):
+    if role in SIDE_FILES:
+        side_command(role, write(tmp_path, blob), tmp_path)
+    elif role == "store":
+        run("history", "list", "--store", str(write(tmp_path, blob, "h.sqlite")))
+    elif role == "diff":
+        run("diff", str(write(tmp_path, blob, "a.json")), CA_MAU)
+    elif role == "xlsx":
+        run("score", str(write(tmp_path, blob, "f.xlsx")))
+    else:
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["audit", str(write(tmp_path, blob))])
+        assert code in (0, 1, 2), (code, err.getvalue())
