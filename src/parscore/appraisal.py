@@ -149,10 +149,12 @@ def _restaged(it: ItemResult, final: Decimal, reason: str | None, by: str | None
         status = it.status
     else:
         status = "full" if final == it.max else "zero" if final == 0 else "partial"
-        text = reason or it.deductions[0].reason if it.deductions else (reason or "")
-        deductions = [Deduction(points=it.max - final, reason=(f"{text} ({by})" if by and reason else text),
-                                rule=("appraisal" if by else "self-assessment"), facts=it.facts,
-                                thresholds={})] if final < it.max else []
+        if reason:  # the appraiser's own words, and who said them
+            text = f"{reason} ({by})" if by else reason
+        else:  # no stated reason: the rule's explanation of the computed score stands
+            text = it.deductions[0].reason if it.deductions else ""
+        deductions = [Deduction(points=it.max - final, reason=text, rule=("appraisal" if by else "self-assessment"),
+                                facts=it.facts, thresholds={})] if final < it.max else []
     return it.model_copy(update={"points": final, "status": status, "deductions": deductions,
                                  "computed": it.points, "history": history})
 
