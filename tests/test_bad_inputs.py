@@ -95,3 +95,15 @@ def test_a_derived_value_may_be_given_when_its_inputs_are_not(tmp_path):
     r = run_cli("score", str(bad))
     assert r.returncode == 2 and r.stderr.strip() == (
         f"parscore: {bad}:4: facts.par_inspection_coverage_rate: a percentage must lie within 0–100, got 130 (write 95 for 95%) [PS078]")
+
+
+def test_agency_and_year_may_be_left_out_but_history_needs_the_year(tmp_path):
+    f = tmp_path / "min.yaml"
+    f.write_text("facts:\n  par_inspection_coverage_rate: 31\n", encoding="utf-8")
+    r = run_cli("score", str(f), "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "Agency       —\nYear         —" in r.stdout
+    h = run_cli("history", "add", str(f), "--store", str(tmp_path / "h.sqlite"))
+    assert h.returncode == 2
+    assert h.stderr.strip() == (f"parscore: {tmp_path / 'h.sqlite'}: year: the facts file gives no year; "
+                                "history is kept by agency and year [PS167]")

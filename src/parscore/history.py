@@ -126,6 +126,8 @@ class HistoryStore:
 
     def add(self, card: Scorecard, inputs_hash: str, note: str | None = None) -> int:
         """Store one scorecard; the same inputs at the same stage are stored once."""
+        if card.year is None:
+            raise InputError.one(self.path, None, "year", "the facts file gives no year; history is kept by agency and year", "PS167")
         payload = card.model_dump_json()
         self.db.execute("BEGIN IMMEDIATE")
         try:

@@ -38,6 +38,7 @@ H = {
 def render_html(card: Scorecard, plan: Any = None, m: Any = None) -> str:
     lang = card.lang
     e = escape
+    year = card.year or ""
     kpis = [(t("total", lang), f"{num(card.total, lang)} / {num(card.applicable_max, lang)}"),
             (t("index", lang), pct(card.index, lang)), (t("group", lang), card.group)]
     if card.rank is not None:
@@ -45,9 +46,9 @@ def render_html(card: Scorecard, plan: Any = None, m: Any = None) -> str:
     chart = bar_chart([(f"{f.code}. " + (f.name if len(f.name) <= 31 else f.name[:30] + "…"), f.points, f.applicable_max,
                         f"{num(f.points, lang)}/{num(f.applicable_max, lang)} · {pct(f.index, lang)}") for f in card.fields],
                       title=H["chart"][lang])
-    out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(H["title"][lang])}: {e(card.agency.name)} {card.year}</title>',
+    out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(H["title"][lang])}: {e(card.agency.name)} {year}</title>',
            f"<style>{CSS}</style></head><body>",
-           f"<h1>{e(H['title'][lang])}</h1><div class='muted'>{e(card.agency.name)} · {card.year} · "
+           f"<h1>{e(H['title'][lang])}</h1><div class='muted'>{e(card.agency.name)} · {year or '—'} · "
            f"{e(card.methodology['id'])} ({e(card.methodology['version'])})"
            + (f" · {e(t('overlay', lang))}: {e(card.overlay)}" if card.overlay else "") + "</div>",
            "<div class='kpis'>" + "".join(f"<div class='kpi'>{e(k)}<b>{e(v)}</b></div>" for k, v in kpis) + "</div>",

@@ -493,7 +493,7 @@ class Facts:
 
     file: str
     agency: Agency
-    year: int
+    year: int | None          # None when the file does not say; history needs it
     methodology: str | None
     values: dict[str, FactValue]
     evidence: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
@@ -547,9 +547,9 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
             add((key,), str(key), f"unknown key{_hint(str(key), FACTS_KEYS)}; expected one of {', '.join(sorted(FACTS_KEYS))}", "PS071")
     agency = _agency(data.get("agency"), add)
     year = data.get("year")
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+    if "year" in data and (isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100):
         add(("year",), "year", f"expected a year such as 2025, got {_show(year)}", "PS072")
-        year = 0
+        year = None
     mref = data.get("methodology")
     if mref is not None and not isinstance(mref, str):
         add(("methodology",), "methodology", "expected a methodology id such as par-province-892", "PS071")
@@ -667,6 +667,8 @@ def _derived_value(v: Any, m: Methodology, name: str, bad: Any) -> Decimal | Non
 
 
 def _agency(raw: Any, add: Any) -> Agency:
+    if raw is None:  # not given: scored anyway, shown as unnamed
+        return Agency(code="unknown", name="—")
     if isinstance(raw, str) and raw.strip():
         return Agency(code=re.sub(r"\W+", "-", raw.lower()).strip("-"), name=raw)
     if isinstance(raw, dict):

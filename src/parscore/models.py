@@ -379,7 +379,7 @@ class Scorecard(_Output):
     methodology: dict[str, str]
     overlay: str | None = None
     agency: Agency
-    year: int
+    year: int | None
     lang: Literal["vi", "en"]
     stage: str = "computed"          # computed | self | appraised
     total: Points

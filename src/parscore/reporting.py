@@ -106,7 +106,7 @@ def render_scorecard(sc: Scorecard, fmt: str) -> str:
     out: list[str] = []
     head = [
         (t("agency", lang), sc.agency.name),
-        (t("year", lang), str(sc.year)),
+        (t("year", lang), str(sc.year or "—")),
         (t("methodology", lang), f"{sc.methodology['id']} ({t('version', lang)} {sc.methodology['version']})"),
         (t("total", lang), f"{num(sc.total, lang)} / {num(sc.applicable_max, lang)}"),
         (t("index", lang), pct(sc.index, lang)),
@@ -533,7 +533,7 @@ def render_audit(report: Any, fmt: str) -> str:
     md = fmt == "markdown"
     tf = "github" if md else "simple"
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
-    out = [("# " if md else "") + t("audit", lang) + f": {card.agency.name} {card.year}",
+    out = [("# " if md else "") + t("audit", lang) + f": {card.agency.name} {card.year or ''}",
            ", ".join(f"{t(s, lang)}: {n}" for s, n in counts.items()), ""]
     if not report.findings:
         out.append(t("no_findings", lang))

@@ -42,7 +42,7 @@ def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -
     return assemble(m, facts.agency, facts.year, items, lang)
 
 
-def assemble(m: Methodology, agency: Agency, year: int, items: list[ItemResult], lang: str,
+def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemResult], lang: str,
              stage: str = "computed", adjustment: Decimal = ZERO) -> Scorecard:
     """Items → criteria, fields, total, index and group. `adjustment` is the net of
     capped bonus and penalty points (internal indices only)."""
