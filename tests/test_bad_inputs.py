@@ -10,7 +10,7 @@ from conftest import ROOT, run_cli
 BAD = "tests/data/bad"
 
 CASES = [
-    ("malformed.yaml", "tests/data/bad/malformed.yaml:6: malformed YAML: expected ',' or ']', but got '<stream end>' (the flow sequence began on line 5) [PS005]"),
+    ("malformed.yaml", "tests/data/bad/malformed.yaml:6: malformed YAML: did not find expected ',' or ']' (the flow sequence began on line 5) [PS005]"),
     ("empty.yaml", "tests/data/bad/empty.yaml: file is empty; expected a YAML mapping [PS004]"),
     ("unknown-fact.yaml", "tests/data/bad/unknown-fact.yaml:6: facts.unit_inspected: unknown fact 'unit_inspected' (did you mean 'units_inspected'?); `parscore facts` lists the catalogue [PS075]"),
     ("wrong-type.yaml", "tests/data/bad/wrong-type.yaml:6: facts.plan_issued: expected true or false, got the text 'có'; write true or false, without quotes [PS078]"),

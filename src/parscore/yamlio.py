@@ -6,6 +6,7 @@ an error here (PyYAML would silently keep the last one).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,8 @@ class Document:
         return None
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's SafeLoader: plain data only, no Python objects from tags."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml's, ~8× faster, when the wheel has it): plain data only."""
 
 
 def read_text(path: str | Path) -> str:
@@ -110,10 +111,14 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "malformed YAML"
         if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
-            what += f" (the {exc.context.replace('while parsing a ', '') if exc.context else 'construct'} began on line {exc.context_mark.line + 1})"
+            construct = re.sub(r"^while (parsing|scanning) (a |an )?", "", exc.context or "construct")
+            what += f" (the {construct} began on line {exc.context_mark.line + 1})"
+        if line is not None and "\t" in (text.splitlines()[line - 1:line] or [""])[0]:
+            what += "; indent with spaces, not tabs"
         raise InputError.one(name, line, "", f"malformed YAML: {what}", "PS005") from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        at = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line = text[:at].count("\n") + 1 if at >= 0 else None
         raise InputError.one(name, line, "", f"not YAML text: character #x{exc.character:04x} is not allowed "
                              "(is this a binary or non-text file?)" if isinstance(exc.character, int)
                              else f"not YAML text: {exc.reason}", "PS005") from None
