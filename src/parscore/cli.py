@@ -90,8 +90,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         extra["by_unit"] = [UnitRow(unit=u.name, items=u.items, points=u.points, max=u.max, lost=u.lost)
                             for u in totals_by_unit(card, units)]
     card = card.model_copy(update=extra)
-    if args.format in ("xlsx", "html") and not args.output:
-        raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
+    _require_output(args)
     if args.format == "xlsx":
         write_scorecard(card, m, args.output, facts)
         return 0
@@ -104,6 +103,12 @@ def cmd_score(args: argparse.Namespace) -> int:
             text += render_extras(card, args.format)
     _emit(text, args)
     return 0
+
+
+def _require_output(args: argparse.Namespace) -> None:
+    """Workbooks and HTML pages go to a file, never to the terminal."""
+    if args.format in ("xlsx", "html") and not args.output:
+        raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -180,8 +185,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_appraise(args: argparse.Namespace) -> int:
     m, facts = _load(args)
     card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
-    if args.format in ("xlsx", "html") and not args.output:
-        raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
+    _require_output(args)
     if args.format == "xlsx":
         write_scorecard(card, m, args.output, facts)
     else:

@@ -207,11 +207,7 @@ class Planner:
         plan = Plan(self.base, imps, self.survey(), self.missing())
         if target is None:
             return plan
-        best_value: dict[str, FactValue] = {}
-        for imp in imps:  # the most improving value of each fact over all its candidates
-            cur = best_value.get(imp.fact)
-            if cur is None or _improves(self.m, imp.fact, cur, imp.after):
-                best_value[imp.fact] = imp.after
+        best_value = self.best_values(imps)
         facts = [f for f in best_value if self._admissible({f: best_value[f]})]
         chosen, nodes, proven = self._search(facts, best_value, target, node_limit)
         best = index_of(self.base.total + self._set_gain(set(facts), best_value), self.base.applicable_max) or Decimal(0)
@@ -220,6 +216,15 @@ class Planner:
         changes = {f: best_value[f] for f in sorted(chosen)}
         after = score(self.m, self.facts.with_values(changes), self.lang)
         return Plan(self.base, imps, plan.survey, plan.missing, target, changes, True, after, best, nodes, proven)
+
+    def best_values(self, imps: list[Improvement]) -> dict[str, FactValue]:
+        """The most improving value of each fact over all its candidate changes."""
+        best: dict[str, FactValue] = {}
+        for imp in imps:
+            cur = best.get(imp.fact)
+            if cur is None or _improves(self.m, imp.fact, cur, imp.after):
+                best[imp.fact] = imp.after
+        return best
 
     def _item_facts(self, facts: list[str]) -> dict[str, frozenset[str]]:
         fset = set(facts)
@@ -320,12 +325,7 @@ def brute_force_minimum(planner: Planner, target: Decimal) -> int | None:
 
     Exponential: for tests on small methodologies only.
     """
-    imps = planner.improvements()
-    best_value: dict[str, FactValue] = {}
-    for imp in imps:
-        cur = best_value.get(imp.fact)
-        if cur is None or _improves(planner.m, imp.fact, cur, imp.after):
-            best_value[imp.fact] = imp.after
+    best_value = planner.best_values(planner.improvements())
     facts = sorted(best_value)
     for k in range(0, len(facts) + 1):
         for subset in combinations(facts, k):

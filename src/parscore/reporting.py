@@ -11,7 +11,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from .explanation import fmt_number, fmt_value
+from .explanation import fmt_number, fmt_value, thresholds
 from .loading import Methodology
 from .models import ItemResult, Scorecard
 
@@ -175,8 +175,7 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
     out.append("")
     out.append(t("thresholds", lang))
     ths = it.deductions[0].thresholds if it.deductions else {}
-    from .explanation import thresholds as _th
-    for k, v in (ths or _th(rule, None)).items():
+    for k, v in (ths or thresholds(rule, None)).items():
         out.append(f"  {k}: {v}")
     out.append("")
     out.append(t("deductions", lang))
