@@ -8,6 +8,7 @@ baseline and a cross-check in the tests).
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -46,6 +47,20 @@ class CompiledRules:
     methodology: Methodology
     productions: tuple[Production, ...]
     consumed: frozenset[str]                 # facts (reported or derived) some production reads
+    thresholds: dict[str, tuple[Decimal, ...]]  # per fact, the sorted distinct numbers it is compared with
+
+    def rank(self, name: str, value: str) -> int:
+        """An order-preserving integer code of a numeric value among its fact's thresholds.
+
+        For thresholds t0 < t1 < ... a value equal to t_j codes as 2j+1, a value between
+        t_{j-1} and t_j as 2j. Comparing codes is comparing the Decimals themselves, for any
+        number of digits and any magnitude, so an engine that compares machine numbers
+        (durable_rules compares doubles) agrees exactly with the Decimal reference matcher.
+        """
+        ts = self.thresholds.get(name, ())
+        v = Decimal(value)
+        i = bisect_left(ts, v)
+        return 2 * i + 1 if i < len(ts) and ts[i] == v else 2 * i
 
 
 def compile_rules(m: Methodology) -> CompiledRules:
@@ -69,7 +84,13 @@ def compile_rules(m: Methodology) -> CompiledRules:
             prods.append(Production(f"{rule.id}#{_suffix(score.kind, tier)}", "score", rule.id, code,
                                     guard + (Pattern(score.fact, (defined, *tests)),), tier))
     consumed = frozenset(p.fact for prod in prods for p in prod.patterns)
-    return CompiledRules(m, tuple(prods), consumed)
+    bounds: dict[str, set[Decimal]] = {}
+    for prod in prods:
+        for p in prod.patterns:
+            for t in p.tests:
+                if isinstance(t.value, Decimal):
+                    bounds.setdefault(p.fact, set()).add(t.value)
+    return CompiledRules(m, tuple(prods), consumed, {n: tuple(sorted(v)) for n, v in sorted(bounds.items())})
 
 
 def _suffix(kind: str, tier: int | None) -> str:

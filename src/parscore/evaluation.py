@@ -77,7 +77,12 @@ def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None])
 
 
 def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue | None) -> Decimal:
-    """Points for the outcome that fired; rounded half-up to 0.01 here and only here."""
+    """Points for the outcome that fired, cut to 0.01 here and only here.
+
+    The cut is always towards the worse side (down): an item reaches its maximum only
+    when its rule's full-point condition holds. 399 of 400 training targets on a
+    proportional item is 0.9975 of the maximum, never a rounded-up full score.
+    """
     score = rule.score
     if isinstance(score, TiersScore):
         pts = score.tiers[tier].award  # type: ignore[index]
@@ -93,7 +98,7 @@ def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue 
         else:
             assert isinstance(score, PerOccurrenceScore)
             pts = max(leaf_max - score.each * v, score.floor)
-    return min(leaf_max, max(Decimal(0), pts)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return min(leaf_max, max(Decimal(0), pts)).quantize(CENT, rounding=ROUND_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -147,15 +152,25 @@ class Session:
         return None
 
 
-def fact_message(sid: str, name: str, value: str | None) -> dict[str, Any]:
+def fact_message(compiled: CompiledRules, sid: str, name: str, value: str | None) -> dict[str, Any]:
+    """A fact as durable_rules sees it: its canonical text, and for a number its rank code.
+
+    The text is the one canonical decimal form (never exponent notation). Numbers are
+    compared through `CompiledRules.rank`, an exact integer code, never through a float.
+    """
     msg: dict[str, Any] = {"sid": sid, "t": "fact", "name": name, "defined": "no" if value is None else "yes"}
     if value is not None:
         msg["value"] = value
-        try:
-            msg["num"] = float(value)  # numbers only; booleans and dates stay text
-        except ValueError:
-            pass
+        if value not in ("true", "false") and name in compiled.thresholds and _is_number(value):
+            msg["num"] = compiled.rank(name, value)
     return msg
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except ArithmeticError:
+        return False
 
 
 class Backend(Protocol):
@@ -168,22 +183,24 @@ class Backend(Protocol):
 _DURABLE_OPS = {"ge": "$gte", "gt": "$gt", "le": "$lte", "lt": "$lt"}
 
 
-def _durable_condition(p: Pattern) -> dict[str, Any]:
+def _durable_condition(compiled: CompiledRules, p: Pattern) -> dict[str, Any]:
     terms: list[dict[str, Any]] = [{"t": "fact"}, {"name": p.fact}]
     for t in p.tests:
-        terms.append(_durable_test(t))
+        terms.append(_durable_test(compiled, p.fact, t))
     return {"$and": terms}
 
 
-def _durable_test(t: Test) -> dict[str, Any]:
+def _durable_test(compiled: CompiledRules, fact: str, t: Test) -> dict[str, Any]:
     if t.op == "defined":
         return {"defined": "yes"}
     if t.op == "undefined":
         return {"defined": "no"}
+    if isinstance(t.value, str):
+        return {"value": t.value} if t.op == "eq" else {"$neq": {"value": t.value}}
+    code = compiled.rank(fact, str(t.value))  # a threshold's own code: exact, never a float
     if t.op in _DURABLE_OPS:
-        return {_DURABLE_OPS[t.op]: {"num": float(t.value)}}  # type: ignore[arg-type]
-    attr, val = ("value", t.value) if isinstance(t.value, str) else ("num", float(t.value))  # type: ignore[arg-type]
-    return {attr: val} if t.op == "eq" else {"$neq": {attr: val}}
+        return {_DURABLE_OPS[t.op]: {"num": code}}
+    return {"num": code} if t.op == "eq" else {"$neq": {"num": code}}
 
 
 def _synchronous_host() -> Any:
@@ -204,6 +221,10 @@ def _synchronous_host() -> Any:
     return SynchronousHost()
 
 
+def _session_opened(c: Any) -> None:
+    """The action of the production every session fires (see DurableBackend)."""
+
+
 class DurableBackend:
     """Registers a methodology's productions once as a durable_rules ruleset."""
 
@@ -219,9 +240,16 @@ class DurableBackend:
         self.compiled = compiled
         self._open: dict[str, Session] = {}
         self._sids = itertools.count(1)
-        definition = {f"p{i}": {"all": [{f"f{j}": _durable_condition(p)} for j, p in enumerate(prod.patterns)],
-                                "run": self._action(prod)}
-                      for i, prod in enumerate(compiled.productions)}
+        definition: dict[str, Any] = {
+            f"p{i}": {"all": [{f"f{j}": _durable_condition(compiled, p)} for j, p in enumerate(prod.patterns)],
+                      "run": self._action(prod)}
+            for i, prod in enumerate(compiled.productions)}
+        # Every session asserts one `session` fact and this production always consumes it.
+        # durable 2.0.28 frees a session's state wrongly in `delete_state` when no action
+        # ever ran in it (free(): invalid pointer, SIGABRT/SIGSEGV): a sparse draft whose
+        # facts complete no production did exactly that. With an action in every session,
+        # that path is never taken.
+        definition["session"] = {"all": [{"s": {"t": "session"}}], "run": _session_opened}
         DurableBackend._host.register_rulesets({self.name: definition})
 
     def _action(self, prod: Production) -> Any:
@@ -233,15 +261,14 @@ class DurableBackend:
             inputs = {msg["name"]: (msg["value"] if "value" in msg else None) for msg in msgs}
             derived = session.fire(prod, inputs)
             if derived is not None:
-                c.assert_fact(fact_message(msgs[0]["sid"], *derived))
+                c.assert_fact(fact_message(self.compiled, msgs[0]["sid"], *derived))
         return run
 
     def run(self, session: Session) -> None:
         sid = str(next(self._sids))
-        msgs = [fact_message(sid, name, value) for name, value in sorted(session.values.items())
-                if name in self.compiled.consumed]
-        if not msgs:
-            return  # nothing to match: every item will show its missing facts
+        msgs = [{"sid": sid, "t": "session"}]
+        msgs += [fact_message(self.compiled, sid, name, value) for name, value in sorted(session.values.items())
+                 if name in self.compiled.consumed]
         self._open[sid] = session
         try:
             DurableBackend._host.assert_facts(self.name, msgs)
