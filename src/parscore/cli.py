@@ -363,11 +363,12 @@ def _validate_one(path: str, args: argparse.Namespace) -> str:
 
 def _owning_methodology(rules_file: Path) -> str | None:
     """The methodology whose `rules:` directory holds this file."""
-    from .loading import HOME
+    from .resources import methodology_dirs
     import yaml
 
     target = rules_file.resolve().parent
-    for cand in sorted((HOME / "criteria").glob("*.yaml")) + sorted(rules_file.resolve().parents[1].glob("*.yaml")):
+    homes = [p for d in methodology_dirs() if d.is_dir() for p in sorted(d.glob("*.yaml"))]
+    for cand in homes + sorted(rules_file.resolve().parents[1].glob("*.yaml")):
         try:
             data = yaml.safe_load(cand.read_text(encoding="utf-8"))
         except (yaml.YAMLError, OSError, UnicodeDecodeError):

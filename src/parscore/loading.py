@@ -16,21 +16,21 @@ from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .models import (
-    Agency, BooleanScore, Criterion, DerivedSpec, Evidence, FactSpec, FieldNode, Group,
+    Agency, BooleanScore, Constraint, Criterion, DerivedSpec, Evidence, FactSpec, FieldNode, Group,
     MethodologyFile, PerOccurrenceScore, ProportionalScore, RuleSpec, RulesFile,
     SubCriterion, SurveyScore, Text, TiersScore,
 )
+from .resources import find_methodology, known_methodologies
 from .yamlio import Document, load_yaml, pydantic_problems
 
 FactValue = Union[int, Decimal, bool, date]
 
-HOME = Path(os.environ.get("PARSCORE_HOME", Path(__file__).resolve().parents[2]))
 TEMPLATE_KEYS = {"value", "points", "max", "lost", "full", "next", "next_points", "each", "floor"}
 
 
@@ -54,6 +54,8 @@ class Methodology:
     overlay: str | None = None
     bonus: Any = None      # Cap, for internal indices with bonus points
     penalty: Any = None    # Cap, for internal indices with penalty points
+    constraints: tuple[Constraint, ...] = ()                        # consistency between reported facts
+    constraint_files: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # id -> (file, line)
 
     @cached_property
     def codes(self) -> set[str]:
@@ -131,10 +133,10 @@ def _resolve_methodology(ref: str | os.PathLike[str]) -> Path:
     p = Path(ref_s)
     if p.suffix in (".yaml", ".yml") or os.sep in ref_s or p.exists():
         return p
-    candidate = HOME / "criteria" / f"{ref_s}.yaml"
-    if candidate.exists():
+    candidate = find_methodology(ref_s)
+    if candidate is not None:
         return candidate
-    known = sorted(x.stem for x in (HOME / "criteria").glob("*.yaml"))
+    known = known_methodologies()
     hint = _did_you_mean(ref_s, known) or f"known: {', '.join(known) or 'none'}"
     raise InputError.one(ref_s, None, "methodology", f"unknown methodology '{ref_s}'; {hint}", "PS020")
 
@@ -177,9 +179,10 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     problems: list[Problem] = []
     _check_tree(mfile, doc, problems)
     tree_ok = not problems
-    rules_dir = (Path(path).parent / mfile.rules)
+    rules_dir = Path(os.path.normpath(Path(path).parent / mfile.rules))
     before = len(problems)
-    facts, derived, rules, rule_files, rule_docs, where = _load_rules(rules_dir, problems, hasher)
+    constraints: list[tuple[Constraint, str, int | None]] = []
+    facts, derived, rules, rule_files, rule_docs, where = _load_rules(rules_dir, problems, hasher, constraints)
     rules_ok = len(problems) == before
     if patches:
         from .overlay import apply_rule_patches
@@ -190,6 +193,7 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),
         facts=facts, derived=derived, rules={}, rule_files=rule_files, digest="", overlay=overlay_name,
         bonus=mfile.bonus, penalty=mfile.penalty,
+        constraints=tuple(c for c, _, _ in constraints), constraint_files={c.id: (f, ln) for c, f, ln in constraints},
     )
     by_item: dict[str, RuleSpec] = {}
     leaves = m.leaves
@@ -286,7 +290,8 @@ def _check_sum(code: str, declared: Decimal, parts: list[Decimal], path: tuple[s
         add(path, f"{code}.max", f"{what} of {code} add up to {_fmt(total)}, but its max is {_fmt(declared)}", "PS032")
 
 
-def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any) -> tuple[
+def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any,
+                constraints: list[tuple[Constraint, str, int | None]]) -> tuple[
         dict[str, FactSpec], dict[str, DerivedSpec], list[RuleSpec], dict[str, tuple[str, int | None]],
         dict[str, tuple[Document, int]], dict[str, tuple[str, int | None]]]:
     facts: dict[str, FactSpec] = {}
@@ -338,6 +343,14 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any) -> tuple[
             rules.append(rule)
             rule_files[rule.id] = (doc.file, line)
             rule_docs[rule.id] = (doc, i)
+        for i, con in enumerate(rf.constraints):
+            line = doc.line(("constraints", i))
+            seen = next(((f, ln) for c, f, ln in constraints if c.id == con.id), None)
+            if seen is not None:
+                problems.append(Problem(doc.file, line, f"constraints.{con.id}",
+                                        f"duplicate constraint id (also {seen[0]}:{seen[1]})", "PS201"))
+                continue
+            constraints.append((con, doc.file, line))
     for name in set(facts) & set(derived):
         file, line = where[name]
         problems.append(Problem(file, line, name, f"'{name}' is declared both as a reported fact and a derived fact", "PS046"))
@@ -355,6 +368,13 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
         for part in spec.inputs:
             if part not in known:
                 problems.append(Problem(*where[name], f"derived.{name}", f"derived from unknown fact '{part}'{_hint(part, known)}", "PS050"))
+    for con in m.constraints:
+        for name in con.names:
+            spec = m.facts.get(name)
+            if spec is None or spec.type not in ("count", "number", "percent"):
+                what = f"'{name}' is {spec.type}" if spec else f"'{name}' is not a reported fact{_hint(name, set(m.facts))}"
+                problems.append(Problem(*m.constraint_files[con.id], f"constraints.{con.id}",
+                                        f"{what}; a constraint adds up reported numbers (count, number, percent)", "PS200"))
     cycle = _find_cycle(m)
     if cycle:
         problems.append(Problem(*where[cycle[0]], f"derived.{cycle[0]}", "derived facts form a cycle: " + " → ".join(cycle), "PS051"))
@@ -617,14 +637,7 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
         if all(i in values for i in inputs):
             add(("facts", name), f"facts.{name}", f"'{name}' is computed from {', '.join(inputs)}, which are given too; "
                 "give either the value or its inputs, not both", "PS074")
-    contradictions = []
-    for name, value in values.items():
-        if name in m.derived:
-            continue
-        whole = m.facts[name].part_of
-        if whole and whole in values and value > values[whole]:  # type: ignore[operator]
-            contradictions.append(Problem(doc.file, doc.line(("facts", name)), f"facts.{name}",
-                                          f"{name} = {value} is larger than its whole {whole} = {values[whole]}; a part cannot exceed its whole", "PS079"))
+    contradictions = find_contradictions(values, m, doc.file, lambda n: doc.line(("facts", n)))
     if strict:
         problems.extend(contradictions)
     claimed = _claimed(data.get("claimed"), m, add)
@@ -815,12 +828,49 @@ def check_fact_value(name: str, value: Any, m: Methodology, file: str, line: int
     return typed
 
 
+def find_contradictions(values: dict[str, FactValue], m: Methodology, file: str,
+                        line_of: Callable[[str], int | None] = lambda _: None) -> list[Problem]:
+    """Reported facts that contradict each other: a part larger than its whole, or a
+    declared constraint (rules files' `constraints:`) that does not hold. A constraint is
+    checked only when every fact it names is given."""
+    out: list[Problem] = []
+    for name, value in values.items():
+        spec = m.facts.get(name)
+        whole = spec.part_of if spec is not None else None
+        if whole and whole in values and value > values[whole]:  # type: ignore[operator]
+            out.append(Problem(file, line_of(name), f"facts.{name}", f"{name} = {value} is larger than its whole "
+                               f"{whole} = {values[whole]}; a part cannot exceed its whole", "PS079"))
+    for con in m.constraints:
+        if not all(n in values for n in con.names):
+            continue
+        relation, other = con.relation
+        left = sum((Decimal(values[n]) for n in con.sum), Decimal(0))  # type: ignore[arg-type]
+        right = sum((Decimal(values[n]) for n in other), Decimal(0))  # type: ignore[arg-type]
+        holds = {"equals": left == right, "at_most": left <= right, "at_least": left >= right}[relation]
+        if holds:
+            continue
+        lines = {n: line_of(n) for n in con.names}
+        first = min(con.names, key=lambda n: (lines[n] is None, lines[n] or 0))
+        others = sorted({ln for n, ln in lines.items() if ln is not None and n != first})
+        need = {"equals": "must equal", "at_most": "must be at most", "at_least": "must be at least"}[relation]
+        rfile, rline = m.constraint_files.get(con.id, ("", None))
+        out.append(Problem(file, lines[first], f"facts.{first}",
+                           f"{_expr(con.sum, values)} {need} {_expr(other, values)}: {con.why.en}; correct whichever "
+                           f"figure is wrong{' (see also line' + ('s ' if len(others) > 1 else ' ') + ', '.join(map(str, others)) + ')' if others else ''} "
+                           f"(constraint {con.id}, {rfile}{':' + str(rline) if rline else ''})", "PS202"))
+    return out
+
+
+def _expr(names: list[str], values: dict[str, FactValue]) -> str:
+    total = sum((Decimal(values[n]) for n in names), Decimal(0))  # type: ignore[arg-type]
+    if len(names) == 1:
+        return f"{names[0]} = {_fmt(total)}"
+    return f"{' + '.join(names)} = {' + '.join(_fmt(Decimal(values[n])) for n in names)} = {_fmt(total)}"  # type: ignore[arg-type]
+
+
 def check_parts(values: dict[str, FactValue], m: Methodology, file: str) -> None:
-    """A part can never exceed its whole, whichever way the values were given."""
-    problems = [Problem(file, None, name, f"{name} = {v} is larger than its whole {m.facts[name].part_of} = "
-                        f"{values[m.facts[name].part_of]}; a part cannot exceed its whole", "PS079")
-                for name, v in values.items()
-                if name in m.facts and m.facts[name].part_of in values and v > values[m.facts[name].part_of]]  # type: ignore[operator]
+    """Facts never contradict each other (`find_contradictions`), whichever way they were given."""
+    problems = find_contradictions(values, m, file)
     if problems:
         raise InputError(problems)
 

@@ -265,10 +265,49 @@ class RuleSpec(_Input):
         return v
 
 
+class Constraint(_Input):
+    """Reported facts that must agree: the sum of `sum` equals, is at most or is at least
+    the sum of the facts on the other side. Checked whenever every fact it names is given;
+    a violation is an error (`score`, `validate`) or a finding (`audit`), never a silent
+    not-applicable item."""
+
+    id: str = Field(min_length=1)
+    sum: list[str] = Field(min_length=1)
+    equals: list[str] | None = None
+    at_most: list[str] | None = None
+    at_least: list[str] | None = None
+    why: Text
+
+    @field_validator("sum", "equals", "at_most", "at_least", mode="before")
+    @classmethod
+    def _one_name_is_a_list(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _one_relation(self) -> "Constraint":
+        given = [k for k in ("equals", "at_most", "at_least") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a constraint needs exactly one of equals, at_most, at_least")
+        return self
+
+    @property
+    def relation(self) -> tuple[str, list[str]]:
+        for k in ("equals", "at_most", "at_least"):
+            v = getattr(self, k)
+            if v is not None:
+                return k, v
+        raise AssertionError("unreachable: validated")
+
+    @property
+    def names(self) -> list[str]:
+        return list(dict.fromkeys(self.sum + self.relation[1]))
+
+
 class RulesFile(_Input):
     facts: dict[str, FactSpec] = Field(default_factory=dict)
     derived: dict[str, DerivedSpec] = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(default_factory=list)
+    constraints: list[Constraint] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- facts files
