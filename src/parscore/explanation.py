@@ -144,8 +144,10 @@ def _singular(text: str) -> str:
     return _ONE_PLURAL.sub(r"1 \1", text)
 
 
-def missing_reason(m: Methodology, missing: list[str], lang: str) -> str:
-    described = ", ".join(f"{n} ({m.facts[n].description.get(lang)})" for n in missing)
+def missing_reason(m: Methodology, missing: list[str], lang: str, locations: dict[str, str] | None = None) -> str:
+    where = {"vi": "điền tại {loc}", "en": "fill in {loc}"}[lang]
+    described = ", ".join(f"{n} ({m.kind_of(n).description.get(lang)}"
+                          + (f"; {where.format(loc=locations[n])}" if locations and n in locations else "") + ")" for n in missing)
     return MESSAGES["missing"][lang].format(facts=described)
 
 
