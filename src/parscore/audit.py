@@ -98,8 +98,11 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
         if claimed is None:
             reported = [f for f in _inputs(m, it.code) if f in facts.values]
             without = [f for f in reported if not facts.evidence.get(f)]
-            if it.assessed_by == "appraisal" and without and not facts.explanations.get(it.code):
-                add("AU013", it.code, facts=", ".join(without))
+            if it.assessed_by == "appraisal" and without:
+                if facts.explanations.get(it.code):
+                    add("AU008", it.code, facts=", ".join(without), text=facts.explanations[it.code])
+                else:
+                    add("AU013", it.code, facts=", ".join(without))
             continue
         if it.assessed_by == "survey":
             add("AU004", it.code, claimed=n(claimed))
