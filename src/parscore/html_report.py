@@ -24,7 +24,7 @@ def css(lang: str) -> str:
   @bottom-center {{ content: "{page} " counter(page) "/" counter(pages); font-family: "DejaVu Sans", Arial, sans-serif; font-size: 8.5pt; color: #444; }} }}
 body {{ font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; color: #222; max-width: 186mm; margin: 0 auto; }}
 table.head {{ width: 100%; border: 0; margin-bottom: 8pt; font-size: 10pt; }} table.head td {{ border: 0; text-align: center; vertical-align: top; padding: 0 2pt; }}
-table.head .org {{ width: 40%; }} table.head .rule {{ width: 30%; margin: 2pt auto 0; border-top: 1px solid #222; }}
+table.head .org {{ width: 40%; }} table.head .rule {{ width: 30%; height: 1.2px; margin: 2pt auto 1pt; background: #222; }}
 table.head .motto {{ font-weight: bold; }} table.head .wide {{ width: 62%; }} table.head .date {{ font-style: italic; }}
 h1 {{ font-size: 14pt; text-align: center; margin: 6pt 0 0; }} .subject {{ text-align: center; font-weight: bold; font-size: 11.5pt; margin: 2pt 0; }}
 .stage {{ text-align: center; font-style: italic; color: #444; margin: 0 0 8pt; }}

@@ -19,7 +19,7 @@ from .official import d, date_line, field_table, gaps, issuing_body, stage_note,
 
 FONT = "Times New Roman"
 BODY_PT, TABLE_PT = 14, 12
-DOTS = "." * 110
+DOTS = "." * 124
 
 
 def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[str], on: dt.date | None = None) -> None:
@@ -64,6 +64,8 @@ def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[s
         pf.space_before, pf.space_after = Pt(before), Pt(after)
         if indent:
             pf.first_line_indent = Cm(1.27)
+        if bold and container is doc:
+            pf.keep_with_next = True    # a heading never ends a page
         return p
 
     C, J = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -72,7 +74,7 @@ def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[s
     head = doc.add_table(rows=1, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = head.rows[0].cells
-    _widths(head, [Cm(6.0), usable - Cm(6.0)])
+    _widths(head, [Cm(6.2), usable - Cm(6.2)])
     lines = issuing_body(card.agency.name, lang)
     left.paragraphs[0].text = ""
     for i, line in enumerate(lines):
@@ -80,14 +82,14 @@ def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[s
         r = p.add_run(line)
         r.font.size, r.bold = Pt(13), True
         p.alignment = C
-    _rule(left.add_paragraph(), Cm(2.0), Cm(6.0))
+    _rule(left.add_paragraph(), Cm(2.0), Cm(6.2))
     para(d("number", lang), 13, align=C, container=left, before=4)
     p = right.paragraphs[0]
     r = p.add_run(d("nation", lang))
     r.font.size, r.bold = Pt(12 if lang == "vi" else 13), True
     p.alignment = C
     para(d("motto", lang), 14 if lang == "vi" else 13, bold=True, align=C, container=right)
-    _rule(right.add_paragraph(), Cm(6.0), usable - Cm(6.0))
+    _rule(right.add_paragraph(), Cm(5.8), usable - Cm(6.2))
     para(date_line(card.agency.name, lang, on), 14, italic=True, align=C, container=right, before=4)
 
     # ---- title
@@ -118,7 +120,7 @@ def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[s
         rows = [[g.item.code, g.item.name, f"{num(g.item.points, lang)}/{num(g.item.max, lang)}", "\n".join(g.problems),
                  g.explanation or d("to_explain", lang)] for g in found]
         _grid(doc, [d("code", lang), d("item", lang), d("points", lang), d("problem", lang), d("explanation", lang)], rows,
-              [8, 27, 10, 30, 25], usable, numeric={2})
+              [8, 25, 12, 31, 24], usable, numeric={2})
 
     # ---- III. difficulties and proposals, to fill in
     para(d("s3", lang), bold=True, before=12, after=3)
@@ -206,7 +208,10 @@ def _rule(p: Any, length: Any, width: Any) -> None:
 
 
 def _widths(table: Any, widths: list[Any]) -> None:
+    """Column widths on the grid (LibreOffice reads these) and on every cell (Word reads those)."""
     table.autofit = False
+    for col, w in zip(table.columns, widths):
+        col.width = w
     for row in table.rows:
         for cell, w in zip(row.cells, widths):
             cell.width = w

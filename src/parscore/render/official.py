@@ -155,7 +155,7 @@ def field_table(card: Scorecard) -> FieldTable:
         rows.append(row + [num(f.points, lang), pct(f.index, lang)])
     total = ["", d("total_row", lang), num(card.applicable_max, lang)] + ([num(self_points(card.items), lang)] if claims else []) \
         + [num(card.total, lang), pct(card.index, lang)]
-    widths = [6, 46, 11] + ([13] if claims else []) + [12, 12]
+    widths = [8, 42, 11] + ([13] if claims else []) + [13, 13]
     return FieldTable(head, rows + [total], widths, d("self_note", lang).format(n=len(claims)) if claims else None)
 
 
