@@ -179,11 +179,12 @@ def test_html_report_is_self_contained(tmp_path):
     assert "<svg" in html and "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
     for text in ("88,40%", "33/63", "LƯU Ý NGUỒN SỐ LIỆU", "Điểm bị trừ theo đơn vị chủ trì", "Các cải thiện mang lại nhiều điểm nhất",
-                 "Bảng các khoản bị trừ điểm", "@page { size: A4"):
+                 "Các khoản bị trừ điểm, theo lĩnh vực", "@page { size: A4"):
         assert text in html
     en = tmp_path / "en.html"
     run_cli("score", str(FACTS), "-f", "html", "-o", str(en), "--lang", "en")
-    assert "PAR INDEX report (projected)" in en.read_text(encoding="utf-8")
+    assert "SOCIALIST REPUBLIC OF VIET NAM" in en.read_text(encoding="utf-8")
+    assert "Self-assessment of the PAR INDEX 2025: UBND tỉnh Cà Mau" in en.read_text(encoding="utf-8")
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

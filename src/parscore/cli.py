@@ -110,7 +110,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args: argparse.Namespace) -> int:
     """The documents officials print and sign: HTML, PDF (printed by Chromium), .docx."""
-    on = parse_date(getattr(args, "date", None))
+    on = parse_date(getattr(args, "date", None), args.lang)
     if args.format == "docx":
         render_docx(card, m, facts, args.output, on)
     elif args.format == "pdf":

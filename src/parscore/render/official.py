@@ -99,7 +99,7 @@ def date_line(agency_name: str, lang: str, on: dt.date | None = None) -> str:
     return d("date", lang).format(place=place, d=f"{on.day:02d}", m=f"{on.month:02d}", y=on.year, date=on.strftime("%d/%m/%Y"))
 
 
-def parse_date(raw: str | None) -> dt.date | None:
+def parse_date(raw: str | None, lang: str = "vi") -> dt.date | None:
     """`--date`: dd/mm/yyyy as a person writes it, or yyyy-mm-dd. None leaves the date line blank to fill by hand."""
     from ..errors import InputError
 
@@ -113,7 +113,9 @@ def parse_date(raw: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         pass
-    raise InputError.one("--date", None, "date", f"expected the report's date as dd/mm/yyyy (e.g. 15/12/2025) or yyyy-mm-dd, got {raw!r}", "PS332")
+    message = {"vi": f"cần ngày của báo cáo dạng dd/mm/yyyy (ví dụ 15/12/2025) hoặc yyyy-mm-dd, nhận được {raw!r}",
+               "en": f"expected the report's date as dd/mm/yyyy (e.g. 15/12/2025) or yyyy-mm-dd, got {raw!r}"}[lang]
+    raise InputError.one("--date", None, "date", message, "PS332")
 
 
 def subject(card: Scorecard) -> str:
