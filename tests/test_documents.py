@@ -205,3 +205,20 @@ def test_pdf_pages_header_and_page_numbers(tmp_path):
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(tmp_path / "p")], check=True, capture_output=True)
     pngs = sorted(tmp_path.glob("p-*.png"))
     assert len(pngs) == pages and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_appraised_docx_shows_computed_and_appraised_points(tmp_path):
+    import docx
+
+    args = [str(FACTS), "fixtures/ca-mau-2025/appraisal-2025.yaml"]
+    out = tmp_path / "a.docx"
+    assert run_cli("appraise", *args, "-f", "docx", "-o", str(out)).returncode == 0
+    card = json.loads(run_cli("appraise", *args, "-f", "json").stdout)
+    rows = [[c.text for c in r.cells] for r in docx.Document(str(out)).tables[1].rows]
+    assert rows[0][4:] == ["Điểm theo số liệu", "Điểm thẩm định", "Chỉ số thành phần"]
+    for f, row in zip(card["fields"], rows[1:]):
+        items = [it for it in card["items"] if it["code"].split(".")[0] == f["code"]]
+        computed = sum(Decimal(str(it["computed"] if it["computed"] is not None else it["points"])) for it in items)
+        assert row[4:] == [n(computed), n(f["points"]), pc(f["index"])]
+    assert any(r[4] != r[5] for r in rows[1:-1])     # the appraisal changed something, and both are shown
+    assert "Kết quả tự đánh giá" in docx_text(docx.Document(str(out))) and "(điểm sau thẩm định)" in docx_text(docx.Document(str(out)))

@@ -98,7 +98,7 @@ def render_html(card: Scorecard, plan: Any = None, m: Any = None, on: dt.date | 
                 per_field.append(_h("missing_field", lang).format(code=f.code, name=f.name, n=len(gone),
                                                                   points=num(sum((it.max for it in gone), Decimal(0)), lang)))
         out.append(f"<div class='missing'><b>{e(head)}</b><br>{e('; '.join(per_field))}. {e(_h('see_detail', lang))}</div>")
-    else:
+    elif head:
         out.append(f"<div class='complete'>{e(head)}</div>")
     # 2. the leaders' page
     unscored = f"<small>{e(total_text(card).split(' (', 1)[1].rstrip(')'))}</small>" if miss and miss.items else ""

@@ -113,7 +113,9 @@ def missing_lines(sc: Scorecard) -> tuple[str, list[str]]:
     """The headline's first words: how many items and points lack data, then one line per
     fact to supply, with the sheet and cell (or file line) where a person fills it in."""
     lang, miss = sc.lang, sc.summary.missing
-    if miss is None or miss.items == 0:
+    if miss is None:   # a card stored before parscore kept this: unknown, so nothing is claimed
+        return "", []
+    if miss.items == 0:
         return t("missing_none", lang), []
     head = t("missing_head", lang).format(items=miss.items, points=num(miss.points, lang), facts=len(miss.facts))
     lines = []
@@ -156,9 +158,10 @@ def render_scorecard(sc: Scorecard, fmt: str) -> str:
     out.append(("# " if md else "") + t("title", lang))
     out.append("")
     miss_head, miss_facts = missing_lines(sc)
-    out.append(("**" + miss_head + "**") if md and miss_facts else miss_head)
-    out.extend(("- " if md else "  - ") + ln for ln in miss_facts)
-    out.append("")
+    if miss_head:
+        out.append(("**" + miss_head + "**") if md and miss_facts else miss_head)
+        out.extend(("- " if md else "  - ") + ln for ln in miss_facts)
+        out.append("")
     out.append(tabulate(head, tablefmt=tf, headers=["", ""] if md else ()))
     out.append("")
     out.append(("> " if md else "") + caveat(sc, lang))

@@ -147,17 +147,21 @@ def field_table(card: Scorecard) -> FieldTable:
 
     lang = card.lang
     claims = [it for it in card.items if it.claimed is not None]
-    points_head = d("appraised", lang) if card.stage == "appraised" else d("computed", lang)
-    head = [d("no", lang), d("field", lang), d("max", lang)] + ([d("self", lang)] if claims else []) + [points_head, d("index", lang)]
+    appraised = card.stage == "appraised"
+    head = [d("no", lang), d("field", lang), d("max", lang)] + ([d("self", lang)] if claims else []) + [d("computed", lang)] \
+        + ([d("appraised", lang)] if appraised else []) + [d("index", lang)]
+
+    def computed(items: list[ItemResult]) -> Decimal:
+        return sum((it.computed if it.computed is not None else it.points for it in items), Decimal(0))
+
     rows = []
     for f in card.fields:
-        row = [f.code, f.name, num(f.applicable_max, lang)]
-        if claims:
-            row.append(num(self_points(items_of(card, f)), lang))
-        rows.append(row + [num(f.points, lang), pct(f.index, lang)])
+        its = items_of(card, f)
+        row = [f.code, f.name, num(f.applicable_max, lang)] + ([num(self_points(its), lang)] if claims else []) + [num(computed(its), lang)]
+        rows.append(row + ([num(f.points, lang)] if appraised else []) + [pct(f.index, lang)])
     total = ["", d("total_row", lang), num(card.applicable_max, lang)] + ([num(self_points(card.items), lang)] if claims else []) \
-        + [num(card.total, lang), pct(card.index, lang)]
-    widths = [8, 42, 11] + ([13] if claims else []) + [13, 13]
+        + [num(computed(card.items), lang)] + ([num(card.total, lang)] if appraised else []) + [pct(card.index, lang)]
+    widths = [8, 42 - 8 * appraised, 11] + ([13] if claims else []) + [13] + ([12] if appraised else []) + [13]
     return FieldTable(head, rows + [total], widths, d("self_note", lang).format(n=len(claims)) if claims else None)
 
 
