@@ -222,3 +222,10 @@ def test_appraised_docx_shows_computed_and_appraised_points(tmp_path):
         assert row[4:] == [n(computed), n(f["points"]), pc(f["index"])]
     assert any(r[4] != r[5] for r in rows[1:-1])     # the appraisal changed something, and both are shown
     assert "Kết quả tự đánh giá" in docx_text(docx.Document(str(out))) and "(điểm sau thẩm định)" in docx_text(docx.Document(str(out)))
+
+
+def test_pdf_when_chromium_fails_exits_2_and_writes_nothing(tmp_path):
+    r = run_cli("score", str(FACTS), "-f", "pdf", "-o", str(tmp_path / "r.pdf"), "--lang", "en", env={"PARSCORE_CHROMIUM": "/bin/false"})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("parscore: chromium: --format pdf: Chromium could not print the PDF (exit 1)")
+    assert r.stderr.strip().endswith("[PS331]") and not (tmp_path / "r.pdf").exists()

@@ -84,3 +84,29 @@ def test_supplying_data_is_an_improvement_with_its_points(workbook):
     assert code in first and f"tới +{fmt_number(Decimal(str(missing[0]['at_stake'])), 'vi')}" in first
     # data rows come before the ranked improvements
     assert table.index("Bổ sung số liệu") < table.index("từ ")
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+BASE = load_facts(FACTS, M)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sets(st.sampled_from(sorted(BASE.values)), max_size=12))
+def test_law_the_headline_counts_exactly_the_unscored_items_and_supplying_its_facts_scores_them(blank):
+    """Whatever facts are left out: the headline's items and points are exactly the items
+    scored 0 for want of data and their maxima; every listed fact is absent and used by
+    the items listed with it; and supplying exactly the listed facts leaves none unscored."""
+    facts = BASE.with_values({n: None for n in blank})
+    card = score(M, facts)
+    miss = card.summary.missing
+    unscored = [it for it in card.items if it.status == "missing_facts"]
+    assert miss.items == len(unscored) and miss.points == sum((it.max for it in unscored), Decimal(0))
+    listed = {f.fact for f in miss.facts}
+    assert listed <= set(blank)
+    assert {c for f in miss.facts for c in f.items} == {it.code for it in unscored}
+    for f in miss.facts:
+        assert set(f.items) <= set(M.users_of(f.fact))
+    refilled = score(M, facts.with_values({n: BASE.values[n] for n in listed}))
+    assert refilled.summary.missing.items == 0
+    assert refilled.total == score(M, BASE.with_values({n: None for n in set(blank) - listed})).total

@@ -13,7 +13,7 @@ from typing import Any
 from .explanation import fmt_number
 from .models import Scorecard
 from .render.official import d, date_line, field_table, issuing_body, items_of, stage_note, subject
-from .reporting import action_text, caveat, missing_lines, num, pct, supply_text, t, total_text
+from .reporting import action_text, caveat, missing_lines, num, pct, supply_text, t
 from .svg import bar_chart
 
 
@@ -101,7 +101,7 @@ def render_html(card: Scorecard, plan: Any = None, m: Any = None, on: dt.date | 
     elif head:
         out.append(f"<div class='complete'>{e(head)}</div>")
     # 2. the leaders' page
-    unscored = f"<small>{e(total_text(card).split(' (', 1)[1].rstrip(')'))}</small>" if miss and miss.items else ""
+    unscored = f"<small>{e(t('unscored', lang).format(points=num(miss.points, lang)))}</small>" if miss and miss.items else ""
     kpis = [(t("total", lang), f"{num(card.total, lang)} / {num(card.applicable_max, lang)}", unscored),
             (t("index", lang), pct(card.index, lang), ""), (t("group", lang), card.group, "")]
     if card.rank is not None:
