@@ -110,3 +110,20 @@ def test_law_the_headline_counts_exactly_the_unscored_items_and_supplying_its_fa
     refilled = score(M, facts.with_values({n: BASE.values[n] for n in listed}))
     assert refilled.summary.missing.items == 0
     assert refilled.total == score(M, BASE.with_values({n: None for n in set(blank) - listed})).total
+
+
+def test_the_signed_report_names_the_cells_to_fill(workbook, tmp_path):
+    """From Excel to the .docx: the items left blank are listed with the cell to fill."""
+    import docx
+
+    path, cells = workbook
+    out = tmp_path / "r.docx"
+    r = run_cli("score", str(path), "-f", "docx", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    text = "\n".join(c.text for t in docx.Document(str(out)).tables for row in t.rows for c in row.cells)
+    for cell in cells.values():
+        assert f"(điền tại {cell})" in text
+    html = tmp_path / "r.html"
+    assert run_cli("score", str(path), "-f", "html", "-o", str(html)).returncode == 0
+    for cell in cells.values():
+        assert f"<td>{cell}</td>" in html.read_text(encoding="utf-8")

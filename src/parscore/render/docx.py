@@ -2,7 +2,7 @@
 administrative form of Decree 30/2020/NĐ-CP, written with python-docx.
 
 Layout: A4, margins 20 mm top and bottom, 30 mm left, 15 mm right; Times New Roman,
-body 14 pt, tables 12 pt; the issuing body beside the national header, number and date
+body 14 pt, tables 13 pt; the issuing body beside the national header, number and date
 placeholders, the title, I. the summary table by field, II. the items without full
 evidence or with missing data with their explanations, III. difficulties and proposals to
 fill in, and the signature block (Nơi nhận / TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH). Page numbers
@@ -18,7 +18,7 @@ from ..reporting import missing_lines, num, pct
 from .official import d, date_line, field_table, gaps, issuing_body, stage_note, subject
 
 FONT = "Times New Roman"
-BODY_PT, TABLE_PT = 14, 12
+BODY_PT, TABLE_PT = 14, 13
 DOTS = "." * 124
 
 
