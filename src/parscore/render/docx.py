@@ -222,7 +222,6 @@ def _grid(doc: Any, head: list[str], rows: list[list[str]], percents: list[int],
     """A bordered table, header row repeated on every page, rows kept whole."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     table = doc.add_table(rows=1 + len(rows), cols=len(head))
@@ -242,5 +241,4 @@ def _grid(doc: Any, head: list[str], rows: list[list[str]], percents: list[int],
                 run.font.size = Pt(TABLE_PT)
                 run.bold = r_i == 0 or (bold_last and r_i == len(rows))
                 p.alignment = (WD_ALIGN_PARAGRAPH.CENTER if r_i == 0 else WD_ALIGN_PARAGRAPH.RIGHT if c_i in numeric else None)
-    _ = qn
     return table
