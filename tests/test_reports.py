@@ -179,11 +179,12 @@ def test_html_report_is_self_contained(tmp_path):
     assert "<svg" in html and "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
     for text in ("88,28%", "33/63", "LƯU Ý NGUỒN SỐ LIỆU", "Điểm bị trừ theo đơn vị chủ trì", "Các cải thiện mang lại nhiều điểm nhất",
-                 "Bảng các khoản bị trừ điểm", "@page { size: A4"):
+                 "Các khoản bị trừ điểm, theo lĩnh vực", "@page { size: A4"):
         assert text in html
     en = tmp_path / "en.html"
     run_cli("score", str(FACTS), "-f", "html", "-o", str(en), "--lang", "en")
-    assert "PAR INDEX report (projected)" in en.read_text(encoding="utf-8")
+    assert "SOCIALIST REPUBLIC OF VIET NAM" in en.read_text(encoding="utf-8")
+    assert "Self-assessment of the PAR INDEX 2025: UBND tỉnh Cà Mau" in en.read_text(encoding="utf-8")
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -262,3 +263,17 @@ def test_appraised_workbook_has_self_computed_and_appraised_columns(tmp_path):
     xl = ExcelCompiler(filename=str(path))
     assert round(xl.evaluate(f"{ws.title}!F{total_row}"), 2) == 88.78   # appraised total
     assert round(xl.evaluate(f"{ws.title}!E{total_row}"), 2) == 88.28   # computed total
+
+
+def test_svg_long_labels_wrap_and_are_never_cut():
+    label = "8. Tác động của cải cách hành chính đến người dân, tổ chức và phát triển kinh tế - xã hội của tỉnh"
+    svg = bar_chart([(label, Decimal(9), Decimal(10), "9/10"), ("B", Decimal(5), Decimal(10), "5/10")], width=400,
+                    label_width=200, value_width=60)
+    import re
+    lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
+    assert len(lines) == 1 + len([ln for ln in lines if ln != "B"]) and len(lines) >= 4
+    assert " ".join(lines[:-1]) == label and lines[-1] == "B"
+    assert all(len(ln) <= (200 - 10) // 7 for ln in lines)
+    height = int(re.search(r'height="(\d+)"', svg).group(1))
+    assert height > 6 + 2 * (22 + 8) + 6        # the wrapped row is taller than a one-line row
+    assert "…" not in svg

@@ -129,7 +129,7 @@ def appraise(m: Methodology, facts: Facts, appraisal: AppraisalFile, lang: str =
         final = it.points if it.assessed_by == "survey" else current
         items.append(_restaged(it, final, reason, by, history))
     adjustment, applied = _adjustments(m, appraisal)
-    card = assemble(m, computed.agency, computed.year, items, lang, stage="appraised", adjustment=adjustment)
+    card = assemble(m, computed.agency, computed.year, items, lang, stage="appraised", adjustment=adjustment, facts=facts)
     return card.model_copy(update={"adjustments": applied or None, "appraisal_errors": errors or None,
                                    "overlay": computed.overlay})
 
@@ -140,7 +140,7 @@ def self_assessment(m: Methodology, facts: Facts, lang: str = "vi") -> Scorecard
     items = [_restaged(it, it.claimed if it.claimed is not None and it.assessed_by == "appraisal" else it.points, None, None,
                        [HistoryEntry(stage="self", points=it.claimed)] if it.claimed is not None else None)
              for it in computed.items]
-    return assemble(m, computed.agency, computed.year, items, lang, stage="self").model_copy(update={"overlay": computed.overlay})
+    return assemble(m, computed.agency, computed.year, items, lang, stage="self", facts=facts).model_copy(update={"overlay": computed.overlay})
 
 
 def _restaged(it: ItemResult, final: Decimal, reason: str | None, by: str | None, history: list[HistoryEntry] | None) -> ItemResult:

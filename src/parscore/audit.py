@@ -13,6 +13,9 @@ Codes:
   AU009 error    the declared claimed total does not add up
   AU010 error    facts contradict each other (a part larger than its whole)
   AU011 warning  a claim cannot be checked: the item's facts are missing
+  AU012 warning  missing data: an item cannot be scored (counted as 0) until these facts are supplied
+  AU013 warning  missing evidence: an appraisal item not self-scored has facts without evidence, and no explanation
+                 (the appraiser checks every appraisal item's evidence, claimed or not)
 """
 from __future__ import annotations
 
@@ -47,9 +50,14 @@ MESSAGES = {
     "AU010": {"vi": "Số liệu mâu thuẫn: {message}", "en": "Facts contradict each other: {message}"},
     "AU011": {"vi": "Không kiểm tra được điểm tự chấm {claimed}: thiếu số liệu {facts}.",
               "en": "The claim of {claimed} cannot be checked: facts missing: {facts}."},
+    "AU012": {"vi": "Thiếu số liệu, tiêu chí chưa chấm được ({max} điểm đang tính 0): cần bổ sung {facts}.",
+              "en": "Data missing, so the item is not scored ({max} points counted as 0): supply {facts}."},
+    "AU013": {"vi": "Thiếu tài liệu kiểm chứng cho {facts} và không có giải trình.",
+              "en": "Evidence is missing for {facts}, with no explanation."},
 }
 SEVERITY = {"AU001": "error", "AU002": "warning", "AU003": "error", "AU004": "error", "AU005": "error", "AU006": "warning",
-            "AU007": "warning", "AU008": "info", "AU009": "error", "AU010": "error", "AU011": "warning"}
+            "AU007": "warning", "AU008": "info", "AU009": "error", "AU010": "error", "AU011": "warning",
+            "AU012": "warning", "AU013": "warning"}
 
 
 @dataclass(frozen=True)
@@ -80,9 +88,21 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
     n = lambda d: fmt_number(d, lang)  # noqa: E731
     for p in facts.contradictions:
         add("AU010", None, p.line, message=p.message)
+    where = {f.fact: f.location for f in card.summary.missing.facts} if card.summary.missing else {}
+    at = {"vi": "điền tại", "en": "fill in"}[lang]
     for it in card.items:
         claimed = it.claimed
+        if it.status == "missing_facts":
+            names = [f for f in _inputs(m, it.code) if f not in facts.values]
+            add("AU012", it.code, max=n(it.max), facts=", ".join(f + (f" ({at} {where[f]})" if where.get(f) else "") for f in names))
         if claimed is None:
+            reported = [f for f in _inputs(m, it.code) if f in facts.values]
+            without = [f for f in reported if not facts.evidence.get(f)]
+            if it.assessed_by == "appraisal" and without:
+                if facts.explanations.get(it.code):
+                    add("AU008", it.code, facts=", ".join(without), text=facts.explanations[it.code])
+                else:
+                    add("AU013", it.code, facts=", ".join(without))
             continue
         if it.assessed_by == "survey":
             add("AU004", it.code, claimed=n(claimed))
@@ -120,6 +140,14 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
             add("AU009", None, declared=n(facts.claimed_total), sum=n(total))
     out.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], _code_key(f.item), f.code))
     return AuditReport(card, out)
+
+
+def _inputs(m: Methodology, code: str) -> list[str]:
+    """The reported facts an item rests on (a ratio's numerator and denominator, not the ratio)."""
+    out: list[str] = []
+    for name in m.reads(m.rules[code]):
+        out += [f for f in m.inputs_of(name) if f not in out]
+    return out
 
 
 def _code_key(code: str | None) -> tuple[int, ...]:

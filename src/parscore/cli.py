@@ -20,6 +20,9 @@ from .audit import audit
 from .diff import diff as diff_cards
 from .excel import import_xlsx, write_scorecard, write_template
 from .html_report import render_html
+from .render.docx import render_docx
+from .render.official import parse_date
+from .render.pdf import html_to_pdf
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
 from .loading import (
@@ -94,9 +97,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.format == "xlsx":
         write_scorecard(card, m, args.output, facts)
         return 0
-    if args.format == "html":
-        plan = Planner(m, facts, args.lang, units).plan() if facts.values else None
-        text = render_html(card, plan, m)
+    if args.format in ("html", "pdf", "docx"):
+        plan = Planner(m, facts, args.lang, units).plan() if facts.values and args.format != "docx" else None
+        return _document(card, m, facts, plan, args)
     else:
         text = render_scorecard(card, args.format)
         if args.format != "json":
@@ -105,9 +108,22 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args: argparse.Namespace) -> int:
+    """The documents officials print and sign: HTML, PDF (printed by Chromium), .docx."""
+    on = parse_date(getattr(args, "date", None), args.lang)
+    if args.format == "docx":
+        render_docx(card, m, facts, args.output, on)
+    elif args.format == "pdf":
+        html_to_pdf(render_html(card, plan, m, on), args.output, args.lang)
+    else:
+        Path(args.output).write_text(render_html(card, plan, m, on), encoding="utf-8")
+    print({"vi": f"Đã ghi {args.output}", "en": f"Wrote {args.output}"}[args.lang], file=sys.stderr)
+    return 1 if card.appraisal_errors else 0
+
+
 def _require_output(args: argparse.Namespace) -> None:
-    """Workbooks and HTML pages go to a file, never to the terminal."""
-    if args.format in ("xlsx", "html") and not args.output:
+    """Workbooks, documents and HTML pages go to a file, never to the terminal."""
+    if args.format in ("xlsx", "html", "pdf", "docx") and not args.output:
         raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
 
 
@@ -188,8 +204,10 @@ def cmd_appraise(args: argparse.Namespace) -> int:
     _require_output(args)
     if args.format == "xlsx":
         write_scorecard(card, m, args.output, facts)
+    elif args.format in ("html", "pdf", "docx"):
+        return _document(card, m, facts, None, args)
     else:
-        _emit(render_html(card, None, m) if args.format == "html" else render_appraised(card, args.format), args)
+        _emit(render_appraised(card, args.format), args)
     return 1 if card.appraisal_errors else 0
 
 
@@ -387,6 +405,10 @@ def _emit(text: str, args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+# Renderer dispatch for scorecards: text formats, the workbook, and the documents (html, pdf, docx).
+DOCUMENT_FORMATS = ("table", "json", "markdown", "xlsx", "html", "pdf", "docx")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parscore", description="Score, explain and check the provincial PAR INDEX (Chỉ số CCHC).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -404,7 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="score a facts file (.yaml, or a filled .xlsx template)")
     p.add_argument("facts")
-    common(p, formats=("table", "json", "markdown", "xlsx", "html"))
+    common(p, formats=DOCUMENT_FORMATS)
+    p.add_argument("--date", help="html/pdf/docx: the report's date, dd/mm/yyyy (default: left blank to fill in when signed)")
     planning(p)
     p.set_defaults(func=cmd_score)
 
@@ -445,7 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("appraise", help="apply appraisal rounds to a self-assessment: final scores and history")
     p.add_argument("facts")
     p.add_argument("appraisal")
-    common(p, formats=("table", "json", "markdown", "xlsx", "html"))
+    common(p, formats=DOCUMENT_FORMATS)
+    p.add_argument("--date", help="html/pdf/docx: the report's date, dd/mm/yyyy (default: left blank to fill in when signed)")
     p.set_defaults(func=cmd_appraise)
 
     p = sub.add_parser("history", help="the assessment history store: add | list | show | trend")

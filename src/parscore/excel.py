@@ -185,6 +185,7 @@ def import_xlsx(path: str | os.PathLike[str], m: Methodology) -> tuple[Facts, di
     values: dict[str, FactValue] = {}
     evidence: dict[str, tuple[Evidence, ...]] = {}
     raw: dict[str, Any] = {}
+    locations: dict[str, str] = {}
     seen: set[str] = set()
     for f in m.fields:
         title = sheet_name(f.code, lang)
@@ -206,6 +207,7 @@ def import_xlsx(path: str | os.PathLike[str], m: Methodology) -> tuple[Facts, di
                 problems.append(Problem(name, None, f"{title}!A{row[0].row}", f"unknown fact id {fact!r}; do not edit column A", "PS185"))
                 continue
             seen.add(fact)
+            locations[fact] = addr
             cell = row[3].value
             if cell is None or (isinstance(cell, str) and not cell.strip()):
                 continue
@@ -234,7 +236,7 @@ def import_xlsx(path: str | os.PathLike[str], m: Methodology) -> tuple[Facts, di
         raise InputError(problems)
     check_parts(values, m, name)
     agency = Agency(code=str(agency_code), name=str(agency_name))
-    facts = Facts(name, agency, int(year), m.id, values, evidence)  # type: ignore[arg-type]
+    facts = Facts(name, agency, int(year), m.id, values, evidence, locations=locations)  # type: ignore[arg-type]
     doc = {"agency": {"code": agency.code, "name": agency.name}, "year": int(year), "methodology": m.id, "facts": raw}  # type: ignore[arg-type]
     return facts, doc
 

@@ -31,11 +31,11 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 COUNTING: dict[str, dict[str, str]] = {
     "not_applicable": {
-        "vi": "Tiêu chí không áp dụng (not_applicable) được loại khỏi cả điểm đạt và điểm tối đa; chỉ số = điểm đạt / điểm tối đa của các tiêu chí áp dụng × 100.",
+        "vi": "Tiêu chí không áp dụng được loại khỏi cả điểm đạt và điểm tối đa; chỉ số = điểm đạt / điểm tối đa của các tiêu chí áp dụng × 100.",
         "en": "Not-applicable items leave both the points and the maximum; index = points / maximum of applicable items × 100.",
     },
     "missing_facts": {
-        "vi": "Tiêu chí thiếu số liệu (missing_facts) được tính 0 điểm và vẫn nằm trong điểm tối đa, kèm lý do ghi rõ số liệu cần bổ sung.",
+        "vi": "Tiêu chí thiếu số liệu được tính 0 điểm và vẫn nằm trong điểm tối đa, kèm lý do ghi rõ số liệu cần bổ sung.",
         "en": "Items with missing facts (missing_facts) score 0 and stay in the maximum, with a deduction naming the facts to supply.",
     },
     "waived": {
@@ -144,8 +144,10 @@ def _singular(text: str) -> str:
     return _ONE_PLURAL.sub(r"1 \1", text)
 
 
-def missing_reason(m: Methodology, missing: list[str], lang: str) -> str:
-    described = ", ".join(f"{n} ({m.facts[n].description.get(lang)})" for n in missing)
+def missing_reason(m: Methodology, missing: list[str], lang: str, locations: dict[str, str] | None = None) -> str:
+    where = {"vi": "điền tại {loc}", "en": "fill in {loc}"}[lang]
+    described = ", ".join(f"{n} ({m.kind_of(n).description.get(lang)}"
+                          + (f"; {where.format(loc=locations[n])}" if locations and n in locations else "") + ")" for n in missing)
     return MESSAGES["missing"][lang].format(facts=described)
 
 

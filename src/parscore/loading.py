@@ -524,6 +524,7 @@ class Facts:
     claimed_total: Decimal | None = None
     contradictions: tuple[Problem, ...] = ()   # kept (not raised) when loaded for an audit
     notes: dict[str, str] = field(default_factory=dict)   # a fact's `note:`, e.g. why it is unknown
+    locations: dict[str, str] = field(default_factory=dict)   # where a person fills a fact in: `Lĩnh vực 6!D5`
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)

@@ -388,6 +388,23 @@ class NodeResult(_Output):
     lead_unit: str | None = None
 
 
+class MissingFact(_Output):
+    """One reported fact an item needs and the file does not give: where to supply it."""
+
+    fact: str
+    description: str
+    items: list[str]
+    location: str | None = None   # workbook `Sheet!Cell`, or `file:line` of a `value: null`
+
+
+class MissingData(_Output):
+    """The headline's first line: items that could not be scored and the points they hold."""
+
+    items: int
+    points: Points
+    facts: list[MissingFact]
+
+
 class Summary(_Output):
     """How much of the score rests on which provenance, and how items ended."""
 
@@ -396,6 +413,7 @@ class Summary(_Output):
     maxima_by_provenance: dict[str, Points]
     rules_by_provenance: dict[str, int]
     reconstructed_share: Points
+    missing: MissingData | None = None   # None only on cards stored before this key existed
 
 
 class RankInfo(_Output):

@@ -69,6 +69,18 @@ L: dict[str, dict[str, str]] = {
     "output": {"vi": "Kết quả", "en": "Output"},
     "citation": {"vi": "Trích dẫn", "en": "Citation"},
     "no_deductions": {"vi": "Không có khoản bị trừ điểm.", "en": "No points lost."},
+    "missing_head": {
+        "vi": "THIẾU SỐ LIỆU: {items} tiêu chí thành phần ({points} điểm) chưa chấm được và đang tính 0 điểm; "
+              "tổng điểm và chỉ số dưới đây chưa đầy đủ cho đến khi bổ sung {facts} số liệu sau.",
+        "en": "MISSING DATA: {items} sub-criteria ({points} points) could not be scored and count as 0; "
+              "the total and index below are incomplete until the {facts} facts below are supplied.",
+    },
+    "missing_none": {"vi": "Đủ số liệu: mọi tiêu chí thành phần đều đã được chấm.", "en": "No missing data: every sub-criterion was scored."},
+    "missing_fact": {"vi": "{description} [{fact}], dùng cho tiêu chí {items}", "en": "{description} [{fact}], used by {items}"},
+    "missing_at": {"vi": "điền tại {loc}", "en": "fill in {loc}"},
+    "unscored": {"vi": "chưa chấm {points} điểm do thiếu số liệu", "en": "{points} points unscored: data missing"},
+    "supply": {"vi": "Bổ sung số liệu: {what}", "en": "Supply the data: {what}"},
+    "up_to": {"vi": "tới +{points}", "en": "up to +{points}"},
 }
 
 
@@ -97,6 +109,33 @@ def caveat(sc: Scorecard, lang: str) -> str:
                                    official=sum(1 for it in sc.items if it.provenance == "official" or it.rule_provenance == "official"))
 
 
+def missing_lines(sc: Scorecard) -> tuple[str, list[str]]:
+    """The headline's first words: how many items and points lack data, then one line per
+    fact to supply, with the sheet and cell (or file line) where a person fills it in."""
+    lang, miss = sc.lang, sc.summary.missing
+    if miss is None:   # a card stored before parscore kept this: unknown, so nothing is claimed
+        return "", []
+    if miss.items == 0:
+        return t("missing_none", lang), []
+    head = t("missing_head", lang).format(items=miss.items, points=num(miss.points, lang), facts=len(miss.facts))
+    lines = []
+    for f in miss.facts:
+        line = t("missing_fact", lang).format(description=f.description, fact=f.fact, items=", ".join(f.items))
+        if f.location:
+            line += f" → {t('missing_at', lang).format(loc=f.location)}"
+        lines.append(line)
+    return head, lines
+
+
+def total_text(sc: Scorecard) -> str:
+    """'67,42 / 100', with the unscored points beside it when data is missing."""
+    lang, miss = sc.lang, sc.summary.missing
+    text = f"{num(sc.total, lang)} / {num(sc.applicable_max, lang)}"
+    if miss is not None and miss.items:
+        text += f" ({t('unscored', lang).format(points=num(miss.points, lang))})"
+    return text
+
+
 def render_scorecard(sc: Scorecard, fmt: str) -> str:
     if fmt == "json":
         return to_json(sc)
@@ -108,7 +147,7 @@ def render_scorecard(sc: Scorecard, fmt: str) -> str:
         (t("agency", lang), sc.agency.name),
         (t("year", lang), str(sc.year or "—")),
         (t("methodology", lang), f"{sc.methodology['id']} ({t('version', lang)} {sc.methodology['version']})"),
-        (t("total", lang), f"{num(sc.total, lang)} / {num(sc.applicable_max, lang)}"),
+        (t("total", lang), total_text(sc)),
         (t("index", lang), pct(sc.index, lang)),
         (t("group", lang), sc.group),
     ]
@@ -118,6 +157,11 @@ def render_scorecard(sc: Scorecard, fmt: str) -> str:
         head.append((t("overlay", lang), sc.overlay))
     out.append(("# " if md else "") + t("title", lang))
     out.append("")
+    miss_head, miss_facts = missing_lines(sc)
+    if miss_head:
+        out.append(("**" + miss_head + "**") if md and miss_facts else miss_head)
+        out.extend(("- " if md else "  - ") + ln for ln in miss_facts)
+        out.append("")
     out.append(tabulate(head, tablefmt=tf, headers=["", ""] if md else ()))
     out.append("")
     out.append(("> " if md else "") + caveat(sc, lang))
@@ -389,6 +433,17 @@ def action_text(m: Methodology, fact: str, before: Any, after: Any, lang: str) -
     return verb.format(d=spec.description.get(lang), b=b, a=a, u=spec.unit.get(lang) if spec.type != "boolean" else "").strip()
 
 
+def supply_text(m: Methodology, missing: dict[str, Any], lang: str) -> str:
+    """An improvement that is only data: 'Supply the data: X (fill in Lĩnh vực 6!D5), Y'."""
+    parts = []
+    for n in missing["facts"]:
+        part = m.kind_of(n).description.get(lang)
+        if n in missing.get("locations", {}):
+            part += f" ({t('missing_at', lang).format(loc=missing['locations'][n])})"
+        parts.append(part)
+    return t("supply", lang).format(what="; ".join(parts))
+
+
 def plan_data(p: Any, m: Methodology, lang: str) -> dict[str, Any]:
     from .evaluation import canonical
 
@@ -396,13 +451,16 @@ def plan_data(p: Any, m: Methodology, lang: str) -> dict[str, Any]:
         return {"item": i.item, "fact": i.fact, "before": canonical(i.before), "after": canonical(i.after),
                 "gain": float(i.gain), "gains": {k: float(v) for k, v in i.gains.items()}, "reaches": i.reaches,
                 "lead_unit": i.lead_unit, "reason": i.reason, "action": action_text(m, i.fact, i.before, i.after, lang)}
+    miss = p.before.summary.missing
+    where = {f.fact: f.location for f in miss.facts} if miss is not None else {}
     data: dict[str, Any] = {
         "methodology": p.before.methodology, "agency": p.before.agency.model_dump(), "lang": lang,
         "total": float(p.before.total), "index": float(p.before.index), "group": p.before.group,
         "improvements": [imp(i) for i in p.improvements],
         "survey": [{"item": s.item, "fact": s.fact, "value": canonical(s.value), "points": float(s.points),
                     "max": float(s.max), "per_percent": float(s.per_percent), "lead_unit": s.lead_unit} for s in p.survey],
-        "missing": [{"item": c, "facts": f, "at_stake": float(x)} for c, f, x in p.missing],
+        "missing": [{"item": c, "facts": f, "at_stake": float(x), "locations": {n: where[n] for n in f if where.get(n)}}
+                    for c, f, x in p.missing],
     }
     if p.target is not None:
         data["target"] = {
@@ -456,8 +514,10 @@ def render_plan(p: Any, m: Methodology, lang: str, fmt: str, unit: str | None = 
             out.append(t("optimal" if p.proven_optimal else "not_proven", lang).format(n=len(chosen_rows)))
         out.append("")
     out.append(h + t("improvements", lang))
-    rows = [[i["lead_unit"] or "", i["item"], _signed(Decimal(str(i["gain"])), lang), i["reaches"], i["action"]]
-            for i in data["improvements"][:limit]]
+    rows = [["", x["item"], t("up_to", lang).format(points=num(Decimal(str(x["at_stake"])), lang)), "", supply_text(m, x, lang)]
+            for x in data["missing"]]
+    rows += [[i["lead_unit"] or "", i["item"], _signed(Decimal(str(i["gain"])), lang), i["reaches"], i["action"]]
+             for i in data["improvements"][:limit]]
     out.append(tabulate(rows, headers=[t("unit", lang), t("code", lang), t("gain", lang), t("reaches", lang), t("action", lang)],
                         tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, None, 80]))
     if by_unit is not None:

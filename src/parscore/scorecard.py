@@ -11,7 +11,7 @@ from .evaluation import CENT, Session, engine_for
 from .explanation import counting_rules, missing_reason, reason, thresholds
 from .loading import Facts, Methodology
 from .models import (
-    Agency, Deduction, ItemResult, NodeResult, Scorecard, Status, Summary, TraceStep,
+    Agency, Deduction, ItemResult, MissingData, MissingFact, NodeResult, Scorecard, Status, Summary, TraceStep,
 )
 
 ZERO = Decimal(0)
@@ -39,11 +39,11 @@ def score(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durabl
 
 def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -> Scorecard:
     items = [_item(m, facts, session, code, lang) for code in m.leaves]
-    return assemble(m, facts.agency, facts.year, items, lang)
+    return assemble(m, facts.agency, facts.year, items, lang, facts=facts)
 
 
 def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemResult], lang: str,
-             stage: str = "computed", adjustment: Decimal = ZERO) -> Scorecard:
+             stage: str = "computed", adjustment: Decimal = ZERO, facts: Facts | None = None) -> Scorecard:
     """Items → criteria, fields, total, index and group. `adjustment` is the net of
     capped bonus and penalty points (internal indices only)."""
     by_code = {it.code: it for it in items}
@@ -63,7 +63,7 @@ def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemR
         overlay=m.overlay, agency=agency, year=year, lang=lang, stage=stage,  # type: ignore[arg-type]
         total=total, max=full_max, applicable_max=applicable, index=idx, group=group_of(m, idx),
         claimed_total=sum(claimed, ZERO) if claimed else None,
-        counting=counting_rules(lang), summary=_summary(m, items), fields=fields, criteria=criteria, items=items,
+        counting=counting_rules(lang), summary=_summary(m, items, facts, lang), fields=fields, criteria=criteria, items=items,
     )
 
 
@@ -85,7 +85,7 @@ def _item(m: Methodology, facts: Facts, session: Session, code: str, lang: str) 
     if verdict is None:
         status, points = "missing_facts", NIL
         missing = [n for n in _reported(m, reads) if n not in facts.values]
-        deductions.append(Deduction(points=leaf.max, reason=missing_reason(m, missing or reads, lang),
+        deductions.append(Deduction(points=leaf.max, reason=missing_reason(m, missing or reads, lang, _locations(facts)),
                                     rule=rule.id, facts=used, thresholds=thresholds(rule, None)))
     elif verdict.kind == "not_applicable":
         status, points = "not_applicable", NIL
@@ -124,7 +124,34 @@ def _trace(session: Session, reads: list[str], code: str) -> list[TraceStep]:
                       inputs=s.inputs, output=s.output or "") for s in steps]
 
 
-def _summary(m: Methodology, items: list[ItemResult]) -> Summary:
+def _locations(facts: Facts) -> dict[str, str]:
+    """Where a person supplies each fact: the workbook cell, else the YAML line of a `value: null`."""
+    out = {n: f"{facts.file}:{line}" for n, line in facts.lines.items() if line and n not in facts.values}
+    out.update(facts.locations)
+    return out
+
+
+def missing_data(m: Methodology, items: list[ItemResult], facts: Facts | None, lang: str) -> MissingData:
+    """Items scored 0 for want of data, the points they hold, and each fact to supply with
+    where to supply it. Without the facts (a stored card), the facts an item read that
+    have no value stand in."""
+    where = _locations(facts) if facts is not None else {}
+    gone = [it for it in items if it.status == "missing_facts"]
+    users: dict[str, list[str]] = {}
+    for it in gone:
+        reads = m.reads(m.rules[it.code])
+        if facts is not None:
+            names = [n for n in _reported(m, reads) if n not in facts.values]
+        else:
+            names = [n for n in reads if it.facts.get(n) is None and n in m.facts]
+        for n in names:
+            users.setdefault(n, []).append(it.code)
+    facts_out = [MissingFact(fact=n, description=m.kind_of(n).description.get(lang), items=codes, location=where.get(n))
+                 for n, codes in users.items()]
+    return MissingData(items=len(gone), points=sum((it.max for it in gone), ZERO), facts=facts_out)
+
+
+def _summary(m: Methodology, items: list[ItemResult], facts: Facts | None = None, lang: str = "vi") -> Summary:
     statuses = ["full", "partial", "zero", "missing_facts", "not_applicable"]
     provs = ["official", "plan-126", "reconstructed"]
     by_prov = {p: sum((it.max for it in items if it.provenance == p), ZERO) for p in provs}
@@ -133,4 +160,4 @@ def _summary(m: Methodology, items: list[ItemResult]) -> Summary:
     total = sum((it.max for it in items), ZERO)
     return Summary(items=len(items), by_status={s: sum(1 for it in items if it.status == s) for s in statuses},
                    maxima_by_provenance=by_prov, rules_by_provenance=rules,
-                   reconstructed_share=index_of(resting, total) or ZERO)
+                   reconstructed_share=index_of(resting, total) or ZERO, missing=missing_data(m, items, facts, lang))

@@ -1,0 +1,61 @@
+"""`-f pdf`: the HTML report printed by Debian's headless Chromium.
+
+Page numbers ("Trang X/Y") come from the report's own CSS `@page` margin boxes, which
+Chromium prints since version 131; Chromium's default date/URL header and footer are
+turned off. Chromium runs with a fresh profile in a temporary directory, no network
+services, no first-run, and a time limit. Nothing is downloaded."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import InputError
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic", "--no-pdf-header-footer", "--hide-scrollbars"]
+TIMEOUT = 120
+MESSAGE = {
+    "missing": {"vi": "không tìm thấy Chromium để in PDF; cài bằng `sudo apt-get install chromium` (Debian/Ubuntu) "
+                      "hoặc chỉ đường dẫn qua biến môi trường PARSCORE_CHROMIUM; hoặc xuất `-f html` rồi in từ trình duyệt",
+                "en": "Chromium was not found to print the PDF; install it with `sudo apt-get install chromium` (Debian/Ubuntu) "
+                      "or point PARSCORE_CHROMIUM at it; or write `-f html` and print it from a browser"},
+    "failed": {"vi": "Chromium không in được PDF ({why}); thử lại, hoặc xuất `-f html` rồi in từ trình duyệt",
+               "en": "Chromium could not print the PDF ({why}); try again, or write `-f html` and print it from a browser"},
+}
+
+
+def chromium() -> str | None:
+    """PARSCORE_CHROMIUM, else chromium / chromium-browser on PATH, else /usr/bin/chromium."""
+    env = os.environ.get("PARSCORE_CHROMIUM")
+    if env:
+        return env if Path(env).is_file() and os.access(env, os.X_OK) else None
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+
+
+def html_to_pdf(html: str, output: str | os.PathLike[str], lang: str = "vi") -> None:
+    """Print `html` to the PDF file `output`. Raises InputError (exit 2) when Chromium is
+    missing or fails, never a traceback."""
+    exe = chromium()
+    if exe is None:
+        raise InputError.one("chromium", None, "--format pdf", MESSAGE["missing"][lang], "PS330")
+    with tempfile.TemporaryDirectory(prefix="parscore-pdf-") as tmp:
+        page, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        page.write_text(html, encoding="utf-8")
+        cmd = [exe, *FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={pdf}", page.as_uri()]
+        try:
+            run = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise InputError.one("chromium", None, "--format pdf", MESSAGE["failed"][lang].format(why=f"> {TIMEOUT} s"), "PS331") from None
+        except OSError as exc:
+            raise InputError.one(exe, None, "--format pdf", MESSAGE["failed"][lang].format(why=exc.strerror or str(exc)), "PS331") from None
+        if not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
+            last = (run.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {run.returncode}"])[-1][:200]
+            raise InputError.one("chromium", None, "--format pdf", MESSAGE["failed"][lang].format(why=last), "PS331")
+        shutil.copyfile(pdf, output)
