@@ -25,8 +25,45 @@ def par892():
     return load_methodology("par-province-892")
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run the real command in a child process, as a user would."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "parscore", *args], capture_output=True, text=True,
-                          cwd=cwd, env=full_env, timeout=120)
+# Variables only a new interpreter can honour: a command run with them goes to a child process.
+PROCESS_ONLY = {"PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "LANG", "LC_ALL", "LC_CTYPE"}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT,
+            process: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the command as a user would, and return its exit code, stdout and stderr.
+
+    In-process by default (`parscore.cli.main` with its own stdout, stderr, working
+    directory and environment), which is fast; `process=True`, or an environment
+    variable only a new interpreter honours, runs `python -m parscore` in a child
+    process (tests/test_console.py proves the console script itself that way).
+    """
+    if process or (env and set(env) & PROCESS_ONLY):
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run([sys.executable, "-m", "parscore", *args], capture_output=True, text=True,
+                              cwd=cwd, env=full_env, timeout=120)
+    import io
+
+    from parscore.cli import main
+
+    out, err = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    saved = sys.stdout, sys.stderr, os.getcwd(), dict(os.environ)
+    try:
+        os.environ.update(env or {})
+        os.chdir(cwd)
+        sys.stdout, sys.stderr = stdout, stderr
+        try:
+            code = main(list(args))
+        except SystemExit as exc:   # argparse: --help, usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        stdout.flush()
+        stderr.flush()
+    finally:
+        sys.stdout, sys.stderr = saved[0], saved[1]
+        os.chdir(saved[2])
+        os.environ.clear()
+        os.environ.update(saved[3])
+    text = lambda b: b.getvalue().decode("utf-8").replace("\r\n", "\n")  # noqa: E731
+    return subprocess.CompletedProcess(["parscore", *args], code, text(out), text(err))
