@@ -88,3 +88,42 @@ def parse_target(raw: str, where: str = "--target") -> Decimal:
     if not d.is_finite() or not Decimal(0) <= d <= Decimal(100):
         raise InputError.one(where, None, "target", f"an index lies within 0–100, got {raw}", "PS132")
     return d
+
+
+def facts_document(facts: Facts) -> dict[str, Any]:
+    """A Facts set as a facts-file mapping (YAML-ready): what `facts_from_document` reads back
+    to the same values, evidence, notes, claims and explanations. A lead-unit path is left out."""
+    from .excel import _yaml_value
+
+    out: dict[str, Any] = {}
+    if not (facts.agency.code == "unknown" and facts.agency.name == "—"):
+        out["agency"] = {"code": facts.agency.code, "name": facts.agency.name}
+    if facts.year is not None:
+        out["year"] = facts.year
+    if facts.methodology:
+        out["methodology"] = facts.methodology
+    values: dict[str, Any] = {}
+    for name, v in facts.values.items():
+        ev = facts.evidence.get(name)
+        note = facts.notes.get(name)
+        if ev or note:
+            entry: dict[str, Any] = {"value": _yaml_value(v)}
+            if ev:
+                dumped = [{k: x for k, x in e.model_dump().items() if x is not None} for e in ev]
+                entry["evidence"] = dumped[0] if len(dumped) == 1 else dumped
+            if note:
+                entry["note"] = note
+            values[name] = entry
+        else:
+            values[name] = _yaml_value(v)
+    for name, note in facts.notes.items():
+        if name not in values:
+            values[name] = {"value": None, "note": note}
+    out["facts"] = values
+    if facts.claimed:
+        out["claimed"] = {k: _yaml_value(v) for k, v in facts.claimed.items()}
+    if facts.claimed_total is not None:
+        out["claimed_total"] = _yaml_value(facts.claimed_total)
+    if facts.explanations:
+        out["explanations"] = dict(facts.explanations)
+    return out
