@@ -352,6 +352,12 @@ def _emit(text: str, args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web.server import run
+
+    return run(args.host, args.port, args.allow_remote, args.lang)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parscore", description="Score, explain and check the provincial PAR INDEX (Chỉ số CCHC).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -451,6 +457,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?")
     common(p)
     p.set_defaults(func=cmd_facts)
+
+    p = sub.add_parser("serve", help="a local web page for officials and an HTTP API (loopback only by default)")
+    p.add_argument("--port", type=int, default=8892, help="port (default 8892)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer only)")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (no login: only on a trusted network)")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the messages printed (default vi)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("validate", help="check methodology, rule and facts files")
     p.add_argument("paths", nargs="+")

@@ -132,7 +132,7 @@ def facts_from_yaml_text(text: str, name: str, methodology: str | None, strict: 
 
 
 def load_request(*, upload: bytes | None = None, upload_name: str | None = None, text: str | None = None,
-                 example: str | None = None, methodology: str | None = None, peers: str | None = None,
+                 text_name: str = "request", example: str | None = None, methodology: str | None = None, peers: str | None = None,
                  units: str | None = None, strict: bool = True) -> Inputs:
     """Exactly one of: an uploaded file (YAML or .xlsx), YAML text, a bundled example."""
     given = [x is not None for x in (upload, text, example)]
@@ -161,7 +161,7 @@ def load_request(*, upload: bytes | None = None, upload_name: str | None = None,
             text_out = decode_text(upload, source)
             m, facts = facts_from_yaml_text(text_out, source, methodology, strict)
     else:
-        source = "request"
+        source = safe_name(text_name)
         m, facts = facts_from_yaml_text(text or "", source, methodology, strict)
         text_out = text or ""
     return Inputs(m, facts, peers_by_name(peers), units_by_name(units, m), source, text_out)
