@@ -117,6 +117,9 @@ def _too_large() -> Response:
 
 
 def create_app() -> Any:
+    # Uploads up to the cap stay in memory: nothing is spooled to a temporary file.
+    from starlette.formparsers import MultiPartParser
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, core.MAX_REQUEST_BYTES)
     app = FastAPI(title="parscore", version="0.1.0", docs_url=None, redoc_url=None,
                   description="PAR INDEX (Chỉ số CCHC) scoring over HTTP: the same JSON as `parscore ... -f json`.")
     app.include_router(router)
@@ -149,8 +152,9 @@ def create_app() -> Any:
         lang = _lang(form)
         _check_csrf(request, form)
         upload = form.get("facts")
-        example = str(form.get("example") or "")
-        data = await upload.read(core.MAX_UPLOAD_BYTES + 1) if hasattr(upload, "read") else b""
+        use_example = form.get("use") == "example"
+        example = str(form.get("example") or "") if use_example else ""
+        data = await upload.read(core.MAX_UPLOAD_BYTES + 1) if hasattr(upload, "read") and not use_example else b""
         try:
             if data:
                 i = core.load_request(upload=data, upload_name=getattr(upload, "filename", None), peers=_opt(form, "peers"),
@@ -158,12 +162,12 @@ def create_app() -> Any:
             elif example:
                 i = core.load_request(example=example, peers=_opt(form, "peers"), units=_opt(form, "units"))
             else:
-                raise InputError.one("request", None, "facts", {"vi": "chọn một tệp số liệu hoặc một ví dụ có sẵn",
-                                                                "en": "choose a facts file or a bundled example"}[lang], "PS354")
+                raise InputError.one("request", None, "facts", {"vi": "chọn một tệp số liệu (hoặc bấm “Mở ví dụ”)",
+                                                                "en": "choose a facts file (or press “Open example”)"}[lang], "PS354")
         except InputError as exc:
             return _page(request, {"problems": exc.problems}, lang, 422)
         state = {"example": example if not data else "", "doc": "" if not data else i.yaml_text, "name": i.source,
-                 "peers": _opt(form, "peers") or "", "units": _opt(form, "units") or "", "changes": [], "target": ""}
+                 "peers": _opt(form, "peers") or "", "units": _opt(form, "units") or "", "changes": [], "target": "", "focus": "card-h"}
         return _workspace(request, state, lang)
 
     @app.post("/ui/update", include_in_schema=False)
