@@ -141,7 +141,8 @@ def test_workbook_to_what_if_plan_and_downloads(server, browser, workbook, tmp_p
     assert after != before
     assert page.locator("tr.changed").count() >= 1
     assert page.evaluate("document.activeElement.id") == f"v:{fact}"     # focus stays where the person was typing
-    page.locator("#card-h").scroll_into_view_if_needed()
+    assert page.locator(".changed-items tbody tr").count() == len(_changed_items(m, facts, {fact: value}))
+    page.evaluate("() => document.getElementById('whatif-h').scrollIntoView()")
     page.screenshot(path=str(shots / "serve-whatif.png"))
 
     # the scenario download is a `parscore simulate --scenario` file holding that change
@@ -161,7 +162,7 @@ def test_workbook_to_what_if_plan_and_downloads(server, browser, workbook, tmp_p
     step = page.locator("button.apply").first
     op = step.get_attribute("value")
     sfact, svalue = op.removeprefix("apply:").split("=", 1)
-    page.locator("#plan-h").scroll_into_view_if_needed()
+    page.evaluate("() => document.getElementById('plan-h').scrollIntoView()")
     page.screenshot(path=str(shots / "serve-plan.png"))
     step.focus()
     page.keyboard.press("Enter")
@@ -193,6 +194,12 @@ def test_workbook_to_what_if_plan_and_downloads(server, browser, workbook, tmp_p
     html = page.content()
     assert not re.search(r"(?:src|href|action)=.(?:https?:)?//", html), "the page references an external URL"
     page.close()
+
+
+def _changed_items(m, facts, changes):
+    from parscore.simulation import simulate
+    from parscore.web.core import parse_changes
+    return simulate(m, facts, parse_changes(list(changes.items()), m)).items
 
 
 def _value(m, fact, raw):

@@ -68,6 +68,8 @@ PAGE: dict[str, dict[str, str]] = {
     "scorecard_title": {"vi": "Bảng điểm", "en": "Scorecard"},
     "no_js": {"vi": "Trang vẫn dùng được khi tắt JavaScript: mỗi thao tác tải lại trang.",
               "en": "The page works without JavaScript too: each action reloads the page."},
+    "changed_items": {"vi": "Tiêu chí thay đổi điểm", "en": "Items whose points changed"},
+    "no_item_change": {"vi": "Thay đổi này không làm đổi điểm tiêu chí nào.", "en": "This change moves no item's points."},
     "year_none": {"vi": "—", "en": "—"},
 }
 
