@@ -6,7 +6,9 @@ methodology by path or a lead-unit file is refused or not followed.
 """
 from __future__ import annotations
 
+import functools
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, replace
@@ -86,14 +88,26 @@ def methodology_by_id(ref: str, file: str = "request", line: int | None = None) 
 def peers_by_name(name: str | None) -> PeerTable | None:
     if not name:
         return None
-    table = load_peers(_pick(PEERS, name, "peers", "PS351"))
-    return replace(table, file=PEERS[name])   # messages and JSON name the bundled file as the CLI run from the repository would
+    path = _pick(PEERS, name, "peers", "PS351")
+    return _peers(name, path, os.stat(path).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _peers(name: str, path: str, mtime: int) -> PeerTable:   # bundled and read-only: parsed once per file version
+    return replace(load_peers(path), file=PEERS[name])   # named as the CLI run from the repository names it
 
 
 def units_by_name(name: str | None, m: Methodology) -> LeadUnits | None:
     if not name:
         return None
-    return load_lead_units(_pick(UNITS, name, "units", "PS351"), m)
+    path = _pick(UNITS, name, "units", "PS351")
+    key = (path, os.stat(path).st_mtime_ns, m.id, m.digest)
+    if key not in _UNITS_CACHE:   # bundled and read-only: checked once per file and methodology version
+        _UNITS_CACHE[key] = load_lead_units(path, m)
+    return _UNITS_CACHE[key]
+
+
+_UNITS_CACHE: dict[tuple[str, int, str, str], LeadUnits] = {}
 
 
 def check_xlsx(data: bytes, name: str) -> None:
