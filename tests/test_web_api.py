@@ -257,4 +257,24 @@ def test_no_file_is_written(client, tmp_path, monkeypatch):
     _upload(client, CA_MAU, "/api/score")
     client.post("/api/plan", json={"example": "ca-mau-2025", "target": "92"})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_uploads_stay_in_memory(client, monkeypatch):
+    """An upload above Starlette's 1 MiB default is not spooled to a (hidden, unlinked) temporary file."""
+    import starlette.formparsers as fp
+    made = []
+
+    class Probe(fp.SpooledTemporaryFile):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            made.append(self)
+
+        def close(self):
+            self.rolled_at_close = self._rolled
+            super().close()
+    monkeypatch.setattr(fp, "SpooledTemporaryFile", Probe)
+    big = (ROOT / WEAK).read_bytes() + b"# " + b"x" * (3 * 1024 * 1024) + b"\n"
+    r = client.post("/api/score", files={"facts": ("big.yaml", big)}, headers=HEADER)
+    assert r.status_code == 200 and made
+    assert not any(getattr(f, "rolled_at_close", f._rolled) for f in made)
     assert HOME.exists()

@@ -208,7 +208,7 @@ def create_app() -> Any:
             fmt = what[5:]
             media, render = core.CARD_FORMATS[fmt]
             card = with_extras(score(i.m, facts, lang), facts, i.peers, i.units)
-            return _attachment(render(card, i.m, facts, lang), media, f"{stem}-scorecard.{fmt}")
+            return _attachment(render(card, i.m, facts, lang, i.units), media, f"{stem}-scorecard.{fmt}")
         if what == "facts:yaml":
             return _attachment(core.facts_yaml(facts), core.FACTS_FORMATS["yaml"], f"{stem}-facts.yaml")
         if what == "facts:xlsx":

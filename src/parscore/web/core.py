@@ -238,22 +238,22 @@ def scenario_yaml(changes: dict[str, FactValue | None], name: str, note: str | N
 # One table of scorecard download formats: (media type, renderer). A renderer added to the
 # library (docx, pdf) is one more line here, and the page and the API offer it at once.
 
-def _xlsx(card: Scorecard, m: Methodology, facts: Facts, lang: str) -> bytes:
+def _xlsx(card: Scorecard, m: Methodology, facts: Facts, lang: str, units: LeadUnits | None) -> bytes:
     buf = io.BytesIO()
     write_scorecard(card, m, buf, facts)
     return buf.getvalue()
 
 
-def _html(card: Scorecard, m: Methodology, facts: Facts, lang: str) -> bytes:
-    plan = Planner(m, facts, lang).plan() if facts.values else None
+def _html(card: Scorecard, m: Methodology, facts: Facts, lang: str, units: LeadUnits | None) -> bytes:
+    plan = Planner(m, facts, lang, units).plan() if facts.values else None   # as `parscore score -f html`
     return render_html(card, plan, m).encode("utf-8")
 
 
-def _json(card: Scorecard, m: Methodology, facts: Facts, lang: str) -> bytes:
+def _json(card: Scorecard, m: Methodology, facts: Facts, lang: str, units: LeadUnits | None) -> bytes:
     return render_scorecard(card, "json").encode("utf-8")
 
 
-CARD_FORMATS: dict[str, tuple[str, Callable[[Scorecard, Methodology, Facts, str], bytes]]] = {
+CARD_FORMATS: dict[str, tuple[str, Callable[[Scorecard, Methodology, Facts, str, LeadUnits | None], bytes]]] = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx),
     "html": ("text/html; charset=utf-8", _html),
     "json": ("application/json", _json),
