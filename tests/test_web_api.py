@@ -224,6 +224,14 @@ def test_upload_size_capped(client):
     r = client.post("/api/score", content=b'{"facts": "' + b"x" * (6 * 1024 * 1024) + b'"}', headers={"Content-Type": "application/json"})
     assert r.status_code == 413
 
+    def chunks():                      # no Content-Length: counted as it arrives
+        yield b'{"facts": "'
+        for _ in range(7):
+            yield b"x" * (1024 * 1024)
+        yield b'"}'
+    r = client.post("/api/score", content=chunks(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["problems"][0]["code"] == "PS002"
+
 
 def test_form_posts_need_the_csrf_header_and_same_origin(client):
     data = (ROOT / WEAK).read_bytes()

@@ -173,3 +173,49 @@ def _free() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_missing_data_comes_first_with_links_to_the_boxes_to_fill(page):
+    c, tok = page
+    m, facts = load_inputs(ROOT / "fixtures/incomplete-2025.yaml")
+    missing = [it for it in score(m, facts).items if it.status == "missing_facts"]
+    html = c.post("/ui/open", data={"csrf": tok, "example": "incomplete-2025", "use": "example"}).text
+    section = html[html.index('id="missing-h"'):html.index('id="whatif-h"')]
+    assert missing and all(f"<strong>{it.code}</strong>" in section for it in missing)
+    assert html.index('id="missing-h"') < html.index('id="items-h"')
+    for it in missing:
+        for f in (x for d in it.deductions for x in d.facts if x in m.facts):
+            assert f'href="#v:{f}"' in section and f'id="v:{f}"' in html
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def _value_strategy(spec):
+    if spec.type == "boolean":
+        return st.booleans()
+    if spec.type == "count":
+        return st.integers(0, 10_000)
+    if spec.type == "percent":
+        return st.decimals(0, 100, places=2).map(lambda d: d.normalize() if d == d.to_integral_value() else d)
+    if spec.type == "date":
+        return st.dates()
+    return st.decimals(spec.min if spec.min is not None else -1000, spec.max if spec.max is not None else 1000, places=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_law_the_scenario_download_replays_to_the_same_changes(data):
+    """scenario_yaml ∘ load_scenario is the identity on any set of changes (removals included)."""
+    from parscore.loading import load_methodology
+    from parscore.simulation import load_scenario
+    from parscore.web.core import parse_change, scenario_yaml
+    m = load_methodology("par-province-892")
+    names = data.draw(st.lists(st.sampled_from(sorted(m.facts)), min_size=1, max_size=8, unique=True))
+    # as the page posts them: text in a box (empty = remove the fact)
+    raw = {n: data.draw(st.none() | _value_strategy(m.facts[n])) for n in names}
+    text = {n: "" if v is None else ("true" if v is True else "false" if v is False else v.isoformat() if hasattr(v, "isoformat") else str(v))
+            for n, v in raw.items()}
+    typed = {n: parse_change(n, v, m) for n, v in text.items()}
+    _, _, back = load_scenario("s.yaml", m, text=scenario_yaml(typed, "thử"))
+    assert back == typed

@@ -50,8 +50,16 @@ env = Environment(loader=PackageLoader("parscore.web", "templates"), autoescape=
                   trim_blocks=True, lstrip_blocks=True)
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(InputError):
+    """A body that outgrows the cap while it streams in (no Content-Length to refuse it up front)."""
+
+    def __init__(self) -> None:
+        super().__init__([_too_large_problem()])
+
+
+def _too_large_problem() -> Problem:
+    return Problem("request", None, "", f"the request is larger than {core.MAX_REQUEST_BYTES} bytes; "
+                   f"a facts file or workbook may be at most {core.MAX_UPLOAD_BYTES} bytes", "PS002")
 
 
 class Guard:
@@ -65,12 +73,8 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
         async def send_wrapped(message: dict[str, Any]) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names]
             await send(message)
@@ -99,21 +103,16 @@ class Guard:
                 if message["type"] == "http.request":
                     seen += len(message.get("body", b""))
                     if seen > core.MAX_REQUEST_BYTES:
-                        raise _TooLarge()
+                        raise BodyTooLarge()   # answered 413 by the InputError handler
                 return message
 
-            try:
-                await self.app(scope, receive_capped, send_wrapped)
-            except _TooLarge:
-                if not started:
-                    await _too_large()(scope, receive, send_wrapped)
+            await self.app(scope, receive_capped, send_wrapped)
             return
         await self.app(scope, receive, send_wrapped)
 
 
 def _too_large() -> Response:
-    return problems_response([Problem("request", None, "", f"the request is larger than {core.MAX_REQUEST_BYTES} bytes; "
-                                      f"a facts file or workbook may be at most {core.MAX_UPLOAD_BYTES} bytes", "PS002")], 413)
+    return problems_response([_too_large_problem()], 413)
 
 
 def create_app() -> Any:
@@ -128,6 +127,8 @@ def create_app() -> Any:
 
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError) -> Response:
+        if isinstance(exc, BodyTooLarge):
+            return problems_response(exc.problems, 413)
         if request.url.path.startswith("/ui/"):
             lang = request.query_params.get("lang", "vi")
             return _page(request, {"problems": exc.problems}, lang if lang in ("vi", "en") else "vi", 422)
@@ -309,7 +310,7 @@ def _workspace(request: Request, state: dict[str, Any], lang: str) -> Response:
            "fields": _fields_view(m, after, after_facts, changed, lang), "missing": [it for it in after.items if it.status == "missing_facts"],
            "plan": _plan_view(p, pd, m, lang), "target": fmt_number(target, "en") if target is not None else "",
            "caveat": caveat(after, lang), "card_formats": list(core.CARD_FORMATS),
-           "facts_view": _facts_view(m, facts, after_facts, changes, lang),
+           "facts_view": _facts_view(m, facts, after_facts, changes, lang), "editable": set(m.facts),
            "num": lambda d: num(d, lang), "pct": lambda d: pct(d, lang), "t": lambda k: t(k, lang), "fmt_value": lambda v: fmt_value(v, lang),
            "rank_text": lambda r: _rank(r, lang)}
     return _page(request, ctx, lang, 422 if problems else 200)
