@@ -226,7 +226,7 @@ def test_phone_english_and_bundled_example(server, browser, tmp_path):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, "the page scrolls sideways on a phone"
     page.screenshot(path=str(_shots(tmp_path) / "serve-phone.png"))
     vi = _index(page)
-    page.click("#card-h ~ p button.linkish")               # the language switch keeps the facts and changes
+    page.click("#lang-switch")               # on a scorecard, the language switch keeps the facts and changes
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert page.locator("#missing-h").inner_text().startswith("Missing data")
     assert _index(page) == vi.replace(",", ".")

@@ -272,7 +272,7 @@ def _page(request: Request, ctx: dict[str, Any], lang: str, status: int = 200, f
            "peers_names": sorted(core.PEERS), "units_names": sorted(core.UNITS), **ctx}
     if fragment is None:
         fragment = request.headers.get("x-parscore-fragment") == "1"
-    html = env.get_template("main.html" if fragment else "page.html").render(**ctx)
+    html = env.get_template("app.html" if fragment else "page.html").render(**ctx)
     resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
     if request.cookies.get(CSRF_COOKIE) != token:
         resp.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")

@@ -2,18 +2,19 @@
    every form also works as a plain POST without this script). Own code, MIT, no network. */
 (function () {
   "use strict";
-  var main = document.getElementById("main");
+  var app = document.getElementById("app");
+  function main() { return document.getElementById("main"); }
 
   function token() {
-    var i = main.querySelector("input[name=csrf]");
+    var i = main().querySelector("input[name=csrf]");
     return i ? i.value : "";
   }
 
   function restoreFocus(previousId) {
-    var want = main.querySelector("input[name=focus]");
+    var want = main().querySelector("input[name=focus]");
     var id = (want && want.value) || previousId;
     var el = id ? document.getElementById(id) : null;
-    if (!el || el.disabled) { el = document.getElementById("whatif-summary") || main; }
+    if (!el || el.disabled) { el = document.getElementById("whatif-summary") || main(); }
     el.focus({ preventScroll: false });
   }
 
@@ -30,9 +31,10 @@
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-Parscore-Fragment": "1", "X-Parscore-CSRF": token() }
     }).then(function (r) { return r.text(); }).then(function (html) {
-      main.innerHTML = html;
-      var lang = main.querySelector("#state input[name=lang]");
+      app.innerHTML = html;   // the header (language switch) and the main content
+      var lang = main().querySelector("#state input[name=lang]");
       if (lang) { document.documentElement.lang = lang.value; }
+      document.title = main().getAttribute("data-title") || document.title;
       restoreFocus(previous);
     }).catch(function () {
       form.removeAttribute("data-fragment");
