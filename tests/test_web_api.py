@@ -286,3 +286,16 @@ def test_uploads_stay_in_memory(client, monkeypatch):
     assert r.status_code == 200 and made
     assert not any(getattr(f, "rolled_at_close", f._rolled) for f in made)
     assert HOME.exists()
+
+
+def test_a_bug_answers_500_with_a_code_and_one_line_not_a_traceback(client, monkeypatch, capsys):
+    import parscore.web.api as api
+
+    def broken(*a, **kw):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(api, "score", broken)
+    r = client.post("/api/score", json={"example": "ca-mau-2025"})
+    assert r.status_code == 500 and r.json()["problems"][0]["code"] == "PS369"
+    assert "content-security-policy" in r.headers
+    err = capsys.readouterr().err
+    assert "RuntimeError: boom [PS369]" in err and "Traceback" not in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -73,12 +74,26 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
+
         async def send_wrapped(message: dict[str, Any]) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names]
             await send(message)
 
+        try:
+            await self._guarded(scope, receive, send_wrapped)
+        except Exception as exc:   # a bug: one line on the server's stderr and a 500 naming it, never a traceback
+            print(f"parscore: internal error on {scope.get('path', '')[:100]}: {type(exc).__name__}: {str(exc)[:200]} [PS369]",
+                  file=sys.stderr, flush=True)
+            if not started:
+                await problems_response([Problem("request", None, "", f"internal error ({type(exc).__name__}); the input was "
+                                                 "not judged. Please report this with the file", "PS369")], 500)(scope, receive, send_wrapped)
+
+    async def _guarded(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send_wrapped: Callable[[Any], Awaitable[None]]) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             origin = headers.get("origin")
@@ -137,11 +152,6 @@ def create_app() -> Any:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return problems_response([Problem("request", None, ".".join(map(str, e["loc"])), e["msg"], "PS356") for e in exc.errors()])
-
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception) -> Response:
-        return problems_response([Problem("request", None, "", f"internal error ({type(exc).__name__}); the input was not judged. "
-                                          "Please report this with the file", "PS369")], 500)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(request: Request, lang: str = "vi") -> Response:
