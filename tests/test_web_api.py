@@ -30,7 +30,7 @@ HEADER = {"X-Parscore-CSRF": "1"}
 
 @pytest.fixture(scope="module")
 def client():
-    return TestClient(app)
+    return TestClient(app, base_url="http://127.0.0.1:8892")
 
 
 @pytest.fixture()
@@ -299,3 +299,13 @@ def test_a_bug_answers_500_with_a_code_and_one_line_not_a_traceback(client, monk
     assert "content-security-policy" in r.headers
     err = capsys.readouterr().err
     assert "RuntimeError: boom [PS369]" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("host,ok", [("127.0.0.1:8892", True), ("localhost:8892", True), ("[::1]:8892", True), ("localhost", True),
+                                     ("evil.example:8892", False), ("127.0.0.1.nip.io", False), ("[::2]:1", False)])
+def test_only_loopback_host_names_are_answered(client, host, ok):
+    """DNS rebinding: another site's name pointed at 127.0.0.1 must not reach the server as 'same origin'."""
+    r = client.get("/api/criteria", headers={"Host": host})
+    assert (r.status_code == 200) is ok
+    if not ok:
+        assert r.status_code == 400 and r.json()["problems"][0]["code"] == "PS360"

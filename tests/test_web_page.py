@@ -29,7 +29,7 @@ CA_MAU = ROOT / "fixtures/ca-mau-2025/weaknesses.yaml"
 
 @pytest.fixture()
 def page():
-    c = TestClient(app)
+    c = TestClient(app, base_url="http://127.0.0.1:8892")
     r = c.get("/")
     assert r.status_code == 200
     return c, c.cookies.get("parscore_csrf")

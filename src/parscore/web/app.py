@@ -67,6 +67,8 @@ class Guard:
     """Pure ASGI middleware: security headers on every response, a cap on request bodies
     (by Content-Length and by counting what arrives), and no POST from another origin."""
 
+    allow_any_host = False   # `parscore serve --allow-remote` sets it
+
     def __init__(self, app: Any) -> None:
         self.app = app
 
@@ -95,6 +97,13 @@ class Guard:
 
     async def _guarded(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send_wrapped: Callable[[Any], Awaitable[None]]) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        hostname = _hostname(headers.get("host", ""))
+        if not Guard.allow_any_host and hostname not in LOOPBACK_NAMES:
+            # DNS rebinding: a page on another site whose name now points at 127.0.0.1 would be "same origin"
+            await problems_response([Problem("request", None, "Host", f"'{hostname[:100]}' is not this computer's loopback name; "
+                                             "open the address parscore printed (http://127.0.0.1:PORT/)", "PS360")],
+                                    400)(scope, receive, send_wrapped)
+            return
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             origin = headers.get("origin")
             host = headers.get("host", "")
@@ -124,6 +133,17 @@ class Guard:
             await self.app(scope, receive_capped, send_wrapped)
             return
         await self.app(scope, receive, send_wrapped)
+
+
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
+
+
+def _hostname(host: str) -> str:
+    """The Host header without its port ("[::1]:8892" → "::1")."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _too_large() -> Response:

@@ -39,9 +39,10 @@ def check_bind(host: str, port: int, allow_remote: bool) -> None:
 def run(host: str = "127.0.0.1", port: int = 8892, allow_remote: bool = False, lang: str = "vi") -> int:
     import uvicorn
 
-    from .app import app
+    from .app import Guard, app
 
     check_bind(host, port, allow_remote)
+    Guard.allow_any_host = allow_remote   # else only loopback Host names are answered (DNS rebinding)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + ("?lang=en" if lang == "en" else "")
     msg = {"vi": f"parscore đang chạy tại {url} (mở địa chỉ này trong trình duyệt; Ctrl-C để dừng)",
