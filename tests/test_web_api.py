@@ -41,8 +41,15 @@ def cli(capsys, monkeypatch):
     def run(*args: str) -> tuple[str, int]:
         capsys.readouterr()
         rc = main(list(args))
-        return capsys.readouterr().out, rc
+        captured = capsys.readouterr()
+        run.err = captured.err
+        return captured.out, rc
     return run
+
+
+def _cli_problems(err: str, path: Path, name: str) -> list[str]:
+    """The CLI's problem lines, with the file's path written as the upload's name."""
+    return [line.removeprefix("parscore: ").replace(str(path), name) for line in err.splitlines()]
 
 
 def _upload(client, path: str, url: str, **fields):
@@ -154,7 +161,7 @@ def test_bad_facts_upload_gives_the_cli_problems_with_the_upload_name(client, cl
     assert [p["code"] for p in probs] == ["PS078", "PS075"] or sorted(p["code"] for p in probs) == ["PS075", "PS078"]
     assert {p["file"] for p in probs} == {"bad.yaml"}
     assert {p["line"] for p in probs} == {4, 5}
-    assert all(p["text"].startswith("bad.yaml:") for p in probs)
+    assert [p["text"] for p in probs] == _cli_problems(cli.err, bad, "bad.yaml")
 
 
 def test_bad_json_body_names_the_request(client):
@@ -188,6 +195,16 @@ def test_simulate_bad_changes(client):
     assert probs[0]["code"] == "PS079"
     probs = _problems(client.post("/api/simulate", json={"example": "ca-mau-2025", "scenario": "set: []\n"}))
     assert probs[0]["code"] == "PS130" and probs[0]["file"] == "scenario"
+
+
+def test_audit_bad_input_is_located_like_the_cli(client, cli, tmp_path):
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("agency: {code: x, name: X}\nyear: 2025\nfacts: {}\nclaimed:\n  '9.9.9': 1\n", encoding="utf-8")
+    _, rc = cli("audit", str(bad), "-f", "json")
+    assert rc == 2
+    probs = _problems(client.post("/api/audit", files={"facts": ("claims.yaml", bad.read_bytes())}, headers=HEADER))
+    assert probs[0]["file"] == "claims.yaml" and probs[0]["line"] == 5 and probs[0]["field"].startswith("claimed")
+    assert [p["text"] for p in probs] == _cli_problems(cli.err, bad, "claims.yaml")
 
 
 def test_plan_bad_target(client, cli):
