@@ -3,6 +3,7 @@ external URL, `parscore serve` refusing unsafe addresses."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import re
 import socket
 import warnings
@@ -219,3 +220,16 @@ def test_law_the_scenario_download_replays_to_the_same_changes(data):
     typed = {n: parse_change(n, v, m) for n, v in text.items()}
     _, _, back = load_scenario("s.yaml", m, text=scenario_yaml(typed, "thử"))
     assert back == typed
+
+
+def test_apply_the_whole_plan_reaches_the_target(page, capsys, monkeypatch):
+    c, tok = page
+    m, facts = load_inputs(CA_MAU)
+    r = c.post("/ui/open", data={"csrf": tok, "example": "ca-mau-2025", "use": "example"})
+    r = c.post("/ui/update", data=dict(_state(r.text), target="92", op="plan-all"))
+    monkeypatch.chdir(ROOT)
+    assert main(["plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--target", "92", "-f", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)["target"]
+    assert plan["reachable"]
+    assert dict(json.loads(_state(r.text)["changes"])) == plan["changes"]
+    assert _index(r.text) == pct(Decimal(str(plan["after"]["index"])), "vi")

@@ -218,6 +218,9 @@ def create_app() -> Any:
             fact, value = op[6:].split("=", 1)
             state["changes"].append([fact, value])
             state["focus"] = "whatif-summary"
+        elif op == "plan-all":   # every change of the plan to the target, recomputed here from the posted state
+            state["changes"] += _plan_changes(state, lang)
+            state["focus"] = "whatif-summary"
         elif op == "undo" and state["changes"]:
             state["changes"].pop()
         elif op == "reset":
@@ -288,6 +291,17 @@ def _state(form: Any) -> dict[str, Any]:
     return {"example": str(form.get("example") or ""), "doc": str(form.get("doc") or ""), "name": core.safe_name(str(form.get("name") or "")),
             "peers": str(form.get("peers") or ""), "units": str(form.get("units") or ""), "changes": changes,
             "target": str(form.get("target") or "").strip()}
+
+
+def _plan_changes(state: dict[str, Any], lang: str) -> list[list[str]]:
+    i = _inputs(state)
+    changes = core.parse_changes([(k, v) for k, v in state["changes"]], i.m)
+    facts = apply_changes(i.facts, changes, i.m, "request") if changes else i.facts
+    target = parse_target(state["target"], "target") if state["target"] else None
+    if target is None:
+        return []
+    p = Planner(i.m, facts, lang, i.units).plan(target)
+    return [[k, canonical(v)] for k, v in (p.chosen or {}).items()]
 
 
 def _inputs(state: dict[str, Any]) -> core.Inputs:
@@ -404,7 +418,9 @@ def _plan_view(p: Any, pd: dict[str, Any], m: Any, lang: str) -> dict[str, Any]:
                                                           best=pct(p.best_possible or Decimal(0), lang))
     if not rows:
         summary = summary or tr("plan_none", lang)
-    return {"by_unit": sorted(by_unit.items()), "summary": summary, "gain": lambda g: fmt_number(Decimal(str(g)), lang)}
+    whole = bool(chosen) and bool(tgt and tgt["reachable"])
+    return {"by_unit": sorted(by_unit.items()), "summary": summary, "whole": whole,
+            "gain": lambda g: fmt_number(Decimal(str(g)), lang)}
 
 
 app = create_app()

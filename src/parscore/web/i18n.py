@@ -44,6 +44,7 @@ PAGE: dict[str, dict[str, str]] = {
     "plan_title": {"vi": "Kế hoạch đạt mục tiêu, theo đơn vị chủ trì", "en": "Plan to a target, by lead unit"},
     "target_label": {"vi": "Chỉ số mục tiêu (%)", "en": "Target index (%)"},
     "target_button": {"vi": "Lập kế hoạch", "en": "Plan"},
+    "apply_plan": {"vi": "Áp dụng thử cả kế hoạch", "en": "Apply the whole plan as a what-if"},
     "apply": {"vi": "Áp dụng thử", "en": "Apply as what-if"},
     "plan_reach": {"vi": "Cần {n} thay đổi để đạt {target}: chỉ số {before} → {after}, nhóm {g1} → {g2}.",
                    "en": "{n} changes reach {target}: index {before} → {after}, group {g1} → {g2}."},
