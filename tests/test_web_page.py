@@ -233,3 +233,16 @@ def test_apply_the_whole_plan_reaches_the_target(page, capsys, monkeypatch):
     assert plan["reachable"]
     assert dict(json.loads(_state(r.text)["changes"])) == plan["changes"]
     assert _index(r.text) == pct(Decimal(str(plan["after"]["index"])), "vi")
+
+
+def test_download_names_are_ascii_whatever_the_agency(page):
+    """A Vietnamese agency name becomes the file name's code; the header must stay latin-1."""
+    c, tok = page
+    doc = "agency: Tỉnh Cà Mau\nyear: 2025\nfacts:\n  par_inspection_units_in_scope: 10\n"
+    r = c.post("/ui/open", data={"csrf": tok, "lang": "en"}, files={"facts": ("f.yaml", doc.encode())})
+    assert r.status_code == 200
+    st = _state(r.text)
+    r = c.post("/ui/download", data=dict(st, what="card:json"))
+    assert r.status_code == 200 and r.headers["content-disposition"] == 'attachment; filename="tinh-ca-mau-2025-scorecard.json"'
+    r = c.post("/ui/download", data=dict(st, what="scenario"))          # nothing changed yet: no scenario to save
+    assert r.status_code == 422 and "[PS131]" in r.text and "no changes" in r.text

@@ -222,6 +222,10 @@ class DurableBackend:
         definition = {f"p{i}": {"all": [{f"f{j}": _durable_condition(p)} for j, p in enumerate(prod.patterns)],
                                 "run": self._action(prod)}
                       for i, prod in enumerate(compiled.productions)}
+        # durable 2.0.28 aborts the process (free(): invalid pointer) in delete_state when a session
+        # ran no action at all, e.g. only a ratio's denominator was given. A sentinel fact that one
+        # no-op rule always matches makes every session run an action.
+        definition["sentinel"] = {"all": [{"s": {"t": "sentinel"}}], "run": lambda c: None}
         DurableBackend._host.register_rulesets({self.name: definition})
 
     def _action(self, prod: Production) -> Any:
@@ -242,6 +246,7 @@ class DurableBackend:
                 if name in self.compiled.consumed]
         if not msgs:
             return  # nothing to match: every item will show its missing facts
+        msgs.append({"sid": sid, "t": "sentinel"})
         self._open[sid] = session
         try:
             DurableBackend._host.assert_facts(self.name, msgs)

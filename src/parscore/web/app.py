@@ -165,8 +165,7 @@ def create_app() -> Any:
         if isinstance(exc, BodyTooLarge):
             return problems_response(exc.problems, 413)
         if request.url.path.startswith("/ui/"):
-            lang = request.query_params.get("lang", "vi")
-            return _page(request, {"problems": exc.problems}, lang if lang in ("vi", "en") else "vi", 422)
+            return _page(request, {"problems": exc.problems}, getattr(request.state, "lang", "vi"), 422)
         return problems_response(exc.problems)
 
     @app.exception_handler(RequestValidationError)
@@ -180,7 +179,7 @@ def create_app() -> Any:
     @app.post("/ui/open", include_in_schema=False)
     async def ui_open(request: Request) -> Response:
         form = await request.form(max_files=1, max_fields=20)
-        lang = _lang(form)
+        lang = _lang(form, request)
         _check_csrf(request, form)
         upload = form.get("facts")
         use_example = form.get("use") == "example"
@@ -204,7 +203,7 @@ def create_app() -> Any:
     @app.post("/ui/update", include_in_schema=False)
     async def ui_update(request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=2000)
-        lang = _lang(form)
+        lang = _lang(form, request)
         _check_csrf(request, form)
         state = _state(form)
         op = str(form.get("op") or "")
@@ -230,7 +229,7 @@ def create_app() -> Any:
     @app.post("/ui/download", include_in_schema=False)
     async def ui_download(request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=2000)
-        lang = _lang(form)
+        lang = _lang(form, request)
         _check_csrf(request, form)
         state = _state(form)
         what = str(form.get("what") or "")
@@ -248,6 +247,9 @@ def create_app() -> Any:
         if what == "facts:xlsx":
             return _attachment(core.facts_xlsx(facts, i.m, lang, i.units), core.FACTS_FORMATS["xlsx"], f"{stem}-facts.xlsx")
         if what == "scenario":
+            if not changes:
+                raise InputError.one("request", None, "changes", {"vi": "chưa có thay đổi nào để lưu thành kịch bản",
+                                                                  "en": "there are no changes to save as a scenario"}[lang], "PS131")
             name = {"vi": "Kịch bản thử trên trang parscore", "en": "What-if from the parscore page"}[lang]
             return _attachment(core.scenario_yaml(changes, name).encode("utf-8"), core.FACTS_FORMATS["yaml"], f"{stem}-scenario.yaml")
         raise InputError.one("request", None, "what", f"unknown download {what[:40]!r}", "PS356")
@@ -256,14 +258,20 @@ def create_app() -> Any:
 
 
 def _attachment(data: bytes, media: str, filename: str) -> Response:
-    safe = "".join(ch if ch.isalnum() or ch in "-._" else "-" for ch in filename)
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))   # "tỉnh-cà-mau" → "tinh-ca-mau"
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-._") else "-" for ch in plain if not unicodedata.combining(ch))
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{safe}"',
                                                      "Cache-Control": "no-store"})
 
 
-def _lang(form: Any) -> str:
+def _lang(form: Any, request: Request | None = None) -> str:
     lang = str(form.get("lang") or "vi")
-    return lang if lang in ("vi", "en") else "vi"
+    lang = lang if lang in ("vi", "en") else "vi"
+    if request is not None:
+        request.state.lang = lang   # for a problem page raised later in the request
+    return lang
 
 
 def _opt(form: Any, key: str) -> str | None:
