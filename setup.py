@@ -1,7 +1,8 @@
 """Build hook: ship the top-level `criteria/` and `rules/` inside the wheel.
 
 The design keeps methodologies and rules at the top of the repository, where provinces
-edit them as data. A wheel must carry them, so `build_py` copies both trees into
+edit them as data. A wheel must carry them (and the bundled examples in `fixtures/`, which
+`parscore serve` offers), so `build_py` copies the trees into
 `parscore/data/` of the build; the package then finds them through importlib.resources
 (`parscore.resources`). An editable install reads them from the checkout itself.
 """
@@ -22,7 +23,7 @@ class BuildWithData(build_py):
         if self.editable_mode:
             return
         target = Path(self.build_lib) / "parscore" / "data"
-        for tree in ("criteria", "rules"):
+        for tree in ("criteria", "rules", "fixtures"):
             dest = target / tree
             if dest.exists():
                 shutil.rmtree(dest)

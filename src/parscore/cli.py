@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from tabulate import tabulate
 
@@ -28,9 +28,9 @@ from .errors import InputError, Problem
 from .loading import (
     FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
 )
-from .models import RankInfo, Scorecard, UnitRow
+from .models import Scorecard
 from .yamlio import read_text
-from .peers import PeerTable, load_peers, project_rank
+from .peers import PeerTable, load_peers
 from .planner import Planner
 from .reporting import (
     render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
@@ -39,23 +39,14 @@ from .reporting import (
 from .scorecard import score
 from .simulation import load_scenario, simulate
 from .tracking import load_plan, plan_status
-from .units import LeadUnits, load_lead_units, totals_by_unit
+from .units import LeadUnits, load_lead_units
 from .yamlio import Document
+from .workflow import load_inputs, methodology_ref, parse_target, plan_context, with_extras
 
 
 def _methodology_ref(args: argparse.Namespace, doc: Document) -> str:
     """--methodology wins; else the facts file's own (a path there is relative to the file)."""
-    if args.methodology:
-        return args.methodology
-    ref = doc.data.get("methodology")
-    if ref is None:
-        return "par-province-892"
-    if not isinstance(ref, str) or not ref.strip():
-        raise InputError.one(doc.file, doc.line(("methodology",)), "methodology",
-                             "expected a methodology id such as par-province-892, or a path to a .yaml file", "PS071")
-    if ref.endswith((".yaml", ".yml")):
-        return str(Path(doc.file).parent / ref)
-    return ref
+    return methodology_ref(doc, args.methodology)
 
 
 def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
@@ -64,12 +55,7 @@ def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
 
 
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
-    if str(args.facts).lower().endswith(".xlsx"):
-        m = load_methodology(args.methodology or "par-province-892", overlay=getattr(args, "overlay", None))
-        return m, import_xlsx(args.facts, m)[0]
-    doc = read_facts_document(args.facts)
-    m = load_methodology(_methodology_ref(args, doc), overlay=getattr(args, "overlay", None))
-    return m, facts_from_document(doc, m)
+    return load_inputs(args.facts, args.methodology, getattr(args, "overlay", None))
 
 
 def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
@@ -84,15 +70,7 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
 def cmd_score(args: argparse.Namespace) -> int:
     m, facts = _load(args)
     units, peers = _units(args, m, facts), _peers(args)
-    card = score(m, facts, args.lang)
-    extra: dict[str, object] = {}
-    if peers is not None:
-        r = project_rank(card.index, peers, facts.agency.code)
-        extra["rank"] = RankInfo(rank=r.rank, of=r.of, previous_rank=r.previous_rank, change=r.change, peers=r.peers_file)
-    if units is not None:
-        extra["by_unit"] = [UnitRow(unit=u.name, items=u.items, points=u.points, max=u.max, lost=u.lost)
-                            for u in totals_by_unit(card, units)]
-    card = card.model_copy(update=extra)
+    card = with_extras(score(m, facts, args.lang), facts, peers, units)
     _require_output(args)
     if args.format == "xlsx":
         write_scorecard(card, m, args.output, facts)
@@ -168,24 +146,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.target is not None:
         target = _index_arg(args.target)
     p = Planner(m, facts, args.lang, units).plan(target)
-    rank = rank_after = None
-    if peers is not None:
-        rank = project_rank(p.before.index, peers, facts.agency.code)
-        if p.after is not None:
-            rank_after = project_rank(p.after.index, peers, facts.agency.code)
-    by_unit = totals_by_unit(p.before, units) if units is not None else None
-    _emit(render_plan(p, m, args.lang, args.format, args.unit, rank=rank, rank_after=rank_after, by_unit=by_unit), args)
+    _emit(render_plan(p, m, args.lang, args.format, args.unit, **plan_context(p, facts, peers, units)), args)
     return 0
 
 
 def _index_arg(raw: str) -> Decimal:
-    try:
-        d = Decimal(raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw)
-    except InvalidOperation:
-        raise InputError.one("--target", None, "target", f"expected an index such as 92 or 92.5, got {raw!r}", "PS132") from None
-    if not d.is_finite() or not Decimal(0) <= d <= Decimal(100):
-        raise InputError.one("--target", None, "target", f"an index lies within 0–100, got {raw}", "PS132")
-    return d
+    return parse_target(raw)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -405,6 +371,12 @@ def _emit(text: str, args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web.server import run
+
+    return run(args.host, args.port, args.allow_remote, args.lang)
+
+
 # Renderer dispatch for scorecards: text formats, the workbook, and the documents (html, pdf, docx).
 DOCUMENT_FORMATS = ("table", "json", "markdown", "xlsx", "html", "pdf", "docx")
 
@@ -510,6 +482,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?")
     common(p)
     p.set_defaults(func=cmd_facts)
+
+    p = sub.add_parser("serve", help="a local web page for officials and an HTTP API (loopback only by default)")
+    p.add_argument("--port", type=int, default=8892, help="port (default 8892)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer only)")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (no login: only on a trusted network)")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the messages printed (default vi)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("validate", help="check methodology, rule and facts files")
     p.add_argument("paths", nargs="+")

@@ -56,7 +56,10 @@ def _allowed(m: Methodology, name: str, lang: str) -> str:
     return ("số thập phân " if vi else "decimal ") + (bounds if lo is not None or hi is not None else "")
 
 
-def write_template(m: Methodology, path: str | os.PathLike[str], lang: str = "vi", units: Any = None) -> None:
+def write_template(m: Methodology, path: str | os.PathLike[str] | Any, lang: str = "vi", units: Any = None,
+                   facts: Facts | None = None) -> None:
+    """The facts template; with `facts`, filled in (agency, year, values and first evidence), so
+    `import_xlsx` reads the same facts back. `path` may be a binary file object."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -84,6 +87,8 @@ def write_template(m: Methodology, path: str | os.PathLike[str], lang: str = "vi
     for i, label in enumerate(labels):
         info.cell(row=8 + i, column=1, value=label).font = Font(bold=True)
         info.cell(row=8 + i, column=2).fill = PatternFill("solid", fgColor="FFF2CC")
+    if facts is not None:
+        info["B8"], info["B9"], info["B10"] = facts.agency.code, facts.agency.name, facts.year
     info.column_dimensions["A"].width = 110
     info.column_dimensions["B"].width = 30
 
@@ -105,8 +110,12 @@ def write_template(m: Methodology, path: str | os.PathLike[str], lang: str = "vi
             if units is not None and users:
                 a = units.for_item(users[0])
                 lead = units.name(a.lead if a else None, lang)
-            ws.append([name, spec.description.get(lang), spec.unit.get(lang), None, _allowed(m, name, lang),
-                       None, None, None, lead, ", ".join(users)])
+            value = ev = None
+            if facts is not None:
+                value = _filled(facts.values.get(name), lang)
+                ev = (facts.evidence.get(name) or (None,))[0]
+            ws.append([name, spec.description.get(lang), spec.unit.get(lang), value, _allowed(m, name, lang),
+                       ev.number if ev else None, ev.date if ev else None, ev.issuer if ev else None, lead, ", ".join(users)])
             ws.cell(row=row, column=4).fill = PatternFill("solid", fgColor="FFF2CC")
             ref = f"D{row}"
             if spec.type == "boolean":
@@ -131,6 +140,12 @@ def write_template(m: Methodology, path: str | os.PathLike[str], lang: str = "vi
     wb.save(path)
 
 
+def _filled(v: FactValue | None, lang: str) -> Any:
+    if isinstance(v, bool):
+        return {True: "có", False: "không"}[v] if lang == "vi" else {True: "yes", False: "no"}[v]
+    return None if v is None else _yaml_value(v)
+
+
 def _validation(spec: Any, lang: str) -> Any:
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -151,20 +166,28 @@ def _validation(spec: Any, lang: str) -> Any:
     return dv
 
 
-def import_xlsx(path: str | os.PathLike[str], m: Methodology) -> tuple[Facts, dict[str, Any]]:
-    """Read a filled template: the typed facts, and the same as a YAML-ready mapping."""
+def import_xlsx(path: str | os.PathLike[str], m: Methodology, data: bytes | None = None) -> tuple[Facts, dict[str, Any]]:
+    """Read a filled template: the typed facts, and the same as a YAML-ready mapping.
+    With `data` (an upload's bytes) nothing is read from disk and `path` only names it in messages."""
+    import io
+
     from openpyxl import load_workbook
 
     name = str(path)
-    p = Path(name)
-    if not p.exists():
-        raise InputError.one(name, None, "", "file not found", "PS001")
-    if p.stat().st_size > MAX_INPUT_BYTES:
+    source: Any = name
+    if data is None:
+        p = Path(name)
+        if not p.exists():
+            raise InputError.one(name, None, "", "file not found", "PS001")
+        size = p.stat().st_size
+    else:
+        size, source = len(data), io.BytesIO(data)
+    if size > MAX_INPUT_BYTES:
         raise InputError.one(name, None, "", f"file is larger than {MAX_INPUT_BYTES} bytes", "PS002")
-    if not zipfile.is_zipfile(name):
+    if not zipfile.is_zipfile(source):
         raise InputError.one(name, None, "", "is not an Excel workbook (.xlsx); save it as an Excel workbook or give a YAML file", "PS180")
     try:
-        wb = load_workbook(name, data_only=True)
+        wb = load_workbook(source, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged archives
         raise InputError.one(name, None, "", f"cannot be read as an Excel workbook: {type(exc).__name__}", "PS180") from None
     if META_SHEET not in wb.sheetnames:

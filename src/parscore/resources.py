@@ -5,7 +5,7 @@
   to itself. A province keeps its own or corrected tables there without touching parscore.
 - `PARSCORE_HOME` (older, still honoured): a directory with a `criteria/` folder.
 - The bundled tables: inside an installed wheel they are `parscore/data/criteria` and
-  `parscore/data/rules` (copied there at build time, read through importlib.resources);
+  `parscore/data/rules` (and the examples `parscore/data/fixtures`) (copied there at build time, read through importlib.resources);
   in a source checkout or an editable install they are the repository's own `criteria/`
   and `rules/`.
 """
@@ -16,12 +16,17 @@ from importlib import resources
 from pathlib import Path
 
 
+def data_root() -> Path:
+    """The directory holding the bundled `criteria/`, `rules/` and `fixtures/` (examples)."""
+    packaged = resources.files("parscore") / "data"
+    if (packaged / "criteria").is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2]
+
+
 def bundled_criteria() -> Path:
     """The directory of the methodologies shipped with parscore."""
-    packaged = resources.files("parscore") / "data" / "criteria"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "criteria"
+    return data_root() / "criteria"
 
 
 def methodology_dirs() -> list[Path]:
