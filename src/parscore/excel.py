@@ -7,6 +7,7 @@ from the rules. Every bad cell is reported by sheet and cell address (`LÄ©nh vá»
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import zipfile
 from decimal import Decimal
@@ -16,7 +17,7 @@ from typing import Any
 from .errors import InputError, Problem
 from .loading import FactValue, Facts, Methodology, _typed, check_parts
 from .models import Agency, Evidence, Scorecard
-from .yamlio import MAX_INPUT_BYTES
+from .files import MAX_INPUT_BYTES, read_bytes
 
 META_SHEET = "_parscore"
 HEADERS = {
@@ -156,15 +157,11 @@ def import_xlsx(path: str | os.PathLike[str], m: Methodology) -> tuple[Facts, di
     from openpyxl import load_workbook
 
     name = str(path)
-    p = Path(name)
-    if not p.exists():
-        raise InputError.one(name, None, "", "file not found", "PS001")
-    if p.stat().st_size > MAX_INPUT_BYTES:
-        raise InputError.one(name, None, "", f"file is larger than {MAX_INPUT_BYTES} bytes", "PS002")
-    if not zipfile.is_zipfile(name):
+    data = io.BytesIO(read_bytes(name, MAX_INPUT_BYTES))  # a regular file only, read once (files.py)
+    if not zipfile.is_zipfile(data):
         raise InputError.one(name, None, "", "is not an Excel workbook (.xlsx); save it as an Excel workbook or give a YAML file", "PS180")
     try:
-        wb = load_workbook(name, data_only=True)
+        wb = load_workbook(data, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged archives
         raise InputError.one(name, None, "", f"cannot be read as an Excel workbook: {type(exc).__name__}", "PS180") from None
     if META_SHEET not in wb.sheetnames:
