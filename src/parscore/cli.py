@@ -15,7 +15,6 @@ from typing import Sequence
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from tabulate import tabulate
 
 from .appraisal import appraise, load_appraisal, self_assessment
 from .audit import audit
@@ -35,6 +34,7 @@ from .yamlio import decode, read_text
 from .peers import PeerTable, load_peers, project_rank
 from .planner import Planner
 from .reporting import (
+    tabulate,
     render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
     render_simulation,
 )

@@ -17,6 +17,7 @@ import os
 import stat
 import sys
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from .errors import InputError
@@ -35,6 +36,8 @@ OUTPUT_FORMATS: dict[str, str] = {
     ".markdown": "markdown",
     ".xml": "junit",
     ".txt": "table",
+    ".yaml": "yaml",
+    ".yml": "yaml",
     ".docx": "docx",
     ".pdf": "pdf",
 }
@@ -204,44 +207,55 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
         st = os.stat(name)
     except OSError:
         st = None
-    if st is not None and stat.S_ISCHR(st.st_mode):  # /dev/null, /dev/full: written in place
-        fd = os.open(name, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-        try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-    else:
-        fd, tmp = tempfile.mkstemp(prefix="." + p.name[:50] + ".", suffix=".tmp", dir=str(p.parent) or ".")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if st is not None:
-                os.chmod(tmp, stat.S_IMODE(st.st_mode))
-            else:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-            if not replace:  # the name must still be free: link fails if it appeared meanwhile
-                try:
-                    os.link(tmp, name)
-                except FileExistsError:
-                    raise InputError.one(short(target), None, field, "already exists and is not replaced; "
-                                         "give another name with -o NAME", "PS232") from None
-                os.unlink(tmp)
-            else:
-                os.replace(tmp, name)
-        except BaseException:
+    try:
+        if st is not None and stat.S_ISCHR(st.st_mode):  # /dev/null, /dev/full: written in place
+            fd = os.open(name, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
             try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        else:
+            fd, tmp = tempfile.mkstemp(prefix="." + p.name[:50] + ".", suffix=".tmp", dir=str(p.parent) or ".")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
+                if not replace:  # the name must still be free: link fails if it appeared meanwhile
+                    try:
+                        os.link(tmp, name)
+                    except FileExistsError:
+                        raise InputError.one(short(target), None, field, "already exists and is not replaced; "
+                                             "give another name with -o NAME, or -o with this name to replace it",
+                                             "PS232") from None
+                    os.unlink(tmp)
+                else:
+                    os.replace(tmp, name)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+    except OSError as exc:
+        raise InputError.one(short(target), None, field, f"cannot be written: {exc.strerror or exc}", "PS239") from None
     say = MESSAGES["wrote"]["en" if lang == "en" else "vi"]
     print(say.format(name=visible(short(name)), size=len(payload)), file=sys.stderr)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would race with other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 # --- text that reaches a terminal ---------------------------------------------------------------
@@ -288,7 +302,7 @@ def resolve_format(output: str | None, given: str | None, supported: tuple[str, 
         if fmt is not None and fmt not in supported:
             exts = sorted(e for e, f in OUTPUT_FORMATS.items() if f in supported)
             raise InputError.one(short(output), None, "output", f"this command cannot write a {ext} file; it writes "
-                                 f"{', '.join(supported)} ({', '.join(exts) or 'any other name'}); "
+                                 f"{', '.join(supported)} ({', '.join(exts)}); "
                                  "choose one with -f or another -o name", "PS236")
         if fmt is not None:
             return fmt
@@ -306,6 +320,44 @@ def _silence_stdout() -> None:
         pass
 
 
+def fit_encoding(text: str, encoding: str) -> str | None:
+    """`text` in a form `encoding` can write, if one exists: a letter the code page lacks is decomposed
+    (NFD) and recomposed as far as the code page allows, its remaining marks kept as combining marks.
+    cp1258 (Windows Vietnamese) has ô and a combining acute but no ố. None when some character cannot be
+    written at all (Vietnamese in ASCII)."""
+    def fits(s: str) -> bool:
+        try:
+            s.encode(encoding)
+            return True
+        except UnicodeEncodeError:
+            return False
+        except LookupError:
+            return False
+
+    out: list[str] = []
+    cache: dict[str, str | None] = {}
+    for ch in text:
+        if ch in cache:
+            got = cache[ch]
+        elif fits(ch):
+            got = cache[ch] = ch
+        else:
+            parts = unicodedata.normalize("NFD", ch)
+            composed, rest = parts[0], []
+            for mark in parts[1:]:
+                joined = unicodedata.normalize("NFC", composed + mark)
+                if len(joined) == 1 and fits(joined):
+                    composed = joined
+                else:
+                    rest.append(mark)
+            form = composed + "".join(rest)
+            got = cache[ch] = form if fits(form) else None
+        if got is None:
+            return None
+        out.append(got)
+    return "".join(out)
+
+
 def write_stdout(text: str) -> None:
     """Write and flush standard output; every way it can fail is a clear InputError (or BrokenPipeError)."""
     stream = sys.stdout
@@ -318,8 +370,13 @@ def write_stdout(text: str) -> None:
         _silence_stdout()
         raise
     except UnicodeEncodeError as exc:
+        encoding = getattr(stream, "encoding", None) or exc.encoding
+        fitted = fit_encoding(text, encoding)
+        if fitted is not None:  # e.g. cp1258: Vietnamese with combining tone marks, as Windows writes it
+            write_stdout(fitted)
+            return
         bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else "?"
-        raise InputError.one("<stdout>", None, "", f"the terminal's encoding ({exc.encoding}) cannot show "
+        raise InputError.one("<stdout>", None, "", f"the terminal's encoding ({encoding}) cannot show "
                              f"{bad[:1]!a}; set PYTHONIOENCODING=utf-8 or a UTF-8 locale (LANG=C.UTF-8), "
                              "or write to a file with -o FILE", "PS238") from None
     except OSError as exc:
