@@ -130,6 +130,9 @@ class HistoryStore:
 
     def _damaged(self, exc: BaseException, what: str = "cannot use this history database") -> InputError:
         reason = " ".join(str(exc).split()) or type(exc).__name__
+        if not self.readonly and ("readonly" in reason or "unable to open" in reason or "read-only" in reason):
+            return InputError.one(short(self.path), None, "store", f"cannot be written ({reason}); the file or its "
+                                  "directory is read-only: list and show still work, or give another --store path", "PS246")
         return InputError.one(short(self.path), None, "store", f"{what}: {reason}; restore it from a backup or "
                               "give another --store path", "PS162")
 
