@@ -236,7 +236,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             args.facts = args.target
             ids = [store.add(card, h, args.note) for card, h in _cards_for_history(args)]
             write_stdout(" ".join(str(i) for i in ids) + "\n")
-            store.say_written(len(ids), args.lang)
+            store.say_written(args.lang)
         elif args.action == "list":
             rows = [[e.id, e.agency, e.year, e.stage, f"{e.methodology} {e.version}", e.total, e.index, e.group, e.created_at]
                     for e in store.entries(args.target)]

@@ -78,7 +78,8 @@ COLUMNS = {
 MAX_ID = 2 ** 63 - 1  # SQLite's largest INTEGER
 
 MESSAGES = {
-    "stored": {"vi": "parscore: đã ghi {n} mục vào kho lịch sử {store}", "en": "parscore: stored {n} entries in the history store {store}"},
+    "stored": {"vi": "parscore: đã ghi {n} mục mới vào kho lịch sử {store}",
+               "en": "parscore: stored {n} new entries in the history store {store}"},
 }
 
 
@@ -89,6 +90,7 @@ class HistoryStore:
     def __init__(self, path: str | os.PathLike[str], readonly: bool = False):
         self.path = str(path)
         self.readonly = readonly
+        self.added = 0
         name = short(self.path)
         head = read_head(self.path, 16, field="store") if os.path.lexists(self.path) else b""
         if head and head != b"SQLite format 3\x00":
@@ -136,9 +138,10 @@ class HistoryStore:
         return InputError.one(short(self.path), None, "store", f"{what}: {reason}; restore it from a backup or "
                               "give another --store path", "PS162")
 
-    def say_written(self, n: int, lang: str = "vi") -> None:
+    def say_written(self, lang: str = "vi") -> None:
+        """Say on stderr how many entries this store object wrote."""
         say = MESSAGES["stored"]["en" if lang == "en" else "vi"]
-        print(visible(say.format(n=n, store=short(self.path))), file=sys.stderr)
+        print(visible(say.format(n=self.added, store=short(self.path))), file=sys.stderr)
 
     def close(self) -> None:
         self.db.close()
@@ -248,6 +251,7 @@ class HistoryStore:
                      card.methodology["digest"], inputs_hash, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                      str(card.total), str(card.index), card.group, payload, note))
                 row = (cur.lastrowid,)
+                self.added += 1
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             self.db.execute("ROLLBACK")
