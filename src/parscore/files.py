@@ -242,8 +242,18 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
                 raise
     except OSError as exc:
         raise InputError.one(short(target), None, field, f"cannot be written: {exc.strerror or exc}", "PS239") from None
-    say = MESSAGES["wrote"]["en" if lang == "en" else "vi"]
-    print(say.format(name=visible(short(name)), size=len(payload)), file=sys.stderr)
+    announce(MESSAGES["wrote"]["en" if lang == "en" else "vi"].format(name=short(name), size=len(payload)))
+
+
+def announce(line: str) -> None:
+    """One line on stderr saying what was written; a failing stderr does not undo the work."""
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(visible(line) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _umask() -> int:

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from .errors import InputError
-from .files import note_input, read_bytes, read_head, short, visible
+from .files import announce, note_input, read_bytes, read_head, short
 from .models import Scorecard
 
 APPLICATION = "parscore-history"
@@ -141,7 +140,7 @@ class HistoryStore:
     def say_written(self, lang: str = "vi") -> None:
         """Say on stderr how many entries this store object wrote."""
         say = MESSAGES["stored"]["en" if lang == "en" else "vi"]
-        print(visible(say.format(n=self.added, store=short(self.path))), file=sys.stderr)
+        announce(say.format(n=self.added, store=short(self.path)))
 
     def close(self) -> None:
         self.db.close()
