@@ -262,3 +262,12 @@ def test_audit_and_validate_accept_a_workbook(work):
     r = cli("audit", "filled.xlsx", "-f", "json", "--fail-on", "never", cwd=work)
     assert r.returncode == 0, r.stderr
     assert yaml.safe_load(r.stdout)["agency"]["code"] == "ca-mau"
+
+
+def test_a_workbook_named_yaml_is_recognised(work):
+    shutil.copy(work / "facts.yaml", work / "keep.yaml")
+    assert cli("template", "-o", "wb.xlsx", cwd=work).returncode == 0
+    shutil.copy(work / "wb.xlsx", work / "wb.yaml")
+    r = cli("score", "wb.yaml", cwd=work)
+    assert (r.returncode, r.stderr.strip()) == (2, "parscore: wb.yaml: is an Excel workbook (or another zip file), not "
+                                                   "YAML text; give it a .xlsx name, or save the facts as YAML [PS003]")

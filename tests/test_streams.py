@@ -142,3 +142,22 @@ def test_escape_helpers():
     assert visible("a\x1b[31mb\tc\nd\re\u202e") == "a\\x1b[31mb\tc\nd\\x0de\\u202e"
     assert visible_json('"a\x9bb"') == '"a\\u009bb"'
     assert md_escape("a|b<c>&d\ne") == "a\\|b&lt;c&gt;&amp;d e"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text())
+def test_visible_text_never_holds_a_terminal_control(text):
+    """Law: whatever a user typed, what reaches the terminal holds no C0/C1 control (but newline and tab),
+    no DEL and no bidi override."""
+    out = visible(text)
+    assert not any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F or c in "\u202a\u202b\u202c\u202d\u202e"
+                   "\u2066\u2067\u2068\u2069\u200e\u200f\u2028\u2029" for c in out)
+
+
+@given(st.text())
+def test_markdown_cells_never_hold_a_raw_pipe_or_tag(text):
+    out = md_escape(text)
+    assert "<" not in out and ">" not in out and "\n" not in out
+    assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == "|")

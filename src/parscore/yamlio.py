@@ -54,6 +54,9 @@ def decode(raw: bytes, name: str) -> str:
     """UTF-8 bytes → text normalised to NFC, so the same name typed in NFD compares equal."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if raw.startswith(b"PK\x03\x04"):
+        raise InputError.one(short(name), None, "", "is an Excel workbook (or another zip file), not YAML text; "
+                             "give it a .xlsx name, or save the facts as YAML", "PS003")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
