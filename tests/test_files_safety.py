@@ -271,3 +271,20 @@ def test_a_workbook_named_yaml_is_recognised(work):
     r = cli("score", "wb.yaml", cwd=work)
     assert (r.returncode, r.stderr.strip()) == (2, "parscore: wb.yaml: is an Excel workbook (or another zip file), not "
                                                    "YAML text; give it a .xlsx name, or save the facts as YAML [PS003]")
+
+
+def test_an_output_symlink_is_written_through_and_kept(work):
+    (work / "card.json").symlink_to("real.json")
+    assert cli("score", "facts.yaml", "-o", "card.json", cwd=work).returncode == 0
+    assert (work / "card.json").is_symlink() and (work / "real.json").read_text(encoding="utf-8").startswith("{")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+def test_a_read_only_output_is_not_replaced(work):
+    out = work / "card.json"
+    out.write_text("mine", encoding="utf-8")
+    out.chmod(0o444)
+    r = cli("score", "facts.yaml", "-o", "card.json", cwd=work)
+    assert (r.returncode, r.stderr.strip()) == (2, "parscore: card.json: output: is read-only; make it writable or give "
+                                                   "another -o name [PS239]")
+    assert out.read_text(encoding="utf-8") == "mine"

@@ -194,6 +194,8 @@ def check_output(target: str | os.PathLike[str], field: str = "output", replace:
                              "or -o with this name to replace it", "PS232")
     if not (stat.S_ISREG(st.st_mode) or stat.S_ISCHR(st.st_mode)):
         raise InputError.one(name, None, field, f"is {_kind(st.st_mode)}; give a regular file name with -o", "PS230")
+    if not os.access(target, os.W_OK):  # a file made read-only is not replaced behind its owner's back
+        raise InputError.one(name, None, field, "is read-only; make it writable or give another -o name", "PS239")
 
 
 def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = "vi", field: str = "output",
@@ -201,7 +203,8 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
     """Write a whole output file safely, then say on stderr what was written."""
     check_output(target, field, replace)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    name = os.fspath(target)
+    shown = os.fspath(target)
+    name = os.path.realpath(shown)  # through a symlink: the file it points to is written, the link stays
     p = Path(name)
     try:
         st = os.stat(name)
@@ -242,7 +245,7 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
                 raise
     except OSError as exc:
         raise InputError.one(short(target), None, field, f"cannot be written: {exc.strerror or exc}", "PS239") from None
-    announce(MESSAGES["wrote"]["en" if lang == "en" else "vi"].format(name=short(name), size=len(payload)))
+    announce(MESSAGES["wrote"]["en" if lang == "en" else "vi"].format(name=short(shown), size=len(payload)))
 
 
 def announce(line: str) -> None:
