@@ -15,7 +15,6 @@ from typing import Sequence
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-
 from .appraisal import appraise, load_appraisal, self_assessment
 from .audit import audit
 from .diff import diff as diff_cards
@@ -244,7 +243,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                 _emit(entries_json(store.entries(args.target)), args)
             else:
                 _emit(tabulate(rows, headers=["id", "agency", "year", "stage", "methodology", "total", "index", "group", "stored"],
-                                          tablefmt="github" if args.format == "markdown" else "simple") + "\n", args)
+                               tablefmt="github" if args.format == "markdown" else "simple") + "\n", args)
         elif args.action == "show":
             card = store.card(_entry_id(args.target))
             _emit(render_appraised(card, args.format) if card.stage != "computed" else render_scorecard(card, args.format), args)
@@ -257,7 +256,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             stages = [s for s in ("self", "computed", "round-1", "round-2", "round-3", "appraised") if any(k[1] == s for k in latest)]
             rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
             _emit(tabulate(rows, headers=["year"] + stages, tablefmt="github" if args.format == "markdown" else "simple",
-                                      disable_numparse=True) + "\n", args)
+                           disable_numparse=True) + "\n", args)
     return 0
 
 
@@ -551,7 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except OSError as exc:  # a path the system refuses (too long, no permission, a device...)
         name = str(exc.filename or "")[:200]
-        _stderr(f"parscore: {name}: cannot be read or written: {exc.strerror or exc} [PS001]\n")
+        _stderr(visible(f"parscore: {name}: cannot be read or written: {exc.strerror or exc} [PS001]") + "\n")
         return 2
     except KeyboardInterrupt:
         return 130
