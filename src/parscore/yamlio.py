@@ -199,11 +199,12 @@ def _trap(v: str, tag: str) -> str | None:
             return f"{shown} is a hexadecimal number; write it in decimal digits: {sign}{int(body.replace('_', ''), 16)}"
         if body[:2].lower() == "0b":
             return f"{shown} is a binary number; write it in decimal digits: {sign}{int(body[2:].replace('_', ''), 2)}"
+        if tag == _INT and len(body) > 1 and body.startswith("0"):
+            digits_only = body.replace("_", "")
+            return (f"{shown} starts with 0, so YAML reads it as an octal number ({sign}{int(digits_only, 8)}); write "
+                    f"{sign}{digits_only.lstrip('0') or '0'} without the leading zero, or '{s}' in quotes if it is a code")
         if "_" in body:
             return f"{shown} has '_' between digits; write {s.replace('_', '')} (digits only)"
-        if tag == _INT and len(body) > 1 and body.startswith("0"):
-            return (f"{shown} starts with 0, so YAML reads it as an octal number ({sign}{int(body, 8)}); write "
-                    f"{sign}{body.lstrip('0') or '0'} without the leading zero, or '{s}' in quotes if it is a code")
     elif tag == "tag:yaml.org,2002:str" and re.fullmatch(r"0[oO][0-7_]+", body):
         return f"{shown} is not read as a number by YAML 1.1; write it in decimal digits: {sign}{int(body[2:].replace('_', ''), 8)}"
     return None
