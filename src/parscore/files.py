@@ -219,6 +219,11 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
                     view = view[os.write(fd, view):]
             finally:
                 os.close(fd)
+        elif st is not None and replace and not os.access(str(p.parent) or ".", os.W_OK):
+            # a writable file in a directory we may not write: replaced in place (no temporary file possible)
+            with open(name, "r+b") as fh:
+                fh.truncate(0)
+                fh.write(payload)
         else:
             fd, tmp = tempfile.mkstemp(prefix="." + p.name[:50] + ".", suffix=".tmp", dir=str(p.parent) or ".")
             try:
