@@ -49,7 +49,7 @@ def test_docx_report_has_the_decree_30_form_and_the_cards_numbers(tmp_path):
     out = tmp_path / "bao-cao.docx"
     r = run_cli("score", str(FACTS), "-f", "docx", "-o", str(out))
     assert r.returncode == 0, r.stderr
-    assert f"Đã ghi {out}" in r.stderr
+    assert f"parscore: đã ghi {out} (" in r.stderr
     card = card_of(FACTS)
     doc = docx.Document(str(out))
     sec = doc.sections[0]

@@ -6,14 +6,14 @@ Exit codes: 0 success; 1 audit findings at the --fail-on severity; 2 invalid inp
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Sequence
 
 import datetime as dt
 from decimal import Decimal
-
-from tabulate import tabulate
 
 from .appraisal import appraise, load_appraisal, self_assessment
 from .audit import audit
@@ -29,10 +29,14 @@ from .loading import (
     FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
 )
 from .models import Scorecard
-from .yamlio import read_text
+from .files import (
+    read_bytes, short, resolve_format, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout,
+)
+from .yamlio import decode, read_text
 from .peers import PeerTable, load_peers
 from .planner import Planner
 from .reporting import (
+    tabulate,
     render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
     render_simulation,
 )
@@ -73,7 +77,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     card = with_extras(score(m, facts, args.lang), facts, peers, units)
     _require_output(args)
     if args.format == "xlsx":
-        write_scorecard(card, m, args.output, facts)
+        _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts))
         return 0
     if args.format in ("html", "pdf", "docx"):
         plan = Planner(m, facts, args.lang, units).plan() if facts.values and args.format != "docx" else None
@@ -89,13 +93,21 @@ def cmd_score(args: argparse.Namespace) -> int:
 def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args: argparse.Namespace) -> int:
     """The documents officials print and sign: HTML, PDF (printed by Chromium), .docx."""
     on = parse_date(getattr(args, "date", None), args.lang)
+    data: bytes | str
     if args.format == "docx":
-        render_docx(card, m, facts, args.output, on)
+        buf = io.BytesIO()
+        render_docx(card, m, facts, buf, on)
+        data = buf.getvalue()
     elif args.format == "pdf":
-        html_to_pdf(render_html(card, plan, m, on), args.output, args.lang)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="parscore-pdf-") as tmp:
+            pdf = Path(tmp) / "report.pdf"
+            html_to_pdf(render_html(card, plan, m, on), pdf, args.lang)
+            data = pdf.read_bytes()
     else:
-        Path(args.output).write_text(render_html(card, plan, m, on), encoding="utf-8")
-    print({"vi": f"Đã ghi {args.output}", "en": f"Wrote {args.output}"}[args.lang], file=sys.stderr)
+        data = render_html(card, plan, m, on)
+    write_output(args.output, data, args.lang)   # never over an input; says on stderr what it wrote
     return 1 if card.appraisal_errors else 0
 
 
@@ -105,10 +117,19 @@ def _require_output(args: argparse.Namespace) -> None:
         raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
 
 
+def _write_workbook(args: argparse.Namespace, build: object, default: str | None = None) -> None:
+    """A workbook is built in memory, then written like every other output (files.write_output)."""
+    buf = io.BytesIO()
+    build(buf)  # type: ignore[operator]
+    target = args.output or default
+    write_output(target, buf.getvalue(), args.lang, replace=args.output is not None)
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
     units = load_lead_units(args.units, m) if args.units else None
-    write_template(m, args.output, args.lang, units)
+    # without -o the template goes to ./facts.xlsx, but never over a file that is already there
+    _write_workbook(args, lambda buf: write_template(m, buf, args.lang, units), default="facts.xlsx")
     return 0
 
 
@@ -155,9 +176,14 @@ def _index_arg(raw: str) -> Decimal:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    doc = read_facts_document(args.facts)
-    m = load_methodology(_methodology_ref(args, doc), overlay=args.overlay)
-    report = audit(m, facts_from_document(doc, m, strict=False), args.lang)
+    if _is_workbook(args.facts):  # a filled template: checked like the YAML it imports to
+        m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
+        facts = import_xlsx(args.facts, m)[0]
+    else:
+        doc = read_facts_document(args.facts)
+        m = load_methodology(_methodology_ref(args, doc), overlay=args.overlay)
+        facts = facts_from_document(doc, m, strict=False)
+    report = audit(m, facts, args.lang)
     _emit(render_audit(report, args.format), args)
     if args.fail_on != "never" and report.at_least(args.fail_on):
         return 1
@@ -169,7 +195,7 @@ def cmd_appraise(args: argparse.Namespace) -> int:
     card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
     _require_output(args)
     if args.format == "xlsx":
-        write_scorecard(card, m, args.output, facts)
+        _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts))
     elif args.format in ("html", "pdf", "docx"):
         return _document(card, m, facts, None, args)
     else:
@@ -194,21 +220,22 @@ def _cards_for_history(args: argparse.Namespace) -> list[tuple[Scorecard, str]]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with HistoryStore(store_path(args.store)) as store:
+    with HistoryStore(store_path(args.store), readonly=args.action != "add") as store:
         if args.action == "add":
             if not args.target:
                 raise InputError.one("history add", None, "FACTS", "give the facts file to store", "PS166")
             args.facts = args.target
             ids = [store.add(card, h, args.note) for card, h in _cards_for_history(args)]
-            print(" ".join(str(i) for i in ids))
+            write_stdout(" ".join(str(i) for i in ids) + "\n")
+            store.say_written(args.lang)
         elif args.action == "list":
             rows = [[e.id, e.agency, e.year, e.stage, f"{e.methodology} {e.version}", e.total, e.index, e.group, e.created_at]
                     for e in store.entries(args.target)]
             if args.format == "json":
-                sys.stdout.write(entries_json(store.entries(args.target)))
+                _emit(entries_json(store.entries(args.target)), args)
             else:
-                sys.stdout.write(tabulate(rows, headers=["id", "agency", "year", "stage", "methodology", "total", "index", "group", "stored"],
-                                          tablefmt="github" if args.format == "markdown" else "simple") + "\n")
+                _emit(tabulate(rows, headers=["id", "agency", "year", "stage", "methodology", "total", "index", "group", "stored"],
+                               tablefmt="github" if args.format == "markdown" else "simple") + "\n", args)
         elif args.action == "show":
             card = store.card(_entry_id(args.target))
             _emit(render_appraised(card, args.format) if card.stage != "computed" else render_scorecard(card, args.format), args)
@@ -220,27 +247,30 @@ def cmd_history(args: argparse.Namespace) -> int:
             years = sorted({y for y, _ in latest})
             stages = [s for s in ("self", "computed", "round-1", "round-2", "round-3", "appraised") if any(k[1] == s for k in latest)]
             rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
-            sys.stdout.write(tabulate(rows, headers=["year"] + stages, tablefmt="github" if args.format == "markdown" else "simple",
-                                      disable_numparse=True) + "\n")
+            _emit(tabulate(rows, headers=["year"] + stages, tablefmt="github" if args.format == "markdown" else "simple",
+                           disable_numparse=True) + "\n", args)
     return 0
 
 
 def _entry_id(raw: str | None) -> int:
-    try:
-        return int(str(raw).removeprefix("history:"))
-    except ValueError:
-        raise InputError.one("history", None, "id", f"expected an entry id such as 3, got {raw!r}", "PS165") from None
+    from .history import MAX_ID
+
+    text = str(raw).removeprefix("history:").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and 1 <= int(text) <= MAX_ID):
+        raise InputError.one("history", None, "id", f"expected an entry id such as 3 (1 to {MAX_ID}), "
+                             f"got {short(repr(raw), 40)}", "PS165")
+    return int(text)
 
 
 def _card_from(ref: str, args: argparse.Namespace) -> Scorecard:
     """A scorecard from a JSON file, a history entry (history:ID) or a facts file (scored)."""
     if ref.startswith("history:"):
-        with HistoryStore(store_path(args.store)) as store:
+        with HistoryStore(store_path(args.store), readonly=True) as store:
             return store.card(_entry_id(ref))
     if ref.endswith(".json"):
         from pydantic import ValidationError
 
-        text = read_text(ref)
+        text = read_text(ref)  # a regular file, capped (files.read_bytes)
         try:
             return Scorecard.model_validate_json(text)
         except ValidationError as exc:
@@ -295,7 +325,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.paths:
         try:
             kind = _validate_one(path, args)
-            print(f"{path}: OK ({kind})")
+            write_stdout(visible(f"{path}: OK ({kind})\n"))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -320,6 +350,10 @@ def _validate_one(path: str, args: argparse.Namespace) -> str:
         if errs:
             raise InputError(errs)
         return "directory"
+    if _is_workbook(path):
+        m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
+        import_xlsx(path, m)
+        return f"facts workbook for {m.id}"
     doc = load_yaml(path)
     data = doc.data
     if isinstance(data, dict) and "fields" in data and "id" in data:
@@ -354,8 +388,8 @@ def _owning_methodology(rules_file: Path) -> str | None:
     homes = [p for d in methodology_dirs() if d.is_dir() for p in sorted(d.glob("*.yaml"))]
     for cand in homes + sorted(rules_file.resolve().parents[1].glob("*.yaml")):
         try:
-            data = yaml.safe_load(cand.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, OSError, UnicodeDecodeError):
+            data = yaml.safe_load(decode(read_bytes(cand), str(cand)))
+        except (yaml.YAMLError, InputError):
             continue
         if isinstance(data, dict) and isinstance(data.get("rules"), str):
             if (cand.parent / data["rules"]).resolve() == target:
@@ -364,11 +398,18 @@ def _owning_methodology(rules_file: Path) -> str | None:
 
 
 def _emit(text: str, args: argparse.Namespace) -> None:
+    """Text output: control characters a user typed are made visible, then it goes to -o FILE
+    (never over an input; said on stderr) or to standard output."""
+    text = visible_json(text) if getattr(args, "format", None) == "json" else visible(text)
     out = getattr(args, "output", None)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        write_output(out, text, getattr(args, "lang", "vi"))
     else:
-        sys.stdout.write(text)
+        write_stdout(text)
+
+
+def _is_workbook(path: str) -> bool:
+    return str(path).lower().endswith(".xlsx")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -385,12 +426,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parscore", description="Score, explain and check the provincial PAR INDEX (Chỉ số CCHC).")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser, formats: Sequence[str] = ("table", "json", "markdown")) -> None:
+    def common(p: argparse.ArgumentParser, formats: Sequence[str] = ("table", "json", "markdown"),
+               writes: Sequence[str] | None = None) -> None:
         p.add_argument("--methodology", "-m", help="methodology id (criteria/<id>.yaml) or path; default: the facts file's, else par-province-892")
         p.add_argument("--overlay", help="a partial methodology merged over the base (e.g. a province's official table)")
         p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of everything a person reads (default vi)")
-        p.add_argument("--format", "-f", choices=formats, default="table")
-        p.add_argument("--output", "-o", help="write to this file instead of stdout")
+        p.add_argument("--format", "-f", choices=formats, default=None,
+                       help="default: from the -o file's extension (.json, .md, .xlsx, .html), else table")
+        p.add_argument("--output", "-o", help="write to this file instead of stdout (never over an input file)")
+        p.set_defaults(writes=tuple(writes if writes is not None else formats))
 
     def planning(p: argparse.ArgumentParser) -> None:
         p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the projected rank")
@@ -426,15 +470,16 @@ def build_parser() -> argparse.ArgumentParser:
     common(p, formats=("table", "json", "markdown", "junit"))
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("template", help="an Excel facts template generated from the fact catalogue")
+    p = sub.add_parser("template", help="an Excel facts template generated from the fact catalogue "
+                       "(default ./facts.xlsx, never replacing a file already there)")
     p.add_argument("id", nargs="?")
-    common(p)
+    common(p, writes=("xlsx",))
     p.add_argument("--units", help="a lead-unit assignment file, to fill the lead-unit column")
-    p.set_defaults(func=cmd_template, output="facts.xlsx")
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("import", help="a filled Excel template → a YAML facts file")
     p.add_argument("xlsx")
-    common(p)
+    common(p, writes=("yaml",))
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("appraise", help="apply appraisal rounds to a self-assessment: final scores and history")
@@ -497,23 +542,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer whose reader went away (128 + SIGPIPE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    raw = sys.argv[1:] if argv is None else list(argv)
+    # names typed on the command line compare like names read from files: NFC
+    args = parser.parse_args([unicodedata.normalize("NFC", a) for a in raw])
+    token = track_reads()  # so no output can overwrite a file this run read
     try:
+        args.format = resolve_format(getattr(args, "output", None), getattr(args, "format", None),
+                                     getattr(args, "writes", ("table",)))
         return int(args.func(args))
     except InputError as exc:
-        for problem in exc.problems:
-            print(f"parscore: {problem}", file=sys.stderr)
+        _problems(exc)
         return 2
-    except BrokenPipeError:
-        return 0
+    except BrokenPipeError:  # `parscore ... | head`: stop quietly, as Unix tools do
+        return EXIT_BROKEN_PIPE
     except OSError as exc:  # a path the system refuses (too long, no permission, a device...)
         name = str(exc.filename or "")[:200]
-        print(f"parscore: {name}: cannot be read or written: {exc.strerror or exc} [PS001]", file=sys.stderr)
+        _stderr(visible(f"parscore: {name}: cannot be read or written: {exc.strerror or exc} [PS001]") + "\n")
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        stop_tracking(token)
+
+
+def _problems(exc: InputError) -> None:
+    _stderr("".join(f"parscore: {visible(str(problem))}\n" for problem in exc.problems))
+
+
+def _stderr(text: str) -> None:
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

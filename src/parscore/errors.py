@@ -5,7 +5,14 @@ prints them as `file:line: field: message` and exits 2. Nothing else escapes.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_LONG = re.compile(r"\S{121,}")
+
+
+def _cut(match: re.Match[str]) -> str:
+    return match.group(0)[:60] + f"… ({len(match.group(0))} characters)"
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,7 @@ class Problem:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.field}:" if self.field else ""
         message = " ".join(self.message.split())  # one problem, one line
+        message = _LONG.sub(_cut, message)  # a 5,000-digit value is echoed in one short line
         return f"{where}:{field} {message} [{self.code}]"
 
 

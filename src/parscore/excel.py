@@ -7,6 +7,7 @@ from the rules. Every bad cell is reported by sheet and cell address (`LÄ©nh vá»
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import zipfile
 from decimal import Decimal
@@ -16,7 +17,7 @@ from typing import Any
 from .errors import InputError, Problem
 from .loading import FactValue, Facts, Methodology, _typed, check_parts
 from .models import Agency, Evidence, Scorecard
-from .yamlio import MAX_INPUT_BYTES
+from .files import MAX_INPUT_BYTES, read_bytes
 
 META_SHEET = "_parscore"
 HEADERS = {
@@ -174,16 +175,11 @@ def import_xlsx(path: str | os.PathLike[str], m: Methodology, data: bytes | None
     from openpyxl import load_workbook
 
     name = str(path)
-    source: Any = name
-    if data is None:
-        p = Path(name)
-        if not p.exists():
-            raise InputError.one(name, None, "", "file not found", "PS001")
-        size = p.stat().st_size
-    else:
-        size, source = len(data), io.BytesIO(data)
-    if size > MAX_INPUT_BYTES:
+    # a regular file only, read once (files.py); or the bytes of an upload (parscore serve)
+    raw = read_bytes(name, MAX_INPUT_BYTES) if data is None else data
+    if len(raw) > MAX_INPUT_BYTES:
         raise InputError.one(name, None, "", f"file is larger than {MAX_INPUT_BYTES} bytes", "PS002")
+    source = io.BytesIO(raw)
     if not zipfile.is_zipfile(source):
         raise InputError.one(name, None, "", "is not an Excel workbook (.xlsx); save it as an Excel workbook or give a YAML file", "PS180")
     try:

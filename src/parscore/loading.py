@@ -160,7 +160,7 @@ def load_methodology(ref: str | os.PathLike[str] = "par-province-892", overlay: 
 
 def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Methodology:
     doc = load_yaml(path)
-    hasher = hashlib.sha256(Path(path).read_bytes())
+    hasher = hashlib.sha256(doc.raw)  # the bytes parsed, read once
     if not isinstance(doc.data, dict):
         raise InputError.one(doc.file, 1, "", "expected a methodology mapping (id, version, fields, ...)", "PS021")
     data = doc.data
@@ -312,7 +312,7 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any,
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        hasher.update(f.name.encode() + f.read_bytes())
+        hasher.update(f.name.encode() + doc.raw)
         if not isinstance(doc.data, dict):
             problems.append(Problem(doc.file, 1, "", "expected a mapping with facts, derived and rules", "PS044"))
             continue

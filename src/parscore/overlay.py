@@ -38,7 +38,7 @@ class Overlay(BaseModel):
 
 def read_overlay(path: str | os.PathLike[str]) -> tuple[Overlay, Document, bytes]:
     ov, doc = load_model(path, Overlay, "PS100", "an overlay mapping (overlay, citation, items, rules)")
-    return ov, doc, Path(path).read_bytes()
+    return ov, doc, doc.raw
 
 
 def apply_overlay(data: dict[str, Any], path: str | os.PathLike[str]) -> tuple[dict[str, Any], str, bytes, Overlay, Document]:

@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from tabulate import tabulate
+from tabulate import tabulate as _tabulate
 
 from .explanation import fmt_number, fmt_value, thresholds
 from .loading import Methodology
@@ -82,6 +82,27 @@ L: dict[str, dict[str, str]] = {
     "supply": {"vi": "Bổ sung số liệu: {what}", "en": "Supply the data: {what}"},
     "up_to": {"vi": "tới +{points}", "en": "up to +{points}"},
 }
+
+
+_MD = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "\n": " ", "\r": " "})
+
+
+def md_escape(text: str) -> str:
+    """User text inside Markdown: `|` cannot end a table cell, and `<`, `>`, `&` cannot start HTML."""
+    return text.translate(_MD)
+
+
+def _md(text: str, md: bool) -> str:
+    return md_escape(text) if md else text
+
+
+def tabulate(rows: Any, headers: Any = (), tablefmt: str = "simple", **kw: Any) -> str:
+    """tabulate, with every text cell of a Markdown (github) table escaped by `md_escape`."""
+    if tablefmt == "github":
+        rows = [[md_escape(c) if isinstance(c, str) else c for c in r] for r in rows]
+        if not isinstance(headers, str):
+            headers = [md_escape(h) if isinstance(h, str) else h for h in headers]
+    return _tabulate(rows, headers=headers, tablefmt=tablefmt, **kw)
 
 
 def t(key: str, lang: str) -> str:
@@ -390,9 +411,9 @@ def render_simulation(sim: Any, fmt: str) -> str:
         return to_json(sim)
     lang, md = sim.lang, fmt == "markdown"
     tf = "github" if md else "simple"
-    out = [("# " if md else "") + t("simulation", lang) + (f": {sim.name}" if sim.name else ""), ""]
+    out = [("# " if md else "") + t("simulation", lang) + (f": {_md(sim.name, md)}" if sim.name else ""), ""]
     if sim.note:
-        out += [sim.note, ""]
+        out += [_md(sim.note, md), ""]
     out.append(("## " if md else "") + t("changes", lang))
     out.append(tabulate([[c.fact, fmt_value(c.before, lang), fmt_value(c.after, lang)] for c in sim.changes],
                         headers=[t("fact", lang), t("before", lang), t("after", lang)], tablefmt=tf, disable_numparse=True))
@@ -416,7 +437,7 @@ def render_simulation(sim: Any, fmt: str) -> str:
         for key, attr in (("gone", "reasons_gone"), ("new", "reasons_new")):
             lines = [f"{i.code}: {r}" for i in sim.items for r in getattr(i, attr)]
             if lines:
-                out += ["", ("## " if md else "") + t(key, lang)] + [("- " if md else "  ") + ln for ln in lines]
+                out += ["", ("## " if md else "") + t(key, lang)] + [("- " if md else "  ") + _md(ln, md) for ln in lines]
     return "\n".join(out) + "\n"
 
 
@@ -486,7 +507,7 @@ def render_plan(p: Any, m: Methodology, lang: str, fmt: str, unit: str | None = 
     md = fmt == "markdown"
     tf = "github" if md else "simple"
     h = "## " if md else ""
-    out = [("# " if md else "") + t("plan", lang) + f": {p.before.agency.name}",
+    out = [("# " if md else "") + t("plan", lang) + f": {_md(p.before.agency.name, md)}",
            f"{t('index', lang)}: {pct(p.before.index, lang)} ({t('group', lang)} {p.before.group})"
            + (f"; {t('rank', lang)}: {_rank_text(rank, lang)}" if rank is not None else ""), ""]
     if p.target is not None:
@@ -547,8 +568,8 @@ def render_plan_status(ps: Any, lang: str, fmt: str) -> str:
     md = fmt == "markdown"
     tf = "github" if md else "simple"
     h = "## " if md else ""
-    out = [("# " if md else "") + t("plan_status", lang) + f": {ps.plan.plan}",
-           f"{ps.plan.citation}; {t('agency', lang)}: {ps.card.agency.name}; {t('as_of', lang)}: "
+    out = [("# " if md else "") + t("plan_status", lang) + f": {_md(ps.plan.plan, md)}",
+           f"{_md(ps.plan.citation, md)}; {t('agency', lang)}: {_md(ps.card.agency.name, md)}; {t('as_of', lang)}: "
            + (ps.on.strftime("%d/%m/%Y") if lang == "vi" else ps.on.isoformat())
            + f"; {t('index', lang)}: {pct(ps.card.index, lang)}", ""]
     rows = [[s.task.section, s.task.title.get(lang), units[s.task.lead].get(lang),
@@ -592,7 +613,7 @@ def render_audit(report: Any, fmt: str) -> str:
     md = fmt == "markdown"
     tf = "github" if md else "simple"
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
-    out = [("# " if md else "") + t("audit", lang) + f": {card.agency.name} {card.year or ''}",
+    out = [("# " if md else "") + t("audit", lang) + f": {_md(card.agency.name, md)} {card.year or ''}",
            ", ".join(f"{t(s, lang)}: {n}" for s, n in counts.items()), ""]
     if not report.findings:
         out.append(t("no_findings", lang))
@@ -643,7 +664,7 @@ def render_appraised(card: Scorecard, fmt: str) -> str:
     out.append(tabulate(rows, headers=[t("code", lang), t("stage", lang), t("points", lang), "", t("reason", lang), t("evidence", lang)],
                         tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, 24, 60, 20]))
     if card.appraisal_errors:
-        out += ["", h + t("appraisal_errors", lang)] + [("- " if md else "  ") + e for e in card.appraisal_errors]
+        out += ["", h + t("appraisal_errors", lang)] + [("- " if md else "  ") + _md(e, md) for e in card.appraisal_errors]
     return "\n".join(out) + "\n"
 
 

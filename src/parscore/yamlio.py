@@ -7,6 +7,7 @@ an error here (PyYAML would silently keep the last one).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError, Problem
-
-MAX_INPUT_BYTES = 5 * 1024 * 1024
+from .files import MAX_INPUT_BYTES, read_bytes, short
 MAX_DEPTH = 64
 SCORE_KINDS = {"tiers", "boolean", "proportional", "per_occurrence", "survey"}
 MAX_NODES = 200_000  # after aliases are expanded: stops "billion laughs" files
@@ -30,6 +30,7 @@ class Document:
     file: str
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    raw: bytes = b""  # the bytes read (hash these: the file is read once)
 
     def line(self, path: Path_) -> int | None:
         """The line of the deepest known prefix of `path`."""
@@ -45,37 +46,34 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 
 def read_text(path: str | Path) -> str:
-    try:
-        return _read_text(path)
-    except OSError as exc:
-        raise InputError.one(str(path)[:200], None, "", f"cannot be read: {exc.strerror or exc}", "PS001") from None
+    """A user's text file: a regular file (never a FIFO or device), at most MAX_INPUT_BYTES, UTF-8, in NFC."""
+    return decode(read_bytes(path, MAX_INPUT_BYTES), str(path))
 
 
-def _read_text(path: str | Path) -> str:
-    p = Path(path)
-    name = str(path)
-    if not p.exists():
-        raise InputError.one(name, None, "", "file not found", "PS001")
-    if p.is_dir():
-        raise InputError.one(name, None, "", "is a directory, expected a YAML file", "PS001")
-    size = p.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise InputError.one(name, None, "", f"file is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes", "PS002")
-    raw = p.read_bytes()
+def decode(raw: bytes, name: str) -> str:
+    """UTF-8 bytes → text normalised to NFC, so the same name typed in NFD compares equal."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if raw.startswith(b"PK\x03\x04"):
+        raise InputError.one(short(name), None, "", "is an Excel workbook (or another zip file), not YAML text; "
+                             "give it a .xlsx name, or save the facts as YAML", "PS003")
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError.one(name, line, "", "not valid UTF-8 text; save the file as UTF-8", "PS003") from None
+        raise InputError.one(short(name), line, "", "not valid UTF-8 text; save the file as UTF-8", "PS003") from None
+    return unicodedata.normalize("NFC", text)
 
 
 def load_yaml(path: str | Path, text: str | None = None) -> Document:
     """Read one YAML document safely; every failure is an InputError with a line."""
     name = str(path)
+    raw = b""
     if text is None:
-        text = read_text(path)
+        raw = read_bytes(path, MAX_INPUT_BYTES)
+        text = decode(raw, name)
+    else:
+        text = unicodedata.normalize("NFC", text)
     if not text.strip():
         raise InputError.one(name, None, "", "file is empty; expected a YAML mapping", "PS004")
     try:
@@ -84,7 +82,7 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
             node = loader.get_single_node()
             if node is None:
                 raise InputError.one(name, None, "", "file holds no YAML document", "PS004")
-            doc = Document(name, None)
+            doc = Document(name, None, raw=raw)
             _check_nodes(node, (), doc, 0, [0])
             try:
                 doc.data = loader.construct_document(node)
@@ -93,9 +91,9 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
             except Exception as exc:  # a tagged or implicit value PyYAML cannot build (dates, !!bool maybe)
                 where, value, tag = _bad_scalar(node)
                 if tag.endswith(":timestamp"):
-                    message = f"'{value}' is not a real date ({exc}); dates are written YYYY-MM-DD"
+                    message = f"'{short(value, 40)}' is not a real date ({exc}); dates are written YYYY-MM-DD"
                 else:
-                    message = f"'{value}' cannot be read as {tag.rsplit(':', 1)[-1]}; remove the !! tag or fix the value"
+                    message = f"'{short(value, 40)}' cannot be read as {tag.rsplit(':', 1)[-1]}; remove the !! tag or fix the value"
                 raise InputError.one(name, where, "", message, "PS005") from None
         finally:
             loader.dispose()
@@ -139,12 +137,15 @@ def _check_nodes(node: yaml.Node, path: Path_, doc: Document, depth: int, count:
         raise InputError.one(doc.file, node.start_mark.line + 1, _dotted(path[:3]) + "…",
                              f"YAML nested too deeply (limit {MAX_DEPTH})", "PS006")
     doc.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        _check_scalar(node, path, doc)
+    elif isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise InputError.one(doc.file, key_node.start_mark.line + 1, _dotted(path),
                                      "mapping keys must be plain names", "PS005")
+            _check_scalar(key_node, path, doc)
             key = key_node.value
             line = key_node.start_mark.line + 1
             if key in seen:
@@ -157,6 +158,64 @@ def _check_nodes(node: yaml.Node, path: Path_, doc: Document, depth: int, count:
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _check_nodes(item, path + (index,), doc, depth + 1, count)
+
+
+MAX_NUMBER_CHARS = 100
+ECHO = 40  # a value echoed in a message is cut to this many characters
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_NUMBERISH = re.compile(r"[-+]?[\d_.,:]*\d[\d_.,:]*%?")  # \d: any script's digits
+
+
+def _check_scalar(node: yaml.ScalarNode, path: Path_, doc: Document) -> None:
+    """YAML 1.1 reads `017` as 15, `1:30` as 90, `0x1F` as 31 and `1_000` as 1000, and leaves `0o17` or `١٧`
+    as text: refuse them all with the plain form to write, rather than guess."""
+    v = node.value
+    plain = node.style in (None, "")
+    if len(v) > 200 and (not plain or node.tag not in (_INT, _FLOAT)):
+        return
+    trap = _trap(v, node.tag) if plain else None
+    if trap is None and any(ch.isdigit() and not ch.isascii() for ch in v) and _NUMBERISH.fullmatch(v.strip()):
+        ascii_form = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in v.strip())
+        trap = f"'{short(v, ECHO)}' is written with non-ASCII digits; write {short(ascii_form, ECHO)} (digits 0-9)"
+    if trap is not None:
+        raise InputError.one(doc.file, node.start_mark.line + 1, _dotted(path), trap, "PS233")
+
+
+def _trap(v: str, tag: str) -> str | None:
+    s = v.strip()
+    body = s.lstrip("+-")
+    sign = "-" if s.startswith("-") else ""
+    shown = f"'{short(s, ECHO)}'"
+    if tag in (_INT, _FLOAT):
+        digits = sum(ch.isdigit() for ch in body)
+        if len(s) > MAX_NUMBER_CHARS:
+            return (f"{shown} is a number of {digits} digits, too long to be a real value; "
+                    "check the value (at most 15 digits before the point)")
+        if ":" in body:
+            value = _base60(body)
+            return (f"{shown} is read by YAML as a base-60 number ({sign}{value}); write {sign}{value} "
+                    f"if that is meant, or put '{s}' in quotes if it is a time or a text")
+        if body[:2].lower() == "0x":
+            return f"{shown} is a hexadecimal number; write it in decimal digits: {sign}{int(body.replace('_', ''), 16)}"
+        if body[:2].lower() == "0b":
+            return f"{shown} is a binary number; write it in decimal digits: {sign}{int(body[2:].replace('_', ''), 2)}"
+        if tag == _INT and len(body) > 1 and body.startswith("0"):
+            digits_only = body.replace("_", "")
+            return (f"{shown} starts with 0, so YAML reads it as an octal number ({sign}{int(digits_only, 8)}); write "
+                    f"{sign}{digits_only.lstrip('0') or '0'} without the leading zero, or '{s}' in quotes if it is a code")
+        if "_" in body:
+            return f"{shown} has '_' between digits; write {s.replace('_', '')} (digits only)"
+    elif tag == "tag:yaml.org,2002:str" and re.fullmatch(r"0[oO][0-7_]+", body):
+        return f"{shown} is not read as a number by YAML 1.1; write it in decimal digits: {sign}{int(body[2:].replace('_', ''), 8)}"
+    return None
+
+
+def _base60(body: str) -> str:
+    parts = body.replace("_", "").split(":")
+    total = 0.0 if "." in parts[-1] else 0
+    for part in parts:
+        total = total * 60 + (float(part) if "." in part else int(part))
+    return str(total)
 
 
 def _bad_scalar(root: yaml.Node) -> tuple[int | None, str, str]:

@@ -1,0 +1,163 @@
+"""Output streams: closed, broken, full or unable to encode Vietnamese ends cleanly; control characters
+never reach the terminal raw; Markdown escapes user text. Process-level behaviour is tested in processes."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from parscore.files import fit_encoding, visible, visible_json
+from parscore.reporting import md_escape
+
+FACTS = ROOT / "fixtures" / "ca-mau-2025" / "weaknesses.yaml"
+PARSCORE = [sys.executable, "-m", "parscore"]
+
+
+def run(argv: list[str], env: dict[str, str] | None = None, **kw: object) -> subprocess.CompletedProcess[bytes]:
+    full = {k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "LC_ALL", "LANG")}
+    full.update({"PYTHONIOENCODING": "utf-8"}, **(env or {}))
+    return subprocess.run(argv, cwd=ROOT, env=full, timeout=60, capture_output=kw.pop("capture", True), **kw)  # type: ignore[arg-type]
+
+
+def test_a_closed_stdout_is_a_clear_error():
+    r = subprocess.run(" ".join(PARSCORE) + f" score {FACTS} >&-", shell=True, cwd=ROOT, capture_output=False,
+                       stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == ("parscore: <stdout>: standard output is closed; redirect it or write to a file "
+                                         "with -o FILE [PS237]")
+
+
+def test_a_closed_stdout_does_not_matter_when_writing_to_a_file(tmp_path):
+    r = subprocess.run(" ".join(PARSCORE) + f" score {FACTS} -o {tmp_path / 'c.json'} >&-", shell=True, cwd=ROOT,
+                       stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0 and (tmp_path / "c.json").read_bytes().startswith(b"{")
+
+
+@pytest.mark.parametrize("command", ["score", "criteria", "plan"])
+def test_a_closed_pipe_ends_quietly(command):
+    args = [command] if command == "criteria" else [command, str(FACTS)]
+    r = subprocess.run(" ".join(PARSCORE + args) + " | head -c 0; echo \"status=${PIPESTATUS[0]}\"", shell=True,
+                       executable="/bin/bash", cwd=ROOT, capture_output=True, timeout=60)
+    assert r.stderr == b""  # no traceback, no "Exception ignored"
+    assert r.stdout.decode().strip() in ("status=141", "status=0")
+
+
+def test_a_full_disk_on_stdout_is_a_clear_error():
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run(PARSCORE + ["score", str(FACTS)], cwd=ROOT, stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == ("parscore: <stdout>: cannot write standard output: No space left on device; "
+                                         "write to a file with -o FILE [PS237]")
+
+
+def test_an_ascii_terminal_gets_a_clear_message():
+    r = run(PARSCORE + ["score", str(FACTS)], env={"PYTHONIOENCODING": "ascii"})
+    assert r.returncode == 2
+    assert r.stdout == b""
+    assert r.stderr.decode().strip() == ("parscore: <stdout>: the terminal's encoding (ascii) cannot show '\\u1ec8'; set "
+                                         "PYTHONIOENCODING=utf-8 or a UTF-8 locale (LANG=C.UTF-8), or write to a file "
+                                         "with -o FILE [PS238]")
+
+
+def test_a_cp1258_terminal_gets_vietnamese_with_combining_tones():
+    r = run(PARSCORE + ["score", str(FACTS)], env={"PYTHONIOENCODING": "cp1258"})
+    assert r.returncode == 0, r.stderr
+    import unicodedata
+    text = r.stdout.decode("cp1258")
+    assert unicodedata.normalize("NFC", text).startswith("CHỈ SỐ CẢI CÁCH HÀNH CHÍNH")
+
+
+def test_lang_c_still_prints():
+    """LANG=C: Python's UTF-8 mode for the C locale writes UTF-8; no traceback, no mangled text."""
+    r = run(PARSCORE + ["score", str(FACTS)], env={"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode("utf-8").startswith("CHỈ SỐ CẢI CÁCH HÀNH CHÍNH")
+
+
+def test_fit_encoding():
+    assert fit_encoding("Cà Mau", "ascii") is None
+    assert fit_encoding("Cà Mau ố", "cp1258") == "Cà Mau ô\u0301"
+    assert fit_encoding("abc", "ascii") == "abc"
+
+
+# --- control characters and Markdown -------------------------------------------------------------
+
+HOSTILE = 'UBND \\e[31mRED\\e]0;pwned\\a | <b>x</b> & \\u202e \\x9b2J'
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    text = FACTS.read_text(encoding="utf-8")
+    old = 'agency: {code: ca-mau, name: "UBND tỉnh Cà Mau"}'
+    assert old in text
+    f = tmp_path / "hostile.yaml"
+    (tmp_path / "lead-units.yaml").write_bytes((FACTS.parent / "lead-units.yaml").read_bytes())
+    f.write_text(text.replace(old, f'agency: {{code: ca-mau, name: "{HOSTILE}"}}'), encoding="utf-8")
+    return f
+
+
+RAW = ("\x1b", "\x07", "\u202e", "\x9b")
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "json"])
+@pytest.mark.parametrize("command", ["score", "plan", "audit"])
+def test_control_characters_never_reach_the_terminal_raw(hostile, command, fmt):
+    r = run(PARSCORE + [command, str(hostile), "-f", fmt])
+    out = r.stdout.decode()
+    assert r.returncode in (0, 1), r.stderr
+    assert not any(c in out for c in RAW)
+    if fmt != "json":
+        assert "UBND \\x1b[31mRED\\x1b]0;pwned\\x07" in out
+    else:
+        import json
+        assert _agency(json.loads(out))["name"] == HOSTILE.replace("\\e", "\x1b").replace(
+            "\\a", "\x07").replace("\\u202e", "\u202e").replace("\\x9b", "\x9b")
+
+
+def _agency(data: dict) -> dict:
+    return data.get("agency") or data["card"]["agency"] if "agency" in data or "card" in data else data["before"]["agency"]
+
+
+def test_error_messages_escape_control_characters_too(tmp_path):
+    f = tmp_path / "e.yaml"
+    f.write_text('agency: {code: ca-mau, name: x}\nyear: 2025\nfacts:\n  "bad\\e[2Jkey": 1\n', encoding="utf-8")
+    r = run(PARSCORE + ["score", str(f)])
+    assert r.returncode == 2 and b"\x1b" not in r.stderr and b"\\x1b[2J" in r.stderr
+
+
+def test_markdown_escapes_pipes_and_html_in_user_text(hostile):
+    out = run(PARSCORE + ["score", str(hostile), "-f", "markdown"]).stdout.decode()
+    row = next(ln for ln in out.splitlines() if ln.startswith("| Cơ quan"))
+    assert "\\| &lt;b&gt;x&lt;/b&gt; &amp; " in row
+    assert row.count(" | ") == 1  # the escaped pipe does not open a third column
+    heading = run(PARSCORE + ["audit", str(hostile), "-f", "markdown"]).stdout.decode().splitlines()[0]
+    assert "&lt;b&gt;" in heading and "<b>" not in heading
+
+
+def test_escape_helpers():
+    assert visible("a\x1b[31mb\tc\nd\re\u202e") == "a\\x1b[31mb\tc\nd\\x0de\\u202e"
+    assert visible_json('"a\x9bb"') == '"a\\u009bb"'
+    assert md_escape("a|b<c>&d\ne") == "a\\|b&lt;c&gt;&amp;d e"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text())
+def test_visible_text_never_holds_a_terminal_control(text):
+    """Law: whatever a user typed, what reaches the terminal holds no C0/C1 control (but newline and tab),
+    no DEL and no bidi override."""
+    out = visible(text)
+    assert not any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F or c in "\u202a\u202b\u202c\u202d\u202e"
+                   "\u2066\u2067\u2068\u2069\u200e\u200f\u2028\u2029" for c in out)
+
+
+@given(st.text())
+def test_markdown_cells_never_hold_a_raw_pipe_or_tag(text):
+    out = md_escape(text)
+    assert "<" not in out and ">" not in out and "\n" not in out
+    assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == "|")
