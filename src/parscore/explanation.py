@@ -57,9 +57,10 @@ def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> st
     """
     d = Decimal(value)
     text = format(d, f",.{places}f") if places is not None else format(d.normalize(), ",f")
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    return text.translate(_VI_DIGITS) if lang == "vi" else text
+
+
+_VI_DIGITS = str.maketrans(",.", ".,")   # swap the separators in one pass
 
 
 def fmt_value(text: str | None, lang: str) -> str:

@@ -159,6 +159,7 @@ class FastBackend:
         self._items: list[tuple[str, Callable[..., Any]]] = [
             (code, self._item_closure(code, by_item.get(code, []))) for code in m.rules]
         self._by_code = dict(self._items)
+        self._codes = tuple(self._by_code)
         self._chained = any(i in m.derived for _, ins, _ in self._derives for i in ins)
 
     # ------------------------------------------------------------ building
@@ -183,46 +184,32 @@ class FastBackend:
                 fixed[p.tier] = (pts, canonical(pts))  # type: ignore[assignment]
         na_inputs = _inputs_of(na) if na is not None else ()
         undef_inputs = _inputs_of(undef)
-        rule_id = rule.id
 
-        def fire(session: Session, prod: Production, names: tuple[str, ...], values: dict[str, Any],
-                 pts: Decimal, out: str) -> None:
-            step = _new(Step)
-            step.__dict__.update(production=prod.id, kind=prod.kind, source=rule_id,
-                                 inputs={n: values[n] for n in names}, output=out)
-            session.trace.append(step)
-            verdict = _new(Verdict)
-            verdict.__dict__.update(item=code, kind=prod.kind, tier=prod.tier, points=pts, step=step)
-            session.verdicts[code] = verdict
-
-        def run(session: Session, values: dict[str, Any], nums: dict[str, Any]) -> None:
+        def decide(values: dict[str, Any], nums: dict[str, Any]) -> tuple[Production, tuple[str, ...], Decimal, str] | None:
+            """The production that fires for this rule, its trace inputs and its points; None when none does."""
             if na is not None:
                 if guard_fact not in values:
-                    return
+                    return None
                 text = values[guard_fact]
                 num = nums.get(guard_fact)
                 if na_test(text, num):  # type: ignore[misc]
-                    fire(session, na, na_inputs, values, ZERO, "0")
-                    return
+                    return na, na_inputs, ZERO, "0"
                 if not guard_test(text, num):  # type: ignore[misc]
-                    return
+                    return None
             if score_fact not in values:
-                return
+                return None
             text = values[score_fact]
             if text is None:
-                fire(session, undef, undef_inputs, values, ZERO, "0")
-                return
+                return undef, undef_inputs, ZERO, "0"
             num = nums.get(score_fact)
             for prod, test, names in score_tests:
                 if test(text, num):
                     if prod.tier in fixed:
                         pts, out = fixed[prod.tier]
-                    else:
-                        pts = award(rule, leaf_max, prod.tier, num)
-                        out = canonical(pts)  # type: ignore[assignment]
-                    fire(session, prod, names, values, pts, out)  # type: ignore[arg-type]
-                    return
-        return run
+                        return prod, names, pts, out
+                    return prod, names, award(rule, leaf_max, prod.tier, num), None
+            return None
+        return decide
 
     # ------------------------------------------------------------ running
 
@@ -253,12 +240,25 @@ class FastBackend:
             if not self._chained or len(later) == len(pending):
                 break
             pending = later
-        if only is None:
-            for _, fn in self._items:
-                fn(session, values, nums)
-        else:
-            for code in only:
-                self._by_code[code](session, values, nums)
+        trace, verdicts = session.trace, session.verdicts
+        for code in (self._codes if only is None else only):
+            fired = self._by_code[code](values, nums)
+            if fired is None:
+                continue
+            prod, names, pts, out = fired
+            if out is None:
+                out = canonical(pts)
+            step = _new(Step)
+            step.__dict__.update(production=prod.id, kind=prod.kind, source=prod.source,
+                                 inputs={n: values[n] for n in names}, output=out)
+            trace.append(step)
+            verdict = _new(Verdict)
+            verdict.__dict__.update(item=code, kind=prod.kind, tier=prod.tier, points=pts, step=step)
+            verdicts[code] = verdict
+
+    def decide(self, code: str, values: dict[str, Any], nums: dict[str, Any]) -> tuple[Any, ...] | None:
+        """One rule's outcome without a trace: (production, trace input names, points, points text or None)."""
+        return self._by_code[code](values, nums)
 
 
 def evaluate(engine: Any, facts: Facts, only: Iterable[str] | None = None) -> Session:
