@@ -378,6 +378,41 @@ def _owning_methodology(rules_file: Path) -> str | None:
     return None
 
 
+def cmd_project(args: argparse.Namespace) -> int:
+    from .projection import DEFAULT_SEED, load_baseline, load_spreads, project
+    from .projection_report import render_projection
+
+    m, facts = _load(args)
+    baseline = load_baseline(args.baseline, m)
+    field_targets: dict[str, Decimal] = {}
+    for item in args.field_target or []:
+        code, _, raw = item.partition("=")
+        if code.strip() not in {f.code for f in m.fields} or not raw:
+            raise InputError.one("--field-target", None, item, "expected FIELD=INDEX with a field code, e.g. --field-target 3=92", "PS378")
+        field_targets[code.strip()] = _index_arg(raw)
+    p = project(m, facts, baseline, load_spreads(m, args.spread), _whole(args.samples, "--samples", "PS374", 1),
+                _whole(args.seed, "--seed", "PS375", 0) if args.seed is not None else DEFAULT_SEED,
+                _index_arg(args.target) if args.target is not None else None, field_targets, _peers(args),
+                _whole(args.top, "--top", "PS379", 1), args.redraw_survey)
+    for u in p.undrawn:
+        print(f"parscore: {args.baseline}: facts.{u['fact']}: no value last year, so it is not drawn and stays "
+              f"missing (items {', '.join(u['items'])}) [PS380]", file=sys.stderr)
+    if args.format == "html" and not args.output:
+        raise InputError.one("--output", None, "output", "--format html needs -o FILE", "PS190")
+    _emit(render_projection(p, args.lang, args.format), args)
+    return 0
+
+
+def _whole(raw: str, option: str, code: str, least: int) -> int:
+    try:
+        n = int(str(raw).replace("_", ""))
+    except ValueError:
+        n = None
+    if n is None or n < least:
+        raise InputError.one(option, None, option.lstrip("-"), f"expected a whole number ≥ {least}, got {raw!r}", code)
+    return n
+
+
 def _emit(text: str, args: argparse.Namespace) -> None:
     out = getattr(args, "output", None)
     if out:
@@ -475,6 +510,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     common(p)
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("project", help="the index as a range before the survey is published: draws unknown survey facts around last year's")
+    p.add_argument("facts")
+    p.add_argument("--baseline", required=True, help="last year's facts file (survey values are drawn around it)")
+    p.add_argument("--samples", default="10000", help="number of samples (default 10000)")
+    p.add_argument("--seed", help="random seed (default 892); the same seed gives the same numbers")
+    p.add_argument("--target", help="target index, e.g. 90: the probability of reaching it (and each field's, by default)")
+    p.add_argument("--field-target", action="append", metavar="FIELD=INDEX", help="a field component's own target; repeatable")
+    p.add_argument("--top", default="10", help="with --peers: the probability of ranking in the top N (default 10)")
+    p.add_argument("--spread", help="a spread file overriding criteria/spreads/<methodology>.yaml")
+    p.add_argument("--redraw-survey", action="store_true", help="also draw survey facts the file gives (treat them as not yet known)")
+    common(p, formats=("table", "json", "markdown", "html"))
+    p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the rank")
+    p.set_defaults(func=cmd_project)
 
     p = sub.add_parser("criteria", help="the methodology tree with maxima and provenance")
     p.add_argument("id", nargs="?")
