@@ -31,7 +31,7 @@ from .peers import PeerTable, load_peers, project_rank
 from .planner import Planner
 from .reporting import (
     render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
-    render_simulation,
+    render_simulation, num, pct,
 )
 from .scorecard import score
 from .simulation import load_scenario, simulate
@@ -78,10 +78,62 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
     return load_peers(args.peers) if getattr(args, "peers", None) else None
 
 
+RANKING_HEAD = {"vi": ["hạng", "mã", "cơ quan", "tổng điểm", "chỉ số", "nhóm", "tệp"],
+                "en": ["rank", "code", "agency", "total", "index", "group", "input"]}
+BATCH_DONE = {"vi": "parscore: đã chấm {ok} phiếu; {bad} đầu vào bị từ chối (xem lỗi ở trên)",
+              "en": "parscore: {ok} cards scored; {bad} inputs refused (errors above)"}
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import jobs_of, ranking, run_batch
+
+    if args.facts:
+        raise InputError.one("--batch", None, "batch", "give either a facts file or --batch IN, not both", "PS384")
+    if args.format_given and args.format not in ("json", "table"):
+        raise InputError.one("--format", None, "format", "--batch writes JSON Lines (-f json, the default) or a ranking table (-f table)", "PS384")
+    workers = _whole(args.jobs, "--jobs", "PS385", 1) if args.jobs is not None else None
+    jobs = jobs_of(args.batch)
+    as_table = args.format == "table" and args.format_given
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    results = []
+    try:
+        for res in run_batch(jobs, args.methodology, args.overlay, args.lang, args.engine or "fast", workers,
+                             progress=sys.stderr.isatty()):
+            # keep the ranking's columns, not the card (a batch may hold many thousands)
+            results.append(res if res.line is None else res.__class__(res.where, "", (), res.agency,
+                                                                       res.index, res.group, res.total))
+            if res.line is not None and not as_table:
+                out.write(res.line)
+    finally:
+        if args.output:
+            out.close()
+    rows = ranking(results)
+    table = tabulate([[r[0], r[1], r[2], num(r[3], args.lang), pct(r[4], args.lang), r[5], r[6]] for r in rows],
+                     headers=RANKING_HEAD[args.lang], tablefmt="simple", disable_numparse=True) + "\n"
+    if as_table:
+        _emit(table, args)
+    else:
+        sys.stderr.write(table)
+    bad = [r for r in results if r.problems]
+    for r in bad:
+        for problem in r.problems:
+            print(f"parscore: {problem}", file=sys.stderr)
+    if args.output:
+        print(f"parscore: wrote {args.output}", file=sys.stderr)
+    if bad:
+        print(BATCH_DONE[args.lang].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_score(args: argparse.Namespace) -> int:
+    if args.batch:
+        return cmd_batch(args)
+    if not args.facts:
+        raise InputError.one("score", None, "FACTS", "give a facts file (.yaml or .xlsx), or --batch IN", "PS384")
     m, facts = _load(args)
     units, peers = _units(args, m, facts), _peers(args)
-    card = score(m, facts, args.lang)
+    card = score(m, facts, args.lang, args.engine or "durable")
     extra: dict[str, object] = {}
     if peers is not None:
         r = project_rank(card.index, peers, facts.agency.code)
@@ -289,7 +341,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.code not in m.leaves:
         from .loading import _hint
         raise InputError.one("CODE", None, args.code, f"'{args.code}' is not a sub-criterion of {m.id}{_hint(args.code, set(m.leaves))}", "PS090")
-    card = score(m, facts, args.lang)
+    card = score(m, facts, args.lang, args.engine or "durable")
     _emit(render_explain(card, m, args.code, args.format), args)
     return 0
 
@@ -432,14 +484,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", "-f", choices=formats, default="table")
         p.add_argument("--output", "-o", help="write to this file instead of stdout")
 
+    def engine(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--engine", choices=("durable", "reference", "fast", "python"),
+                       help="rule engine: durable (durable_rules, the default; --batch: fast), reference (the naive "
+                            "Decimal matcher; python is its old name) or fast (compiled closures); all give the same card")
+
     def planning(p: argparse.ArgumentParser) -> None:
         p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the projected rank")
         p.add_argument("--units", help="a lead-unit assignment file (default: the facts file's lead_units)")
 
-    p = sub.add_parser("score", help="score a facts file (.yaml, or a filled .xlsx template)")
-    p.add_argument("facts")
+    p = sub.add_parser("score", help="score a facts file (.yaml, or a filled .xlsx template), or many with --batch")
+    p.add_argument("facts", nargs="?")
     common(p, formats=("table", "json", "markdown", "xlsx", "html"))
     planning(p)
+    engine(p)
+    p.add_argument("--batch", metavar="IN", help="score many: a directory of facts files, or a .jsonl file (one facts "
+                   "document per line); JSON Lines out, one card per line, in input order")
+    p.add_argument("--jobs", help="--batch: worker processes (default: all cores)")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("simulate", help="what if some facts changed")
@@ -509,6 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("facts")
     p.add_argument("code")
     common(p)
+    engine(p)
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("project", help="the index as a range before the survey is published: draws unknown survey facts around last year's")
@@ -544,7 +606,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in argv)
     try:
         return int(args.func(args))
     except InputError as exc:
