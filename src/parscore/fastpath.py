@@ -26,7 +26,6 @@ thousands of times and nothing else changes between samples).
 """
 from __future__ import annotations
 
-import operator
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable, Iterable
@@ -38,9 +37,7 @@ from .evaluation import RATIO_PLACES, Session, Step, Verdict, award, canonical
 from .loading import FactValue, Facts, Methodology
 from .models import BooleanScore, TiersScore
 
-_NUMERIC_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt, "eq": operator.eq, "ne": operator.ne,
-}
+_PY_OPS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "==", "ne": "!="}
 ZERO = Decimal(0)
 
 
@@ -115,28 +112,29 @@ def _new(cls: type) -> Any:
     return object.__new__(cls)
 
 
-TestFn = Callable[[Any, Any], bool]   # (canonical text, number) -> bool
+def _derive_step(prod: Production, names: tuple[str, ...],
+                 derive: Callable[[list[Any]], Decimal | None]) -> Callable[[dict[str, Any], dict[str, Any]], Step | None]:
+    """A derive production: when all its inputs are present, assert the value and return its step."""
+    pid, source = prod.id, prod.source
 
-
-def _test_fn(t: Test) -> TestFn:
-    if t.op == "defined":
-        return lambda text, num: text is not None
-    if t.op == "undefined":
-        return lambda text, num: text is None
-    if isinstance(t.value, str):
-        want, eq = t.value, t.op == "eq"
-        return lambda text, num: text is not None and (text == want) == eq
-    op, bound = _NUMERIC_OPS[t.op], t.value
-    return lambda text, num: num is not None and op(num, bound)
-
-
-def _all(fns: tuple[TestFn, ...]) -> TestFn:
-    if len(fns) == 1:
-        return fns[0]
-    if len(fns) == 2:
-        a, b = fns
-        return lambda text, num: a(text, num) and b(text, num)
-    return lambda text, num: all(f(text, num) for f in fns)
+    def fire(values: dict[str, Any], nums: dict[str, Any]) -> Step | None:
+        for n in names:
+            if n not in values:
+                return None
+        out = derive([nums.get(n) for n in names])
+        if out is None:
+            text = None
+        else:
+            text = format(out.normalize(), "f")
+            if text == "-0":
+                text = "0"
+        values[source] = text
+        nums[source] = out
+        step = _new(Step)
+        step.__dict__.update(production=pid, kind="derive", source=source, inputs={n: values[n] for n in names},
+                             output=text)
+        return step
+    return fire
 
 
 def _inputs_of(prod: Production) -> tuple[str, ...]:
@@ -150,8 +148,8 @@ class FastBackend:
     def __init__(self, compiled: CompiledRules):
         self.compiled = compiled
         m = compiled.methodology
-        self._derives = [(p, _inputs_of(p), _derive_fn(m, p.source)) for p in compiled.productions
-                         if p.kind == "derive"]
+        self._derives = [(p, _inputs_of(p), _derive_step(p, _inputs_of(p), _derive_fn(m, p.source)))
+                         for p in compiled.productions if p.kind == "derive"]
         by_item: dict[str, list[Production]] = {}
         for p in compiled.productions:
             if p.item is not None:
@@ -165,6 +163,12 @@ class FastBackend:
     # ------------------------------------------------------------ building
 
     def _item_closure(self, code: str, prods: list[Production]) -> Callable[..., Any]:
+        """The rule's decision as one generated Python function (no call per test).
+
+        The source is built from the productions' own tests, in their order: the
+        not-applicable test and its negation (the guard every other production carries),
+        then `undefined`, then each outcome's tests; the first that holds fires, as the
+        outcomes are mutually exclusive by construction (compiler._outcome_tests)."""
         m = self.compiled.methodology
         rule = m.rules[code]
         leaf_max = m.leaves[code].max
@@ -172,44 +176,48 @@ class FastBackend:
         na = next((p for p in prods if p.kind == "not_applicable"), None)
         undef = next(p for p in prods if p.kind == "undefined")
         outcomes = [p for p in prods if p.kind == "score"]
-        # the guard (negated not-applicable test) is the first pattern of every other production
-        guard_fact = na.patterns[0].fact if na is not None else None
-        na_test = _all(tuple(_test_fn(t) for t in na.patterns[0].tests)) if na is not None else None
-        guard_test = _all(tuple(_test_fn(t) for t in undef.patterns[0].tests)) if na is not None else None
-        score_tests = [(p, _all(tuple(_test_fn(t) for t in p.patterns[-1].tests)), _inputs_of(p)) for p in outcomes]
-        fixed: dict[int | None, tuple[Decimal, str]] = {}
-        if isinstance(rule.score, (TiersScore, BooleanScore)):  # points do not depend on the value
-            for p in outcomes:
-                pts = award(rule, leaf_max, p.tier, None)
-                fixed[p.tier] = (pts, canonical(pts))  # type: ignore[assignment]
-        na_inputs = _inputs_of(na) if na is not None else ()
-        undef_inputs = _inputs_of(undef)
+        fixed_points = isinstance(rule.score, (TiersScore, BooleanScore))  # points do not depend on the value
+        ns: dict[str, Any] = {"award": award, "RULE": rule, "MAX": leaf_max}
 
-        def decide(values: dict[str, Any], nums: dict[str, Any]) -> tuple[Production, tuple[str, ...], Decimal, str] | None:
-            """The production that fires for this rule, its trace inputs and its points; None when none does."""
-            if na is not None:
-                if guard_fact not in values:
-                    return None
-                text = values[guard_fact]
-                num = nums.get(guard_fact)
-                if na_test(text, num):  # type: ignore[misc]
-                    return na, na_inputs, ZERO, "0"
-                if not guard_test(text, num):  # type: ignore[misc]
-                    return None
-            if score_fact not in values:
-                return None
-            text = values[score_fact]
-            if text is None:
-                return undef, undef_inputs, ZERO, "0"
-            num = nums.get(score_fact)
-            for prod, test, names in score_tests:
-                if test(text, num):
-                    if prod.tier in fixed:
-                        pts, out = fixed[prod.tier]
-                        return prod, names, pts, out
-                    return prod, names, award(rule, leaf_max, prod.tier, num), None
-            return None
-        return decide
+        def const(value: Any) -> str:
+            name = f"k{len(ns)}"
+            ns[name] = value
+            return name
+
+        def expr(tests: tuple[Test, ...]) -> str:
+            parts = []
+            for t in tests:
+                if t.op == "defined":
+                    parts.append("t is not None")
+                elif t.op == "undefined":
+                    parts.append("t is None")
+                elif isinstance(t.value, str):
+                    parts.append(f"t == {t.value!r}" if t.op == "eq" else f"(t is not None and t != {t.value!r})")
+                else:
+                    parts.append(f"(n is not None and n {_PY_OPS[t.op]} {const(t.value)})")
+            return " and ".join(parts) or "True"
+
+        lines = ["def decide(values, nums):"]
+        if na is not None:
+            guard_fact = na.patterns[0].fact
+            lines += [f"    if {guard_fact!r} not in values: return None",
+                      f"    t = values[{guard_fact!r}]; n = nums.get({guard_fact!r})",
+                      f"    if {expr(na.patterns[0].tests)}: return {const((na, _inputs_of(na), ZERO, '0'))}",
+                      f"    if not ({expr(undef.patterns[0].tests)}): return None"]
+        lines += [f"    if {score_fact!r} not in values: return None",
+                  f"    t = values[{score_fact!r}]",
+                  f"    if t is None: return {const((undef, _inputs_of(undef), ZERO, '0'))}",
+                  f"    n = nums.get({score_fact!r})"]
+        for p in outcomes:
+            if fixed_points:
+                pts = award(rule, leaf_max, p.tier, None)
+                result = const((p, _inputs_of(p), pts, canonical(pts)))
+            else:
+                result = f"({const(p)}, {const(_inputs_of(p))}, award(RULE, MAX, {p.tier!r}, n), None)"
+            lines.append(f"    if {expr(p.patterns[-1].tests)}: return {result}")
+        lines.append("    return None")
+        exec(compile("\n".join(lines), f"<parscore rule {rule.id}>", "exec"), ns)  # our own source, from data
+        return ns["decide"]  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------ running
 
@@ -224,19 +232,12 @@ class FastBackend:
         pending = self._derives
         while pending:
             later = []
-            for prod, names, derive in pending:
-                if all(n in values for n in names):
-                    inputs = {n: values[n] for n in names}
-                    out = derive([nums.get(n) for n in names])
-                    text = canonical(out)
-                    values[prod.source] = text
-                    nums[prod.source] = out
-                    step = _new(Step)
-                    step.__dict__.update(production=prod.id, kind="derive", source=prod.source, inputs=inputs,
-                                         output=text)
+            for entry in pending:
+                step = entry[2](values, nums)
+                if step is not None:
                     session.trace.append(step)
                 else:
-                    later.append((prod, names, derive))
+                    later.append(entry)
             if not self._chained or len(later) == len(pending):
                 break
             pending = later
