@@ -112,7 +112,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                      headers=RANKING_HEAD[args.lang], tablefmt="simple", disable_numparse=True) + "\n"
     if as_table:
         _emit(table, args)
-    else:
+    elif sys.stderr.isatty():   # a person is watching; a pipeline's stderr carries only problems
         sys.stderr.write(table)
     bad = [r for r in results if r.problems]
     for r in bad:
