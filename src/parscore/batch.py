@@ -165,7 +165,10 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
             yield res
     else:
         import multiprocessing as mp
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        fork = sys.platform.startswith("linux")
+        if fork:  # load and compile here once; forked workers inherit them instead of each redoing it
+            _warm(methodology, overlay, lang, engine)
+        ctx = mp.get_context("fork" if fork else "spawn")
         chunk = max(1, min(64, len(jobs) // (n * 8) or 1))
         with ctx.Pool(n, initializer=_init, initargs=(methodology, overlay, lang, engine)) as pool:
             for res in pool.imap(_score, jobs, chunksize=chunk):
@@ -174,6 +177,17 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
                 yield res
     if bar:
         bar.done()
+
+
+def _warm(methodology: str | None, overlay: str | None, lang: str, engine: str) -> None:
+    from .cards import plan_for
+    from .evaluation import engine_for
+    try:
+        m = load_methodology(methodology or "par-province-892", overlay=overlay)
+    except InputError:
+        return  # each input reports its own methodology problem
+    engine_for(m, engine)
+    plan_for(m, lang)
 
 
 class _Progress:
