@@ -74,13 +74,16 @@ def test_target_field_and_rank_probabilities_count_samples(inputs):
 def test_a_survey_fact_without_last_years_value_is_reported_not_drawn(tmp_path):
     f = tmp_path / "base.yaml"
     f.write_text("agency: {code: ca-mau, name: X}\nyear: 2024\nfacts:\n  sipas_policy_satisfaction: 80\n", encoding="utf-8")
-    r = run_cli("project", FACTS, "--baseline", str(f), "--redraw-survey", "--samples", "50", "-f", "json")
+    r = run_cli("project", FACTS, "--baseline", str(f), "--redraw-survey", "--samples", "50", "-f", "json", "--lang", "en")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert [d["fact"] for d in out["drawn"]] == ["sipas_policy_satisfaction"]
     assert len(out["undrawn"]) == len(survey_facts(M)) - 1
     assert (f"{f}: facts.survey_officials_par_inspection_effect: no value last year, so it is not drawn and stays "
             "missing (items 1.3.3) [PS380]") in r.stderr
+    vi = run_cli("project", FACTS, "--baseline", str(f), "--redraw-survey", "--samples", "50")
+    assert (f"{f}: facts.survey_officials_par_inspection_effect: không có giá trị năm trước nên không mô phỏng, "
+            "vẫn thiếu số liệu (tiêu chí 1.3.3) [PS380]") in vi.stderr
 
 
 def test_bad_spread_files_are_located(tmp_path):

@@ -80,6 +80,7 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
 
 RANKING_HEAD = {"vi": ["hạng", "mã", "cơ quan", "tổng điểm", "chỉ số", "nhóm", "tệp"],
                 "en": ["rank", "code", "agency", "total", "index", "group", "input"]}
+WROTE = {"vi": "parscore: đã ghi {file}", "en": "parscore: wrote {file}"}
 BATCH_DONE = {"vi": "parscore: đã chấm {ok} phiếu; {bad} đầu vào bị từ chối (xem lỗi ở trên)",
               "en": "parscore: {ok} cards scored; {bad} inputs refused (errors above)"}
 
@@ -119,7 +120,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         for problem in r.problems:
             print(f"parscore: {problem}", file=sys.stderr)
     if args.output:
-        print(f"parscore: wrote {args.output}", file=sys.stderr)
+        print(WROTE[args.lang].format(file=args.output), file=sys.stderr)
     if bad:
         print(BATCH_DONE[args.lang].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
         return 2
@@ -430,10 +431,19 @@ def _owning_methodology(rules_file: Path) -> str | None:
     return None
 
 
+UNDRAWN = {
+    "vi": "parscore: {file}: facts.{fact}: không có giá trị năm trước nên không mô phỏng, vẫn thiếu số liệu "
+          "(tiêu chí {items}) [PS380]",
+    "en": "parscore: {file}: facts.{fact}: no value last year, so it is not drawn and stays missing (items {items}) [PS380]",
+}
+
+
 def cmd_project(args: argparse.Namespace) -> int:
     from .projection import DEFAULT_SEED, load_baseline, load_spreads, project
     from .projection_report import render_projection
 
+    if args.format == "html" and not args.output:
+        raise InputError.one("--output", None, "output", "--format html needs -o FILE", "PS190")
     m, facts = _load(args)
     baseline = load_baseline(args.baseline, m)
     field_targets: dict[str, Decimal] = {}
@@ -447,10 +457,7 @@ def cmd_project(args: argparse.Namespace) -> int:
                 _index_arg(args.target) if args.target is not None else None, field_targets, _peers(args),
                 _whole(args.top, "--top", "PS379", 1), args.redraw_survey)
     for u in p.undrawn:
-        print(f"parscore: {args.baseline}: facts.{u['fact']}: no value last year, so it is not drawn and stays "
-              f"missing (items {', '.join(u['items'])}) [PS380]", file=sys.stderr)
-    if args.format == "html" and not args.output:
-        raise InputError.one("--output", None, "output", "--format html needs -o FILE", "PS190")
+        print(UNDRAWN[args.lang].format(file=args.baseline, fact=u["fact"], items=", ".join(u["items"])), file=sys.stderr)
     _emit(render_projection(p, args.lang, args.format), args)
     return 0
 
@@ -487,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     def engine(p: argparse.ArgumentParser) -> None:
         p.add_argument("--engine", choices=("durable", "reference", "fast", "python"),
                        help="rule engine: durable (durable_rules, the default; --batch: fast), reference (the naive "
-                            "Decimal matcher; python is its old name) or fast (compiled closures); all give the same card")
+                            "Decimal matcher; python is its old name) or fast (generated Python); all give the same card")
 
     def planning(p: argparse.ArgumentParser) -> None:
         p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the projected rank")

@@ -1,14 +1,15 @@
-"""The fast engine: the compiled productions turned once into plain Python closures.
+"""The fast engine: the compiled productions turned once into plain Python functions.
 
 `compile_rules` gives every rule a handful of mutually exclusive productions (one per
 tier, one for not-applicable, one for a value that cannot be computed) and every
 derived fact one derive production. The reference matcher re-scans all of them until
 nothing new fires; durable_rules runs them in a Rete network. Here each rule's
-productions become one closure, built once per methodology, that decides which of its
-productions fires with a few direct comparisons, and fires exactly that production:
-the same production id, the same trace step, the same points (through
-`evaluation.award`, Decimal-exact, cut down to 0.01), the same derived values (through
-`evaluation.derive_value`). Nothing is matched against text at run time: each test is
+productions become one function, generated once per methodology from the productions'
+tests, that decides which of its productions fires with a few direct comparisons, and
+fires exactly that production: the same production id, the same trace step, the same
+points (through `evaluation.award`, Decimal-exact, cut down to 0.01), the same derived
+values (`_derive_fn` is `evaluation.derive_value` with its choices made once; the parity
+tests catch any drift between the two). Nothing is matched against text at run time: each test is
 a Python comparison of the fact's Decimal (or int) with the threshold Decimal, which
 is what the reference matcher computes and what durable's exact rank codes encode.
 
@@ -21,18 +22,17 @@ Semantics mirrored from the reference matcher (`evaluation._matches`):
   is handled by repeating the derive pass, as the reference's re-scan does).
 
 `tests/test_engine_parity.py` checks byte-identical scorecards against both other
-engines; `restrict` evaluates only some items (the projection re-scores survey items
-thousands of times and nothing else changes between samples).
+engines. `run(session, only=...)` evaluates only some items and `decide` gives one rule's
+outcome without a trace (the projection re-scores survey items thousands of times and
+nothing else changes between samples).
 """
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable
 
 from .compiler import CompiledRules, Production, Test
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
-
 from .evaluation import RATIO_PLACES, Session, Step, Verdict, award, canonical
 from .loading import FactValue, Facts, Methodology
 from .models import BooleanScore, TiersScore
