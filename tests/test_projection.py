@@ -109,5 +109,7 @@ def test_cli_table_json_html_and_bad_numbers(tmp_path):
     out = tmp_path / "p.html"
     h = run_cli("project", FACTS, "--baseline", BASE, "--redraw-survey", "--samples", "200", "-f", "html", "-o", str(out))
     assert h.returncode == 0 and "<svg" in out.read_text(encoding="utf-8")
+    known = run_cli("project", FACTS, "--baseline", BASE, "--samples", "20", "--lang", "en")
+    assert "Every survey fact is already in the file, so nothing is drawn and the index is one value." in known.stdout
     bad = run_cli("project", FACTS, "--baseline", BASE, "--samples", "many")
     assert bad.returncode == 2 and "--samples: samples: expected a whole number ≥ 1, got 'many' [PS374]" in bad.stderr

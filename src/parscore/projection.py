@@ -90,8 +90,15 @@ def load_spreads(m: Methodology, user_file: str | None = None) -> Spreads:
         if s is not None:
             shared = s
         facts.update(f)
-        files.append(path)
+        files.append(_shown(path))
     return Spreads(shared, facts, tuple(files))
+
+
+def _shown(path: str) -> str:
+    """A path as the user would write it: relative to the working directory when inside it."""
+    import os
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
 
 
 def _read_spread_file(path: str, m: Methodology) -> tuple[Decimal | None, dict[str, Spread]]:

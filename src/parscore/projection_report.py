@@ -32,6 +32,10 @@ T: dict[str, dict[str, str]] = {
                      "hằng năm đã công bố, không phải số liệu chính thức.",
                "en": "Spreads from: {files}; shared correlation {shared}. The spreads are reconstructed from published "
                      "year-over-year changes, not official figures."},
+    "nothing": {"vi": "Mọi số liệu khảo sát đều đã có trong tệp nên không có gì để mô phỏng: chỉ số là một giá trị. "
+                       "Dùng --redraw-survey để coi chúng là ước tính và mô phỏng quanh giá trị năm trước.",
+                "en": "Every survey fact is already in the file, so nothing is drawn and the index is one value. "
+                      "Use --redraw-survey to treat them as estimates and draw around last year's values."},
     "chart": {"vi": "Phân bố chỉ số dự báo (tỷ lệ mẫu theo từng điểm chỉ số)", "en": "Projected index distribution (share of samples per index point)"},
     "none": {"vi": "—", "en": "—"},
 }
@@ -77,6 +81,8 @@ def _lines(p: Projection, lang: str) -> list[str]:
 
 def _notes(p: Projection, lang: str) -> list[str]:
     out = [_t("drawn", lang).format(baseline=p.baseline, n=len(p.drawn)), _t("kept", lang).format(n=len(p.kept))]
+    if not p.drawn:
+        out.append(_t("nothing", lang))
     if p.undrawn:
         out.append(_t("undrawn", lang).format(facts=", ".join(u["fact"] for u in p.undrawn)))
     out.append(_t("spread", lang).format(files=", ".join(p.spreads) or "—", shared=fmt_number(p.shared, lang)))
