@@ -31,7 +31,7 @@ def test_directory_cards_in_input_order_equal_single_scores_and_bad_file_located
     for line, f in zip(lines, GOOD):
         assert json.loads(line) == json.loads(to_json(score(M, load_facts(ROOT / f, M))))   # the durable card
     assert f"{d}/01a-broken.yaml:2: malformed YAML" in r.stderr and "[PS005]" in r.stderr
-    assert "đã chấm 3 phiếu; 1 đầu vào bị từ chối" in r.stderr
+    assert "parscore: số phiếu đã chấm: 3; số đầu vào bị từ chối: 1 (xem lỗi ở trên)" in r.stderr
 
 
 def test_one_worker_and_two_give_the_same_bytes(tmp_path):
@@ -54,6 +54,7 @@ def test_json_lines_with_a_bad_line_and_a_ranking_table(tmp_path):
     assert r.returncode == 2
     assert len(r.stdout.splitlines()) == 3
     assert f"{src}:2: not a JSON document" in r.stderr and "[PS382]" in r.stderr
+    assert r.stderr.endswith("parscore: cards scored: 3; inputs refused: 1 (errors above)\n")
     t = run_cli("score", "--batch", str(src), "-f", "table", "--lang", "en")
     rows = [x.split() for x in t.stdout.splitlines()[2:]]
     indices = {json.loads(x)["agency"]["code"] + str(json.loads(x)["index"]) for x in r.stdout.splitlines()}

@@ -113,3 +113,23 @@ def test_cli_table_json_html_and_bad_numbers(tmp_path):
     assert "Every survey fact is already in the file, so nothing is drawn and the index is one value." in known.stdout
     bad = run_cli("project", FACTS, "--baseline", BASE, "--samples", "many")
     assert bad.returncode == 2 and "--samples: samples: expected a whole number ≥ 1, got 'many' [PS374]" in bad.stderr
+
+
+def test_laws_of_a_projection(inputs):
+    """Percentiles in order, group probabilities adding up to 1, a higher target never more likely."""
+    from hypothesis import given, settings, strategies as st
+
+    facts, base, spreads = inputs
+
+    @settings(max_examples=15, deadline=None)
+    @given(seed=st.integers(0, 10**6), t1=st.integers(8000, 9500), dt=st.integers(0, 500))
+    def law(seed, t1, dt):
+        lo, hi = Decimal(t1) / 100, Decimal(t1 + dt) / 100
+        a = project(M, facts, base, spreads, samples=60, seed=seed, target=lo, redraw=True)
+        b = project(M, facts, base, spreads, samples=60, seed=seed, target=hi, redraw=True)
+        assert a.index["min"] <= a.index["p5"] <= a.index["p50"] <= a.index["p95"] <= a.index["max"]
+        assert sum(a.groups.values()) == Decimal(1)
+        assert b.target_probability <= a.target_probability
+        for f in a.fields:
+            assert f["p5"] <= f["p50"] <= f["p95"]
+    law()

@@ -81,8 +81,8 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
 RANKING_HEAD = {"vi": ["hạng", "mã", "cơ quan", "tổng điểm", "chỉ số", "nhóm", "tệp"],
                 "en": ["rank", "code", "agency", "total", "index", "group", "input"]}
 WROTE = {"vi": "parscore: đã ghi {file}", "en": "parscore: wrote {file}"}
-BATCH_DONE = {"vi": "parscore: đã chấm {ok} phiếu; {bad} đầu vào bị từ chối (xem lỗi ở trên)",
-              "en": "parscore: {ok} cards scored; {bad} inputs refused (errors above)"}
+BATCH_DONE = {"vi": "parscore: số phiếu đã chấm: {ok}; số đầu vào bị từ chối: {bad} (xem lỗi ở trên)",
+              "en": "parscore: cards scored: {ok}; inputs refused: {bad} (errors above)"}
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
