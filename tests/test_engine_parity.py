@@ -4,7 +4,9 @@ Each group of fact sets runs in a subprocess, so a crash inside durable_rules' C
 (a signal) fails the test instead of killing pytest. Groups: every catalogue fact given
 alone (an agency's first, sparse draft), random sparse subsets, and extreme values
 (0, 1e-9, the largest accepted, many decimals, every threshold exactly and a hair
-either side of it).
+either side of it). The fast path's plain card must also be the model's bytes. One test
+breaks each engine on purpose (one item's points +0.01, or one derived value's text) and
+checks that the comparison names exactly the broken engine.
 """
 from __future__ import annotations
 
