@@ -1,19 +1,29 @@
-"""Benchmark: score N fact sets in one process, durable_rules engine vs naive baseline.
+"""Benchmark: the three engines, the projection and batch scoring, in one run.
 
-Run by hand:  .venv/bin/python bench/score.py [N]
+Run by hand:  .venv/bin/python bench/score.py [N] [--memory CARDS] [--markdown]
 
-Both backends run the same compiled productions on the same fact sets, interleaved in
-one run so machine noise hits both alike. Prints the median time per scorecard (the
-whole `score()`: evaluation and scorecard building), the median of evaluation alone,
-their ratio, and the process's memory before and after, to show that sessions leave
-nothing behind (durable keeps a session's state until it is deleted).
+- N generated fact sets (default 500) are scored on durable_rules, the reference matcher
+  and the fast path, interleaved so machine noise hits all alike. Medians per card of:
+  evaluation alone; the full scorecard as plain data (`score_data`: evaluation and every
+  item, reason and sum: what batch scoring and JSON output use); and the validated
+  pydantic `Scorecard` (`score`: what the library returns). Ratios against durable.
+- memory: the resident set size while scoring CARDS cards on the fast path in this
+  process (default 20,000; `--memory 100000` for the goal's figure), sampled at the
+  start, a quarter, half, three quarters and the end.
+- `project` on the Cà Mau fixture: 10,000 samples (all 22 survey facts drawn).
+- batch: N cards as JSON Lines through `run_batch` on all cores (fast engine), cards/s.
+
+`--markdown` prints the README's benchmark table. Timings are never asserted in tests.
 """
 from __future__ import annotations
 
+import json
+import os
 import random
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -21,10 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from parscore import load_methodology, score  # noqa: E402
+from parscore import load_facts, load_methodology, score  # noqa: E402
+from parscore.batch import jobs_of, run_batch  # noqa: E402
 from parscore.evaluation import engine_for  # noqa: E402
 from parscore.loading import Facts  # noqa: E402
 from parscore.models import Agency  # noqa: E402
+from parscore.projection import load_baseline, load_spreads, project  # noqa: E402
+from parscore.scorecard import score_data  # noqa: E402
+
+ENGINES = ("durable", "reference", "fast")
 
 
 def fact_sets(m, n: int, seed: int = 892) -> list[Facts]:
@@ -56,39 +71,91 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    m = load_methodology("par-province-892")
-    sets = fact_sets(m, n)
-    engines = {b: engine_for(m, b) for b in ("durable", "python")}
-    for b in engines:  # warm up, registering the ruleset once
+def medians(m, sets: list[Facts]) -> dict[str, dict[str, float]]:
+    engines = {b: engine_for(m, b) for b in ENGINES}
+    for b in engines:  # warm up: rulesets registered, closures built, card skeleton cached
         score(m, sets[0], "vi", b)
-    rss_start = rss_mb()
-    whole: dict[str, list[float]] = {b: [] for b in engines}
-    evaluation: dict[str, list[float]] = {b: [] for b in engines}
-    rss_mid = rss_start
-    for i, facts in enumerate(sets):
+    times: dict[str, dict[str, list[float]]] = {b: {"eval": [], "plain": [], "model": []} for b in engines}
+    for facts in sets:
         for b, engine in engines.items():
             t0 = time.perf_counter()
             engine.evaluate(facts)
             t1 = time.perf_counter()
-            score(m, facts, "vi", b)
+            score_data(m, facts, "vi", b)
             t2 = time.perf_counter()
-            evaluation[b].append(t1 - t0)
-            whole[b].append(t2 - t1)
-        if i == n // 2:
-            rss_mid = rss_mb()
-    rss_end = rss_mb()
-    med = {b: statistics.median(v) * 1000 for b, v in whole.items()}
-    med_e = {b: statistics.median(v) * 1000 for b, v in evaluation.items()}
+            score(m, facts, "vi", b)
+            t3 = time.perf_counter()
+            times[b]["eval"].append(t1 - t0)
+            times[b]["plain"].append(t2 - t1)
+            times[b]["model"].append(t3 - t2)
+    return {b: {k: statistics.median(v) * 1000 for k, v in d.items()} for b, d in times.items()}
+
+
+def memory(m, cards: int) -> list[tuple[int, float]]:
+    sets = fact_sets(m, 200, seed=7)
+    marks = {0, cards // 4, cards // 2, 3 * cards // 4, cards - 1}
+    out = []
+    for i in range(cards):
+        score_data(m, sets[i % len(sets)], "vi", "fast")
+        if i in marks:
+            out.append((i + 1, rss_mb()))
+    return out
+
+
+def projection_seconds(m) -> float:
+    facts = load_facts(ROOT / "fixtures/ca-mau-2025/weaknesses.yaml", m)
+    base = load_baseline(ROOT / "fixtures/ca-mau-2024/survey-2024.yaml", m)
+    spreads = load_spreads(m)
+    project(m, facts, base, spreads, samples=10, redraw=True)   # engine compiled once, as in a run
+    t = time.perf_counter()
+    project(m, facts, base, spreads, samples=10_000, seed=892, redraw=True)
+    return time.perf_counter() - t
+
+
+def batch_rate(m, n: int) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in.jsonl"
+        with open(src, "w", encoding="utf-8") as fh:
+            for f in fact_sets(m, n, seed=11):
+                doc = {"agency": {"code": f.agency.code, "name": f.agency.name}, "year": f.year, "methodology": m.id,
+                       "facts": {k: (v if isinstance(v, (bool, int)) else float(v)) for k, v in f.values.items()}}
+                fh.write(json.dumps(doc) + "\n")
+        jobs = jobs_of(str(src))
+        workers = os.cpu_count() or 1
+        t = time.perf_counter()
+        done = sum(1 for r in run_batch(jobs, engine="fast", workers=workers) if r.line)
+        return done / (time.perf_counter() - t), workers
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else 500
+    cards = int(sys.argv[sys.argv.index("--memory") + 1]) if "--memory" in sys.argv else 20_000
+    m = load_methodology("par-province-892")
+    sets = fact_sets(m, n)
+    med = medians(m, sets)
+    mem = memory(m, cards)
+    proj = projection_seconds(m)
+    rate, workers = batch_rate(m, max(n, 2000))
+    d, r, f = med["durable"], med["reference"], med["fast"]
     print(f"fact sets: {n} (each {len(m.facts)} reported facts, {len(m.rules)} rules, "
-          f"{len(engines['durable'].compiled.productions)} productions)")
-    print(f"median per scorecard   durable {med['durable']:.2f} ms   python {med['python']:.2f} ms   "
-          f"ratio durable/python {med['durable'] / med['python']:.2f}")
-    print(f"median evaluation only durable {med_e['durable']:.2f} ms   python {med_e['python']:.2f} ms   "
-          f"ratio durable/python {med_e['durable'] / med_e['python']:.2f}")
-    print(f"RSS MB: after warm-up {rss_start:.1f}, halfway {rss_mid:.1f}, end {rss_end:.1f}; "
-          f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+          f"{len(engine_for(m, 'fast').compiled.productions)} productions); medians in ms")
+    print(f"{'':28}{'durable':>10}{'reference':>11}{'fast':>9}{'durable/fast':>14}{'reference/fast':>16}")
+    for key, label in (("eval", "evaluation only"), ("plain", "scorecard (plain data)"), ("model", "scorecard (pydantic model)")):
+        print(f"{label:28}{d[key]:>10.3f}{r[key]:>11.3f}{f[key]:>9.3f}{d[key] / f[key]:>14.1f}{r[key] / f[key]:>16.1f}")
+    print("memory, fast path, one process: " + ", ".join(f"{c:,} cards {mb:.1f} MB" for c, mb in mem))
+    print(f"project: 10,000 samples in {proj:.2f} s")
+    print(f"batch: {rate:,.0f} cards/s ({workers} workers, fast engine, JSON Lines in and out)")
+    if "--markdown" in sys.argv:
+        print()
+        print("| per card (median) | durable_rules | reference | fast | durable / fast |")
+        print("|---|---|---|---|---|")
+        for key, label in (("eval", "evaluation only"), ("plain", "scorecard as plain data"), ("model", "scorecard as pydantic model")):
+            print(f"| {label} | {d[key]:.2f} ms | {r[key]:.2f} ms | {f[key]:.2f} ms | {d[key] / f[key]:.1f}× |")
+        print(f"| memory over {mem[-1][0]:,} cards (fast) | {mem[0][1]:.1f} MB at the start | {mem[len(mem) // 2][1]:.1f} MB "
+              f"halfway | {mem[-1][1]:.1f} MB at the end | |")
+        print(f"| `project`, 10,000 samples | | | {proj:.2f} s | |")
+        print(f"| `score --batch`, {workers} workers | | | {rate:,.0f} cards/s | |")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""Differential test: durable_rules and the Decimal reference matcher agree on every input.
+"""Differential test: durable_rules, the Decimal reference matcher and the fast path agree on every input.
 
 Each group of fact sets runs in a subprocess, so a crash inside durable_rules' C code
 (a signal) fails the test instead of killing pytest. Groups: every catalogue fact given
 alone (an agency's first, sparse draft), random sparse subsets, and extreme values
 (0, 1e-9, the largest accepted, many decimals, every threshold exactly and a hair
-either side of it).
+either side of it). The fast path's plain card must also be the model's bytes. One test
+breaks each engine on purpose (one item's points +0.01, or one derived value's text) and
+checks that the comparison names exactly the broken engine.
 """
 from __future__ import annotations
 
@@ -72,9 +74,10 @@ def _reported_and_derived() -> list[str]:
     return sorted(M.facts) + sorted(M.derived)
 
 
-def _run(sets: list[dict[str, list[str]]]) -> list[dict]:
+def _run(sets: list[dict[str, list[str]]], env: dict[str, str] | None = None) -> list[dict]:
+    import os
     proc = subprocess.run([sys.executable, str(WORKER)], input=json.dumps(sets), capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=600, env={**os.environ, **(env or {})})
     assert proc.returncode == 0, f"worker died (return code {proc.returncode}): {proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
     lines = [json.loads(x) for x in proc.stdout.splitlines()]
@@ -84,7 +87,20 @@ def _run(sets: list[dict[str, list[str]]]) -> list[dict]:
 
 def _assert_same(sets: list[dict[str, list[str]]]) -> None:
     bad = [(sets[r["i"]], r) for r in _run(sets) if not r["same"]]
-    assert not bad, f"{len(bad)} fact sets score differently, first: {bad[0][0]}"
+    assert not bad, f"{len(bad)} fact sets score differently, first: {bad[0][0]} ({bad[0][1]['differ']} differ from durable)"
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference", "durable"])
+@pytest.mark.parametrize("how", ["points", "text"])
+def test_a_broken_engine_is_caught(engine, how):
+    """One item's points +0.01, or one derived value's text changed, on one engine: the check fails."""
+    sets = [{"par_inspection_units_in_scope": ["count", "60"], "par_inspection_units_inspected": ["count", "20"],
+             "par_annual_plan_tasks_total": ["count", "7"], "par_annual_plan_tasks_completed_on_time": ["count", "5"]}]
+    [r] = _run(sets, env={"PARSCORE_PARITY_BREAK": f"{engine}:{how}"})
+    assert not r["same"]
+    broken = {engine} if engine != "fast" else {"fast", "fast-plain"}
+    others = {"durable", "reference", "fast", "fast-plain"} - broken
+    assert set(r["differ"]) == (others if engine == "durable" else broken)
 
 
 def test_every_fact_alone():

@@ -286,3 +286,24 @@ def test_random_bytes_in_every_other_role(tmp_path, role, blob):
         with redirect_stdout(out), redirect_stderr(err):
             code = main(["audit", str(write(tmp_path, blob))])
         assert code in (0, 1, 2), (code, err.getvalue())
+
+
+SPREAD_TEXT = (ROOT / "criteria" / "spreads" / "par-province-892.yaml").read_text(encoding="utf-8")
+JSONL_LINE = ('{"agency": {"code": "t", "name": "T"}, "year": 2025, "methodology": "par-province-892", '
+              '"facts": {"sipas_policy_satisfaction": 80.5, "par_inspection_units_in_scope": 40, '
+              '"par_inspection_units_inspected": 12, "tthc_feedback_channels_complete": true}}\n')
+
+
+@FUZZ
+@given(data=st.one_of(mutated(SPREAD_TEXT), st.binary(max_size=300)))
+def test_fuzz_project_spread_file(tmp_path_factory, data):
+    f = write(tmp_path_factory.mktemp("spread"), data)
+    run("project", str(ROOT / "fixtures/ca-mau-2025/weaknesses.yaml"), "--baseline",
+        str(ROOT / "fixtures/ca-mau-2024/survey-2024.yaml"), "--spread", str(f), "--samples", "20", "--redraw-survey")
+
+
+@FUZZ
+@given(data=st.one_of(mutated(JSONL_LINE * 3), st.binary(max_size=300)))
+def test_fuzz_batch_json_lines(tmp_path_factory, data):
+    f = write(tmp_path_factory.mktemp("batch"), data, "in.jsonl")
+    run("score", "--batch", str(f), "--jobs", "1")

@@ -21,7 +21,7 @@ def facts(**changes):
     return Facts("test.yaml", Agency(code="t", name="T"), 2025, "mini", values)
 
 
-@pytest.mark.parametrize("backend", ["durable", "python"])
+@pytest.mark.parametrize("backend", ["durable", "reference", "fast"])
 @pytest.mark.parametrize("changes,code,points,status,reason", [
     ({}, "1.1.1", "2.00", "full", None),
     ({"units_inspected": 10}, "1.1.1", "1.00", "partial", "Kiểm tra 25% (10/40); cần từ 30%."),

@@ -1,7 +1,7 @@
 """Rule test cases written as YAML data (tests/rule_cases/*.yaml), run by one test.
 
 Each case gives only the facts one rule needs and the exact points and status the
-rule must produce; it runs on the durable_rules engine and on the naive baseline.
+rule must produce; it runs on the durable_rules engine, the reference matcher and the fast path.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_there_are_cases_for_every_rule(par892):
     assert {r.id for r in par892.rules.values()} <= covered
 
 
-@pytest.mark.parametrize("backend", ["durable", "python"])
+@pytest.mark.parametrize("backend", ["durable", "reference", "fast"])
 @pytest.mark.parametrize("case", list(_cases()))
 def test_rule_case(par892, case, backend):
     rule = par892.rules[case["item"]]

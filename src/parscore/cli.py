@@ -38,7 +38,7 @@ from .planner import Planner
 from .reporting import (
     tabulate,
     render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
-    render_simulation,
+    render_simulation, num, pct,
 )
 from .scorecard import score
 from .simulation import load_scenario, simulate
@@ -71,10 +71,63 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
     return load_peers(args.peers) if getattr(args, "peers", None) else None
 
 
+RANKING_HEAD = {"vi": ["hạng", "mã", "cơ quan", "tổng điểm", "chỉ số", "nhóm", "tệp"],
+                "en": ["rank", "code", "agency", "total", "index", "group", "input"]}
+WROTE = {"vi": "parscore: đã ghi {file}", "en": "parscore: wrote {file}"}
+BATCH_DONE = {"vi": "parscore: số phiếu đã chấm: {ok}; số đầu vào bị từ chối: {bad} (xem lỗi ở trên)",
+              "en": "parscore: cards scored: {ok}; inputs refused: {bad} (errors above)"}
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import jobs_of, ranking, run_batch
+
+    if args.facts:
+        raise InputError.one("--batch", None, "batch", "give either a facts file or --batch IN, not both", "PS384")
+    if args.format_given and args.format not in ("json", "table"):
+        raise InputError.one("--format", None, "format", "--batch writes JSON Lines (-f json, the default) or a ranking table (-f table)", "PS384")
+    workers = _whole(args.jobs, "--jobs", "PS385", 1) if args.jobs is not None else None
+    jobs = jobs_of(args.batch)
+    as_table = args.format == "table" and args.format_given
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    results = []
+    try:
+        for res in run_batch(jobs, args.methodology, args.overlay, args.lang, args.engine or "fast", workers,
+                             progress=sys.stderr.isatty()):
+            # keep the ranking's columns, not the card (a batch may hold many thousands)
+            results.append(res if res.line is None else res.__class__(res.where, "", (), res.agency,
+                                                                       res.index, res.group, res.total))
+            if res.line is not None and not as_table:
+                out.write(res.line)
+    finally:
+        if args.output:
+            out.close()
+    rows = ranking(results)
+    table = tabulate([[r[0], r[1], r[2], num(r[3], args.lang), pct(r[4], args.lang), r[5], r[6]] for r in rows],
+                     headers=RANKING_HEAD[args.lang], tablefmt="simple", disable_numparse=True) + "\n"
+    if as_table:
+        _emit(table, args)
+    elif sys.stderr.isatty():   # a person is watching; a pipeline's stderr carries only problems
+        sys.stderr.write(table)
+    bad = [r for r in results if r.problems]
+    for r in bad:
+        for problem in r.problems:
+            print(f"parscore: {problem}", file=sys.stderr)
+    if args.output:
+        print(WROTE[args.lang].format(file=args.output), file=sys.stderr)
+    if bad:
+        print(BATCH_DONE[args.lang].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_score(args: argparse.Namespace) -> int:
+    if args.batch:
+        return cmd_batch(args)
+    if not args.facts:
+        raise InputError.one("score", None, "FACTS", "give a facts file (.yaml or .xlsx), or --batch IN", "PS384")
     m, facts = _load(args)
     units, peers = _units(args, m, facts), _peers(args)
-    card = with_extras(score(m, facts, args.lang), facts, peers, units)
+    card = with_extras(score(m, facts, args.lang, args.engine or "durable"), facts, peers, units)
     _require_output(args)
     if args.format == "xlsx":
         _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts))
@@ -303,7 +356,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.code not in m.leaves:
         from .loading import _hint
         raise InputError.one("CODE", None, args.code, f"'{args.code}' is not a sub-criterion of {m.id}{_hint(args.code, set(m.leaves))}", "PS090")
-    card = score(m, facts, args.lang)
+    card = score(m, facts, args.lang, args.engine or "durable")
     _emit(render_explain(card, m, args.code, args.format), args)
     return 0
 
@@ -397,6 +450,47 @@ def _owning_methodology(rules_file: Path) -> str | None:
     return None
 
 
+UNDRAWN = {
+    "vi": "parscore: {file}: facts.{fact}: không có giá trị năm trước nên không mô phỏng, vẫn thiếu số liệu "
+          "(tiêu chí {items}) [PS380]",
+    "en": "parscore: {file}: facts.{fact}: no value last year, so it is not drawn and stays missing (items {items}) [PS380]",
+}
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    from .projection import DEFAULT_SEED, load_baseline, load_spreads, project
+    from .projection_report import render_projection
+
+    if args.format == "html" and not args.output:
+        raise InputError.one("--output", None, "output", "--format html needs -o FILE", "PS190")
+    m, facts = _load(args)
+    baseline = load_baseline(args.baseline, m)
+    field_targets: dict[str, Decimal] = {}
+    for item in args.field_target or []:
+        code, _, raw = item.partition("=")
+        if code.strip() not in {f.code for f in m.fields} or not raw:
+            raise InputError.one("--field-target", None, item, "expected FIELD=INDEX with a field code, e.g. --field-target 3=92", "PS378")
+        field_targets[code.strip()] = _index_arg(raw)
+    p = project(m, facts, baseline, load_spreads(m, args.spread), _whole(args.samples, "--samples", "PS374", 1),
+                _whole(args.seed, "--seed", "PS375", 0) if args.seed is not None else DEFAULT_SEED,
+                _index_arg(args.target) if args.target is not None else None, field_targets, _peers(args),
+                _whole(args.top, "--top", "PS379", 1), args.redraw_survey)
+    for u in p.undrawn:
+        print(UNDRAWN[args.lang].format(file=args.baseline, fact=u["fact"], items=", ".join(u["items"])), file=sys.stderr)
+    _emit(render_projection(p, args.lang, args.format), args)
+    return 0
+
+
+def _whole(raw: str, option: str, code: str, least: int) -> int:
+    try:
+        n = int(str(raw).replace("_", ""))
+    except ValueError:
+        n = None
+    if n is None or n < least:
+        raise InputError.one(option, None, option.lstrip("-"), f"expected a whole number ≥ {least}, got {raw!r}", code)
+    return n
+
+
 def _emit(text: str, args: argparse.Namespace) -> None:
     """Text output: control characters a user typed are made visible, then it goes to -o FILE
     (never over an input; said on stderr) or to standard output."""
@@ -436,15 +530,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--output", "-o", help="write to this file instead of stdout (never over an input file)")
         p.set_defaults(writes=tuple(writes if writes is not None else formats))
 
+    def engine(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--engine", choices=("durable", "reference", "fast", "python"),
+                       help="rule engine: durable (durable_rules, the default; --batch: fast), reference (the naive "
+                            "Decimal matcher; python is its old name) or fast (generated Python); all give the same card")
+
     def planning(p: argparse.ArgumentParser) -> None:
         p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the projected rank")
         p.add_argument("--units", help="a lead-unit assignment file (default: the facts file's lead_units)")
 
-    p = sub.add_parser("score", help="score a facts file (.yaml, or a filled .xlsx template)")
-    p.add_argument("facts")
+    p = sub.add_parser("score", help="score a facts file (.yaml, or a filled .xlsx template), or many with --batch")
+    p.add_argument("facts", nargs="?")
     common(p, formats=DOCUMENT_FORMATS)
     p.add_argument("--date", help="html/pdf/docx: the report's date, dd/mm/yyyy (default: left blank to fill in when signed)")
     planning(p)
+    engine(p)
+    p.add_argument("--batch", metavar="IN", help="score many: a directory of facts files, or a .jsonl file (one facts "
+                   "document per line); JSON Lines out, one card per line, in input order")
+    p.add_argument("--jobs", help="--batch: worker processes (default: all cores)")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("simulate", help="what if some facts changed")
@@ -516,7 +619,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("facts")
     p.add_argument("code")
     common(p)
+    engine(p)
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("project", help="the index as a range before the survey is published: draws unknown survey facts around last year's")
+    p.add_argument("facts")
+    p.add_argument("--baseline", required=True, help="last year's facts file (survey values are drawn around it)")
+    p.add_argument("--samples", default="10000", help="number of samples (default 10000)")
+    p.add_argument("--seed", help="random seed (default 892); the same seed gives the same numbers")
+    p.add_argument("--target", help="target index, e.g. 90: the probability of reaching it (and each field's, by default)")
+    p.add_argument("--field-target", action="append", metavar="FIELD=INDEX", help="a field component's own target; repeatable")
+    p.add_argument("--top", default="10", help="with --peers: the probability of ranking in the top N (default 10)")
+    p.add_argument("--spread", help="a spread file overriding criteria/spreads/<methodology>.yaml")
+    p.add_argument("--redraw-survey", action="store_true", help="also draw survey facts the file gives (treat them as not yet known)")
+    common(p, formats=("table", "json", "markdown", "html"))
+    p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the rank")
+    p.set_defaults(func=cmd_project)
 
     p = sub.add_parser("criteria", help="the methodology tree with maxima and provenance")
     p.add_argument("id", nargs="?")
@@ -547,9 +665,10 @@ EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer whose reader went aw
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    raw = sys.argv[1:] if argv is None else list(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
     # names typed on the command line compare like names read from files: NFC
     args = parser.parse_args([unicodedata.normalize("NFC", a) for a in raw])
+    args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in raw)
     token = track_reads()  # so no output can overwrite a file this run read
     try:
         args.format = resolve_format(getattr(args, "output", None), getattr(args, "format", None),

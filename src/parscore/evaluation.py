@@ -129,6 +129,7 @@ class Session:
     values: dict[str, str | None]
     trace: list[Step] = field(default_factory=list)
     verdicts: dict[str, Verdict] = field(default_factory=dict)
+    typed: dict[str, FactValue] | None = None   # the facts' typed values, when the caller has them
 
     def fire(self, prod: Production, inputs: dict[str, str | None]) -> tuple[str, str | None] | None:
         """Run a production's action; returns a derived (name, value) to assert, if any."""
@@ -329,16 +330,38 @@ def _matches(p: Pattern, facts: dict[str, str | None]) -> bool:
 # ---------------------------------------------------------------- entry point
 
 
+BACKENDS = ("durable", "reference", "fast")
+ALIASES = {"python": "reference"}   # the reference matcher's name before the fast engine existed
+
+
+def backend_name(backend: str) -> str:
+    """The canonical engine name: durable, reference or fast ("python" is the reference)."""
+    name = ALIASES.get(backend, backend)
+    if name not in BACKENDS:
+        raise ValueError(f"unknown engine {backend!r}: expected one of {', '.join(BACKENDS)}")
+    return name
+
+
 class Engine:
     """A methodology compiled once and bound to a backend; `evaluate` per fact set."""
 
     def __init__(self, m: Methodology, backend: str = "durable"):
         self.methodology = m
         self.compiled = compile_rules(m)
-        self.backend: Backend = DurableBackend(self.compiled) if backend == "durable" else PythonBackend(self.compiled)
+        self.name = backend_name(backend)
+        if self.name == "durable":
+            self.backend: Backend = DurableBackend(self.compiled)
+        elif self.name == "fast":
+            from .fastpath import FastBackend
+            self.backend = FastBackend(self.compiled)
+        else:
+            self.backend = PythonBackend(self.compiled)
 
     def evaluate(self, facts: Facts) -> Session:
-        session = Session(self.compiled, {n: canonical(v) for n, v in facts.values.items()})
+        if self.name == "fast":
+            from .fastpath import evaluate
+            return evaluate(self, facts)
+        session = Session(self.compiled, {n: canonical(v) for n, v in facts.values.items()}, typed=facts.values)
         self.backend.run(session)
         return session
 
@@ -348,7 +371,8 @@ _ENGINES: dict[tuple[str, str, str], Engine] = {}
 
 def engine_for(m: Methodology, backend: str = "durable") -> Engine:
     """One engine per methodology version and backend per process: rulesets register once."""
-    key = (m.id, m.digest, backend)
+    name = backend_name(backend)
+    key = (m.id, m.digest, name)
     if key not in _ENGINES:
-        _ENGINES[key] = Engine(m, backend)
+        _ENGINES[key] = Engine(m, name)
     return _ENGINES[key]

@@ -57,9 +57,10 @@ def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> st
     """
     d = Decimal(value)
     text = format(d, f",.{places}f") if places is not None else format(d.normalize(), ",f")
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    return text.translate(_VI_DIGITS) if lang == "vi" else text
+
+
+_VI_DIGITS = str.maketrans(",.", ".,")   # swap the separators in one pass
 
 
 def fmt_value(text: str | None, lang: str) -> str:
@@ -110,20 +111,26 @@ def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
 
 def reason(m: Methodology, session: Session, verdict: Verdict, lang: str) -> str:
     rule = m.rules[verdict.item]
-    leaf_max = m.leaves[verdict.item].max
     if verdict.kind == "undefined":
-        spec = m.derived.get(rule.score.fact)
-        den = spec.inputs[-1] if spec is not None else rule.score.fact
-        return MESSAGES["undefined"][lang].format(fact=rule.score.fact, den=den)
-    ctx: dict[str, str] = {n: display(m, n, session.values.get(n), lang) for n in m.reads(rule)}
-    ctx.update(value=ctx[rule.score.fact],
-               points=fmt_number(verdict.points, lang), max=fmt_number(leaf_max, lang),
-               lost=fmt_number(leaf_max - verdict.points, lang), full="", next="", next_points="", each="", floor="")
+        return undefined_reason(m, rule, lang)
+    return reason_text(m, rule, reason_context(m, rule, verdict.tier, lang), session.values, verdict.points, lang)
+
+
+def undefined_reason(m: Methodology, rule: RuleSpec, lang: str) -> str:
+    spec = m.derived.get(rule.score.fact)
+    den = spec.inputs[-1] if spec is not None else rule.score.fact
+    return MESSAGES["undefined"][lang].format(fact=rule.score.fact, den=den)
+
+
+def reason_context(m: Methodology, rule: RuleSpec, tier: int | None, lang: str) -> dict[str, str]:
+    """The parts of a reason that depend only on the rule and the outcome (built once, reusable)."""
+    leaf_max = m.leaves[rule.item].max
+    ctx = dict(max=fmt_number(leaf_max, lang), full="", next="", next_points="", each="", floor="")
     s = rule.score
     if isinstance(s, TiersScore):
         ctx["full"] = fmt_number(s.tiers[0].bound, lang)  # type: ignore[arg-type]
-        if verdict.tier:
-            better = s.tiers[verdict.tier - 1]
+        if tier:
+            better = s.tiers[tier - 1]
             ctx["next"] = fmt_number(better.bound, lang)  # type: ignore[arg-type]
             ctx["next_points"] = fmt_number(better.award, lang)
     elif isinstance(s, ProportionalScore):
@@ -132,6 +139,16 @@ def reason(m: Methodology, session: Session, verdict: Verdict, lang: str) -> str
         ctx.update(each=fmt_number(s.each, lang), floor=fmt_number(s.floor, lang))
     elif isinstance(s, BooleanScore):
         ctx["full"] = MESSAGES["yes" if s.expect else "no"][lang]
+    return ctx
+
+
+def reason_text(m: Methodology, rule: RuleSpec, static: dict[str, str], values: dict[str, str | None],
+                points: Decimal, lang: str) -> str:
+    """A reason: the rule's template filled with the session's values and the points."""
+    leaf_max = m.leaves[rule.item].max
+    ctx: dict[str, str] = {n: display(m, n, values.get(n), lang) for n in m.reads(rule)}
+    ctx.update(static, value=ctx[rule.score.fact], points=fmt_number(points, lang),
+               lost=fmt_number(leaf_max - points, lang))
     text = rule.explain.get(lang).format(**ctx)
     return _singular(text) if lang == "en" else text
 

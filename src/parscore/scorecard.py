@@ -1,163 +1,42 @@
 """Scorecard: verdicts → points per item, criterion and field, index and group.
 
 All arithmetic is Decimal. Items are rounded once (in `evaluation.award`); every sum
-above them is exact, so points lost always add up to max − total.
+above them is exact, so points lost always add up to max − total. Cards are built as
+plain data (`cards.py`) and validated into the pydantic `Scorecard` once, here, where a
+model is returned; `score_data` returns the plain card for callers that only write JSON.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from typing import Any
 
-from .evaluation import CENT, Session, engine_for
-from .explanation import counting_rules, missing_reason, reason, thresholds
+from .cards import ZERO, card_model, fact_locations, group_of, index_of, plan_for
+from .evaluation import Session, engine_for
 from .loading import Facts, Methodology
-from .models import (
-    Agency, Deduction, ItemResult, MissingData, MissingFact, NodeResult, Scorecard, Status, Summary, TraceStep,
-)
+from .models import Agency, ItemResult, Scorecard
 
-ZERO = Decimal(0)
-NIL = Decimal("0.00")  # an item's points always carry 2 places, like rounded awards
-
-
-def index_of(points: Decimal, applicable_max: Decimal) -> Decimal | None:
-    if applicable_max == 0:
-        return None
-    return (points / applicable_max * 100).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def group_of(m: Methodology, index: Decimal) -> str:
-    for g in m.groups:
-        if index >= g.min:
-            return g.code
-    return m.groups[-1].code
+__all__ = ["ZERO", "assemble", "build_scorecard", "fact_locations", "group_of", "index_of", "score", "score_data"]
 
 
 def score(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durable") -> Scorecard:
-    """Score one agency's facts under a methodology."""
+    """Score one agency's facts under a methodology (backend: durable, reference or fast)."""
+    return card_model(score_data(m, facts, lang, backend))
+
+
+def score_data(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durable") -> dict[str, Any]:
+    """The same scorecard as plain data (`cards.card_json` writes it as the JSON contract)."""
     session = engine_for(m, backend).evaluate(facts)
-    return build_scorecard(m, facts, session, lang)
+    return plan_for(m, lang).card(facts, session)
 
 
 def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -> Scorecard:
-    items = [_item(m, facts, session, code, lang) for code in m.leaves]
-    return assemble(m, facts.agency, facts.year, items, lang, facts=facts)
+    return card_model(plan_for(m, lang).card(facts, session))
 
 
 def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemResult], lang: str,
              stage: str = "computed", adjustment: Decimal = ZERO, facts: Facts | None = None) -> Scorecard:
     """Items → criteria, fields, total, index and group. `adjustment` is the net of
     capped bonus and penalty points (internal indices only)."""
-    by_code = {it.code: it for it in items}
-    criteria: list[NodeResult] = []
-    fields: list[NodeResult] = []
-    for f in m.fields:
-        for c in f.criteria:
-            criteria.append(_node(c.code, c.name.get(lang), [by_code[s.code] for s in c.sub_criteria]))
-        fields.append(_node(f.code, f.name.get(lang), [by_code[s.code] for c in f.criteria for s in c.sub_criteria]))
-    total = sum((it.points for it in items), ZERO) + adjustment
-    full_max = sum((it.max for it in items), ZERO)
-    applicable = sum((it.max for it in items if it.status != "not_applicable"), ZERO)
-    idx = min(Decimal(100), max(ZERO, index_of(total, applicable) or ZERO))
-    claimed = [it.claimed for it in items if it.claimed is not None]
-    return Scorecard(
-        methodology={"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest},
-        overlay=m.overlay, agency=agency, year=year, lang=lang, stage=stage,  # type: ignore[arg-type]
-        total=total, max=full_max, applicable_max=applicable, index=idx, group=group_of(m, idx),
-        claimed_total=sum(claimed, ZERO) if claimed else None,
-        counting=counting_rules(lang), summary=_summary(m, items, facts, lang), fields=fields, criteria=criteria, items=items,
-    )
-
-
-def _node(code: str, name: str, leaves: list[ItemResult]) -> NodeResult:
-    pts = sum((x.points for x in leaves), ZERO)
-    applicable = sum((x.max for x in leaves if x.status != "not_applicable"), ZERO)
-    return NodeResult(code=code, name=name, points=pts, max=sum((x.max for x in leaves), ZERO),
-                      applicable_max=applicable, index=index_of(pts, applicable))
-
-
-def _item(m: Methodology, facts: Facts, session: Session, code: str, lang: str) -> ItemResult:
-    leaf = m.leaves[code]
-    rule = m.rules[code]
-    reads = m.reads(rule)
-    verdict = session.verdicts.get(code)
-    used = {n: session.values.get(n) for n in reads}
-    deductions: list[Deduction] = []
-    status: Status
-    if verdict is None:
-        status, points = "missing_facts", NIL
-        missing = [n for n in _reported(m, reads) if n not in facts.values]
-        deductions.append(Deduction(points=leaf.max, reason=missing_reason(m, missing or reads, lang, _locations(facts)),
-                                    rule=rule.id, facts=used, thresholds=thresholds(rule, None)))
-    elif verdict.kind == "not_applicable":
-        status, points = "not_applicable", NIL
-    else:
-        points = verdict.points
-        status = "full" if points == leaf.max else "zero" if points == 0 else "partial"
-        if points < leaf.max:
-            deductions.append(Deduction(points=leaf.max - points, reason=reason(m, session, verdict, lang),
-                                        rule=rule.id, facts=used, thresholds=thresholds(rule, verdict.tier)))
-    return ItemResult(
-        code=code, name=leaf.name.get(lang), points=points, max=leaf.max, status=status,
-        assessed_by=leaf.assessed_by, provenance=leaf.provenance, rule=rule.id, rule_provenance=rule.provenance,
-        claimed=facts.claimed.get(code), facts=used,
-        evidence={n: list(facts.evidence[n]) for n in _reported(m, reads) if n in facts.evidence},
-        notes={n: facts.notes[n] for n in _reported(m, reads) if n in facts.notes},
-        deductions=deductions, trace=_trace(session, reads, code),
-    )
-
-
-def _reported(m: Methodology, reads: list[str]) -> list[str]:
-    out: list[str] = []
-    for n in reads:
-        for f in m.inputs_of(n):
-            if f not in out:
-                out.append(f)
-    return out
-
-
-def _trace(session: Session, reads: list[str], code: str) -> list[TraceStep]:
-    steps = [s for s in session.trace if s.kind == "derive" and s.source in reads]
-    verdict = session.verdicts.get(code)
-    if verdict is not None:
-        steps.append(verdict.step)
-    return [TraceStep(rule=s.production, kind="derive" if s.kind == "derive" else
-                      "not_applicable" if s.kind == "not_applicable" else "score",
-                      inputs=s.inputs, output=s.output or "") for s in steps]
-
-
-def _locations(facts: Facts) -> dict[str, str]:
-    """Where a person supplies each fact: the workbook cell, else the YAML line of a `value: null`."""
-    out = {n: f"{facts.file}:{line}" for n, line in facts.lines.items() if line and n not in facts.values}
-    out.update(facts.locations)
-    return out
-
-
-def missing_data(m: Methodology, items: list[ItemResult], facts: Facts | None, lang: str) -> MissingData:
-    """Items scored 0 for want of data, the points they hold, and each fact to supply with
-    where to supply it. Without the facts (a stored card), the facts an item read that
-    have no value stand in."""
-    where = _locations(facts) if facts is not None else {}
-    gone = [it for it in items if it.status == "missing_facts"]
-    users: dict[str, list[str]] = {}
-    for it in gone:
-        reads = m.reads(m.rules[it.code])
-        if facts is not None:
-            names = [n for n in _reported(m, reads) if n not in facts.values]
-        else:
-            names = [n for n in reads if it.facts.get(n) is None and n in m.facts]
-        for n in names:
-            users.setdefault(n, []).append(it.code)
-    facts_out = [MissingFact(fact=n, description=m.kind_of(n).description.get(lang), items=codes, location=where.get(n))
-                 for n, codes in users.items()]
-    return MissingData(items=len(gone), points=sum((it.max for it in gone), ZERO), facts=facts_out)
-
-
-def _summary(m: Methodology, items: list[ItemResult], facts: Facts | None = None, lang: str = "vi") -> Summary:
-    statuses = ["full", "partial", "zero", "missing_facts", "not_applicable"]
-    provs = ["official", "plan-126", "reconstructed"]
-    by_prov = {p: sum((it.max for it in items if it.provenance == p), ZERO) for p in provs}
-    rules = {p: sum(1 for it in items if it.rule_provenance == p) for p in provs}
-    resting = sum((it.max for it in items if it.provenance == "reconstructed" or it.rule_provenance == "reconstructed"), ZERO)
-    total = sum((it.max for it in items), ZERO)
-    return Summary(items=len(items), by_status={s: sum(1 for it in items if it.status == s) for s in statuses},
-                   maxima_by_provenance=by_prov, rules_by_provenance=rules,
-                   reconstructed_share=index_of(resting, total) or ZERO, missing=missing_data(m, items, facts, lang))
+    plan = plan_for(m, lang)
+    by_code = {it.code: it.model_dump() for it in items}
+    return card_model(plan.assemble(agency, year, [by_code[p.code] for p in plan.items], stage, adjustment, facts))

@@ -1,0 +1,224 @@
+"""Batch scoring: many agencies or scenarios in one run, one JSON line per card.
+
+Inputs (`parscore score --batch IN`):
+- a directory: every `*.yaml`, `*.yml` and filled `*.xlsx` template in it, by file name;
+- a JSON Lines file (`*.jsonl`): one facts document per line (the facts-file mapping
+  written as JSON: agency, year, methodology, facts, claimed...);
+- a workbook with one agency per sheet is NOT read yet: the Excel template spreads one
+  agency over one sheet per field, so a sheet is not an agency. Give a directory of
+  filled templates (one workbook per agency) instead; such a workbook is refused with
+  PS383 saying so.
+
+Output: one card per line (the JSON contract on one line), in input order whatever
+the number of workers, so the same input gives the same bytes. A bad input is skipped,
+reported with its location on stderr after the results, and the run ends with exit 2;
+the others are still scored. Work is spread over processes (`jobs`, default all
+cores) with `multiprocessing`; each worker loads each methodology once and compiles
+its engine once (the fast engine by default). The same `score_one` is what a Dask bag
+or a Ray task would map over the inputs (see the README).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+from .cards import card_json
+from .errors import InputError, Problem
+from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
+from .scorecard import score_data
+from .yamlio import Document
+
+INPUT_SUFFIXES = (".yaml", ".yml", ".xlsx")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input: where it is (file, or file:line) and what to read."""
+
+    where: str
+    path: str
+    line: int | None = None        # JSON Lines: the line number
+    text: str | None = None        # JSON Lines: the line itself
+
+
+@dataclass(frozen=True)
+class Result:
+    where: str
+    line: str | None               # the card as one JSON line
+    problems: tuple[Problem, ...]
+    agency: tuple[str, str] = ("", "")
+    index: Decimal | None = None
+    group: str | None = None
+    total: Decimal | None = None
+
+
+def jobs_of(path: str) -> list[Job]:
+    """The inputs a batch path holds, in order (file name order; line order)."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() in INPUT_SUFFIXES and f.is_file())
+        if not files:
+            raise InputError.one(path, None, "", f"the directory holds no facts files ({', '.join(INPUT_SUFFIXES)})", "PS381")
+        return [Job(str(f), str(f)) for f in files]
+    if not p.exists():
+        raise InputError.one(path, None, "", "file or directory not found", "PS001")
+    if p.suffix.lower() == ".jsonl":
+        out = []
+        with open(p, encoding="utf-8", errors="strict") as fh:
+            try:
+                for n, raw in enumerate(fh, 1):
+                    if raw.strip():
+                        out.append(Job(f"{path}:{n}", path, n, raw))
+            except UnicodeDecodeError:
+                raise InputError.one(path, None, "", "not valid UTF-8 text; save the file as UTF-8", "PS003") from None
+        if not out:
+            raise InputError.one(path, None, "", "the JSON Lines file holds no facts documents", "PS381")
+        return out
+    if p.suffix.lower() == ".xlsx":
+        raise InputError.one(path, None, "", "a workbook with one agency per sheet is not read yet (a facts template "
+                             "spreads one agency over one sheet per field); give a directory of filled templates, "
+                             "one workbook per agency, or a JSON Lines file", "PS383")
+    raise InputError.one(path, None, "", "expected a directory of facts files, a .jsonl file (one facts document per line) "
+                         "or a directory of filled .xlsx templates", "PS383")
+
+
+class Scorer:
+    """Scores jobs in one process: methodologies loaded and engines compiled once per process."""
+
+    def __init__(self, methodology: str | None, overlay: str | None, lang: str, engine: str):
+        self.methodology, self.overlay, self.lang, self.engine = methodology, overlay, lang, engine
+        self._m: dict[str, Methodology] = {}
+
+    def _load(self, ref: str) -> Methodology:
+        if ref not in self._m:
+            self._m[ref] = load_methodology(ref, overlay=self.overlay)
+        return self._m[ref]
+
+    def facts(self, job: Job) -> tuple[Methodology, Facts]:
+        if job.path.lower().endswith(".xlsx"):
+            from .excel import import_xlsx
+            m = self._load(self.methodology or "par-province-892")
+            return m, import_xlsx(job.path, m)[0]
+        if job.text is not None:
+            try:
+                data = json.loads(job.text)
+            except json.JSONDecodeError as exc:
+                raise InputError.one(job.where, None, "", f"not a JSON document ({exc.msg} at column {exc.colno}); "
+                                     "write one facts mapping per line", "PS382") from None
+            if not isinstance(data, dict):
+                raise InputError.one(job.where, None, "", "expected a facts mapping with agency, year and facts", "PS382")
+            doc = Document(job.where, data)
+        else:
+            doc = read_facts_document(job.path)
+        ref = self.methodology or doc.data.get("methodology") or "par-province-892"
+        if not isinstance(ref, str):
+            raise InputError.one(doc.file, doc.line(("methodology",)), "methodology",
+                                 "expected a methodology id such as par-province-892, or a path to a .yaml file", "PS071")
+        if ref.endswith((".yaml", ".yml")) and job.text is None:
+            ref = str(Path(job.path).parent / ref)
+        m = self._load(ref)
+        return m, facts_from_document(doc, m)
+
+    def score_one(self, job: Job) -> Result:
+        try:
+            m, facts = self.facts(job)
+            data = score_data(m, facts, self.lang, self.engine)
+        except InputError as exc:
+            return Result(job.where, None, tuple(exc.problems))
+        except OSError as exc:
+            return Result(job.where, None, (Problem(job.where, None, "", f"cannot be read: {exc.strerror or exc}", "PS001"),))
+        return Result(job.where, card_json(data, indent=None), (), (facts.agency.code, facts.agency.name),
+                      data["index"], data["group"], data["total"])
+
+
+_WORKER: Scorer | None = None
+
+
+def _init(methodology: str | None, overlay: str | None, lang: str, engine: str) -> None:
+    global _WORKER
+    _WORKER = Scorer(methodology, overlay, lang, engine)
+
+
+def _score(job: Job) -> Result:
+    assert _WORKER is not None
+    return _WORKER.score_one(job)
+
+
+def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | None = None, lang: str = "vi",
+              engine: str = "fast", workers: int | None = None, progress: bool = False) -> Iterator[Result]:
+    """Results in input order. `workers` processes (default: all cores); 1 runs in this process."""
+    n = workers or os.cpu_count() or 1
+    n = max(1, min(n, len(jobs)))
+    bar = _Progress(len(jobs)) if progress else None
+    if n == 1:
+        _init(methodology, overlay, lang, engine)
+        for job in jobs:
+            res = _score(job)
+            if bar:
+                bar.step()
+            yield res
+    else:
+        import multiprocessing as mp
+        fork = sys.platform.startswith("linux")
+        if fork:  # load and compile here once; forked workers inherit them instead of each redoing it
+            _warm(methodology, overlay, lang, engine)
+        ctx = mp.get_context("fork" if fork else "spawn")
+        chunk = max(1, min(64, len(jobs) // (n * 8) or 1))
+        with ctx.Pool(n, initializer=_init, initargs=(methodology, overlay, lang, engine)) as pool:
+            for res in pool.imap(_score, jobs, chunksize=chunk):
+                if bar:
+                    bar.step()
+                yield res
+    if bar:
+        bar.done()
+
+
+def _warm(methodology: str | None, overlay: str | None, lang: str, engine: str) -> None:
+    from .cards import plan_for
+    from .evaluation import engine_for
+    try:
+        m = load_methodology(methodology or "par-province-892", overlay=overlay)
+    except InputError:
+        return  # each input reports its own methodology problem
+    engine_for(m, engine)
+    plan_for(m, lang)
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only used when stderr is a terminal)."""
+
+    def __init__(self, total: int):
+        self.total, self.n, self.last = total, 0, 0.0
+
+    def step(self) -> None:
+        self.n += 1
+        now = time.monotonic()
+        if now - self.last > 0.1 or self.n == self.total:
+            self.last = now
+            width = 30
+            filled = width * self.n // max(1, self.total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.n}/{self.total}")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def ranking(results: list[Result]) -> list[list[Any]]:
+    """Rows (rank, agency code, name, total, index, group, input) by index, highest first;
+    equal indices share a rank (1, 2, 2, 4); ties keep input order."""
+    scored = [r for r in results if r.line is not None]
+    order = sorted(range(len(scored)), key=lambda i: (-(scored[i].index or 0), i))
+    rows: list[list[Any]] = []
+    for pos, i in enumerate(order):
+        r = scored[i]
+        rank = rows[-1][0] if rows and rows[-1][4] == r.index else pos + 1
+        rows.append([rank, r.agency[0], r.agency[1], r.total, r.index, r.group, r.where])
+    return rows

@@ -1,0 +1,320 @@
+"""Scorecards as plain data: dicts in the JSON contract's shape, the pydantic model only on demand.
+
+Building a validated `Scorecard` costs about as much as evaluating the rules three times
+over (a hundred nested models checked field by field). The data is already correct
+when it is built here, so cards are assembled as plain dicts with the very keys, order
+and Decimal values of `Scorecard.model_dump()`, and:
+
+- `card_model(data)` validates them into the `Scorecard` where a model is returned
+  (`parscore.score`, renderers, the appraisal), once;
+- `card_json(data)` writes the same bytes as `reporting.to_json(card_model(data))`
+  without building the model (batch scoring writes thousands of cards);
+- everything a card's items share is prepared once per methodology and language
+  (`CardPlan`): names, maxima, thresholds, the static parts of every reason, the tree's
+  sums; per card only the values, points, statuses and reason texts are new, and each
+  reason text is built once.
+
+`tests/test_engine_parity.py` checks that the plain JSON and the model's JSON are the
+same bytes for every engine.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from .evaluation import CENT, Session
+from .explanation import (
+    counting_rules, missing_reason, reason_context, reason_text, thresholds, undefined_reason,
+)
+from .loading import Facts, Methodology
+from .models import Agency, ItemResult, NodeResult, Scorecard
+
+ZERO = Decimal(0)
+NIL = Decimal("0.00")  # an item's points always carry 2 places, like rounded awards
+HUNDRED = Decimal(100)
+PROVENANCES = ("official", "plan-126", "reconstructed")
+STATUSES = ("full", "partial", "zero", "missing_facts", "not_applicable")
+
+
+def index_of(points: Decimal, applicable_max: Decimal) -> Decimal | None:
+    if applicable_max == 0:
+        return None
+    return (points / applicable_max * 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def group_of(m: Methodology, index: Decimal) -> str:
+    for g in m.groups:
+        if index >= g.min:
+            return g.code
+    return m.groups[-1].code
+
+
+def _defaults(model: type[BaseModel], known: tuple[str, ...]) -> dict[str, Any]:
+    """Fields a model gained that this builder does not fill: their defaults, so the
+    plain card keeps the model's keys if the contract grows (new keys are allowed)."""
+    return {k: f.get_default(call_default_factory=True) for k, f in model.model_fields.items() if k not in known}
+
+
+_ITEM_KEYS = ("code", "name", "points", "max", "status", "assessed_by", "provenance", "rule", "rule_provenance",
+              "claimed", "facts", "evidence", "notes", "deductions", "trace", "computed", "history")
+_NODE_KEYS = ("code", "name", "points", "max", "applicable_max", "index", "lead_unit")
+_CARD_KEYS = ("methodology", "overlay", "agency", "year", "lang", "stage", "total", "max", "applicable_max", "index",
+              "group", "claimed_total", "counting", "summary", "fields", "criteria", "items", "rank", "by_unit",
+              "adjustments", "appraisal_errors")
+_EXTRA = {ItemResult: _defaults(ItemResult, _ITEM_KEYS), NodeResult: _defaults(NodeResult, _NODE_KEYS),
+          Scorecard: _defaults(Scorecard, _CARD_KEYS)}
+
+
+def _ordered(model: type[BaseModel], d: dict[str, Any]) -> dict[str, Any]:
+    extra = _EXTRA[model]
+    if not extra:
+        return d
+    full = {**d, **extra}
+    return {k: full[k] for k in model.model_fields}
+
+
+class _ItemPlan:
+    """What every card's item `code` shares."""
+
+    __slots__ = ("code", "name", "max", "assessed_by", "provenance", "rule", "rule_id", "rule_provenance", "reads",
+                 "reported", "derived_reads", "thresholds", "contexts", "undefined", "field", "criterion", "static")
+
+    def __init__(self, m: Methodology, code: str, lang: str, field: int, criterion: int):
+        leaf, rule = m.leaves[code], m.rules[code]
+        self.code, self.name, self.max = code, leaf.name.get(lang), leaf.max
+        self.assessed_by, self.provenance = leaf.assessed_by, leaf.provenance
+        self.rule, self.rule_id, self.rule_provenance = rule, rule.id, rule.provenance
+        self.reads = m.reads(rule)
+        reported: list[str] = []
+        for n in self.reads:
+            for f in m.inputs_of(n):
+                if f not in reported:
+                    reported.append(f)
+        self.reported = reported
+        self.derived_reads = frozenset(n for n in self.reads if n in m.derived)
+        tiers = [None] + (list(range(len(rule.score.tiers))) if rule.score.kind == "tiers" else [0, 1])  # type: ignore[union-attr]
+        self.thresholds = {t: thresholds(rule, t) for t in tiers}
+        self.contexts: dict[int | None, dict[str, str]] = {}
+        self.undefined = undefined_reason(m, rule, lang)
+        self.field, self.criterion = field, criterion
+
+    def context(self, m: Methodology, tier: int | None, lang: str) -> dict[str, str]:
+        ctx = self.contexts.get(tier)
+        if ctx is None:
+            ctx = self.contexts[tier] = reason_context(m, self.rule, tier, lang)
+        return ctx
+
+    def threshold(self, tier: int | None) -> dict[str, str]:
+        t = self.thresholds.get(tier)
+        if t is None:
+            t = self.thresholds[tier] = thresholds(self.rule, tier)
+        return t
+
+
+class CardPlan:
+    """A methodology's card skeleton in one language, built once and shared by every card."""
+
+    def __init__(self, m: Methodology, lang: str):
+        self.m, self.lang = m, lang
+        self.fields: list[tuple[str, str, Decimal]] = []
+        self.criteria: list[tuple[str, str, Decimal]] = []
+        self.items: list[_ItemPlan] = []
+        for f in m.fields:
+            fi = len(self.fields)
+            fmax = ZERO
+            for c in f.criteria:
+                ci = len(self.criteria)
+                cmax = ZERO
+                for s in c.sub_criteria:
+                    self.items.append(_ItemPlan(m, s.code, lang, fi, ci))
+                    cmax += s.max
+                self.criteria.append((c.code, c.name.get(lang), sum((s.max for s in c.sub_criteria), ZERO)))
+                fmax += cmax
+            self.fields.append((f.code, f.name.get(lang),
+                                sum((s.max for c in f.criteria for s in c.sub_criteria), ZERO)))
+        self.by_code = {p.code: p for p in self.items}
+        self.methodology = {"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest}
+        self.counting = counting_rules(lang)
+        self.full_max = sum((p.max for p in self.items), ZERO)
+        by_prov = {p: sum((it.max for it in self.items if it.provenance == p), ZERO) for p in PROVENANCES}
+        rules = {p: sum(1 for it in self.items if it.rule_provenance == p) for p in PROVENANCES}
+        resting = sum((it.max for it in self.items
+                       if it.provenance == "reconstructed" or it.rule_provenance == "reconstructed"), ZERO)
+        self.summary_static = (by_prov, rules, index_of(resting, self.full_max) or ZERO)
+
+    # ------------------------------------------------------------ items
+
+    def items_of(self, facts: Facts, session: Session) -> list[dict[str, Any]]:
+        m, lang = self.m, self.lang
+        values = session.values
+        verdicts = session.verdicts
+        derives: dict[str, list[tuple[int, Any]]] = {}
+        for pos, s in enumerate(session.trace):
+            if s.kind == "derive":
+                derives.setdefault(s.source, []).append((pos, s))
+        claimed, evidence, notes, known = facts.claimed, facts.evidence, facts.notes, facts.values
+        where: dict[str, str] | None = None   # where each missing fact is filled in, built when first needed
+        out = []
+        for p in self.items:
+            verdict = verdicts.get(p.code)
+            used = {n: values.get(n) for n in p.reads}
+            deductions: list[dict[str, Any]] = []
+            if verdict is None:
+                status, points = "missing_facts", NIL
+                missing = [n for n in p.reported if n not in known]
+                where = fact_locations(facts) if where is None else where
+                deductions.append({"points": p.max, "reason": missing_reason(m, missing or p.reads, lang, where),
+                                   "rule": p.rule_id, "facts": used, "thresholds": p.threshold(None)})
+            elif verdict.kind == "not_applicable":
+                status, points = "not_applicable", NIL
+            else:
+                points = verdict.points
+                status = "full" if points == p.max else "zero" if points == 0 else "partial"
+                if points < p.max:
+                    text = p.undefined if verdict.kind == "undefined" else \
+                        reason_text(m, p.rule, p.context(m, verdict.tier, lang), values, points, lang)
+                    deductions.append({"points": p.max - points, "reason": text, "rule": p.rule_id,
+                                       "facts": used, "thresholds": p.threshold(verdict.tier)})
+            steps: list[Any] = []
+            if p.derived_reads:
+                found = [x for n in p.derived_reads for x in derives.get(n, ())]
+                steps = [s for _, s in sorted(found, key=lambda x: x[0])]
+            if verdict is not None:
+                steps.append(verdict.step)
+            item = {
+                "code": p.code, "name": p.name, "points": points, "max": p.max, "status": status,
+                "assessed_by": p.assessed_by, "provenance": p.provenance, "rule": p.rule_id,
+                "rule_provenance": p.rule_provenance, "claimed": claimed.get(p.code), "facts": used,
+                "evidence": {n: [e.model_dump() for e in evidence[n]] for n in p.reported if n in evidence}
+                if evidence else {},
+                "notes": {n: notes[n] for n in p.reported if n in notes} if notes else {},
+                "deductions": deductions,
+                "trace": [{"rule": s.production, "kind": "derive" if s.kind == "derive" else
+                           "not_applicable" if s.kind == "not_applicable" else "score",
+                           "inputs": s.inputs, "output": s.output or ""} for s in steps],
+                "computed": None, "history": None,
+            }
+            out.append(_ordered(ItemResult, item))
+        return out
+
+    # ------------------------------------------------------------ aggregation
+
+    def assemble(self, agency: Agency | dict[str, Any], year: int | None, items: list[dict[str, Any]],
+                 stage: str = "computed", adjustment: Decimal = ZERO, facts: Facts | None = None) -> dict[str, Any]:
+        """Items (plain, in tree order) → criteria, fields, total, index and group. `adjustment`
+        is the net of capped bonus and penalty points (internal indices only). With the facts,
+        the summary's missing data names where each missing fact is filled in."""
+        nf, nc = len(self.fields), len(self.criteria)
+        f_pts, f_app = [ZERO] * nf, [ZERO] * nf
+        c_pts, c_app = [ZERO] * nc, [ZERO] * nc
+        by_status = dict.fromkeys(STATUSES, 0)
+        total = applicable = ZERO
+        claimed_sum, any_claimed = ZERO, False
+        for p, it in zip(self.items, items):
+            pts, status = it["points"], it["status"]
+            by_status[status] = by_status.get(status, 0) + 1
+            f_pts[p.field] += pts
+            c_pts[p.criterion] += pts
+            total += pts
+            if status != "not_applicable":
+                f_app[p.field] += p.max
+                c_app[p.criterion] += p.max
+                applicable += p.max
+            if it["claimed"] is not None:
+                claimed_sum += it["claimed"]
+                any_claimed = True
+        by_status = {s: by_status[s] for s in STATUSES}
+        total += adjustment
+        idx = min(HUNDRED, max(ZERO, index_of(total, applicable) or ZERO))
+        by_prov, rules, share = self.summary_static
+        card = {
+            "methodology": dict(self.methodology), "overlay": self.m.overlay,
+            "agency": agency.model_dump() if isinstance(agency, Agency) else agency,
+            "year": year, "lang": self.lang, "stage": stage,
+            "total": total, "max": self.full_max, "applicable_max": applicable, "index": idx,
+            "group": group_of(self.m, idx), "claimed_total": claimed_sum if any_claimed else None,
+            "counting": dict(self.counting),
+            "summary": {"items": len(items), "by_status": by_status, "maxima_by_provenance": dict(by_prov),
+                        "rules_by_provenance": dict(rules), "reconstructed_share": share,
+                        "missing": self.missing(items, facts)},
+            "fields": [_ordered(NodeResult, {"code": code, "name": name, "points": f_pts[i], "max": mx,
+                                             "applicable_max": f_app[i], "index": index_of(f_pts[i], f_app[i]),
+                                             "lead_unit": None})
+                       for i, (code, name, mx) in enumerate(self.fields)],
+            "criteria": [_ordered(NodeResult, {"code": code, "name": name, "points": c_pts[i], "max": mx,
+                                               "applicable_max": c_app[i], "index": index_of(c_pts[i], c_app[i]),
+                                               "lead_unit": None})
+                         for i, (code, name, mx) in enumerate(self.criteria)],
+            "items": items, "rank": None, "by_unit": None, "adjustments": None, "appraisal_errors": None,
+        }
+        return _ordered(Scorecard, card)
+
+    def missing(self, items: list[dict[str, Any]], facts: Facts | None) -> dict[str, Any]:
+        """Items scored 0 for want of data, the points they hold, and each fact to supply with
+        where to supply it. Without the facts (a stored card), the facts an item read that
+        have no value stand in."""
+        m, lang = self.m, self.lang
+        where = fact_locations(facts) if facts is not None else {}
+        users: dict[str, list[str]] = {}
+        points, count = ZERO, 0
+        for p, it in zip(self.items, items):
+            if it["status"] != "missing_facts":
+                continue
+            count += 1
+            points += p.max
+            names = ([n for n in p.reported if n not in facts.values] if facts is not None
+                     else [n for n in p.reads if it["facts"].get(n) is None and n in m.facts])
+            for n in names:
+                users.setdefault(n, []).append(p.code)
+        return {"items": count, "points": points,
+                "facts": [{"fact": n, "description": m.kind_of(n).description.get(lang), "items": codes,
+                           "location": where.get(n)} for n, codes in users.items()]}
+
+    def card(self, facts: Facts, session: Session) -> dict[str, Any]:
+        return self.assemble(facts.agency, facts.year, self.items_of(facts, session), facts=facts)
+
+
+_PLANS: dict[tuple[str, str, str | None, str], CardPlan] = {}
+
+
+def fact_locations(facts: Facts) -> dict[str, str]:
+    """Where a person supplies each fact: the workbook cell, else the YAML line of a `value: null`."""
+    out = {n: f"{facts.file}:{line}" for n, line in facts.lines.items() if line and n not in facts.values}
+    out.update(facts.locations)
+    return out
+
+
+def plan_for(m: Methodology, lang: str) -> CardPlan:
+    """One card skeleton per methodology version and language per process."""
+    key = (m.id, m.digest, m.overlay, lang)
+    plan = _PLANS.get(key)
+    if plan is None or plan.m is not m:
+        plan = _PLANS[key] = CardPlan(m, lang)
+    return plan
+
+
+def card_model(data: dict[str, Any]) -> Scorecard:
+    """The pydantic Scorecard of a plain card (validated once, where a model is returned)."""
+    return Scorecard.model_validate(data)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return float(o)          # as models.Points serializes
+    if isinstance(o, date):
+        return o.isoformat()
+    if isinstance(o, BaseModel):
+        return o.model_dump(mode="json")
+    raise TypeError(f"not JSON: {type(o).__name__}")
+
+
+def card_json(data: dict[str, Any], indent: int | None = 2) -> str:
+    """A plain card as the JSON contract: the bytes `reporting.to_json` writes for its model
+    (indent=None: one line, for JSON Lines)."""
+    if indent is None:
+        return json.dumps(data, ensure_ascii=False, default=_json_default, separators=(", ", ": ")) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default) + "\n"

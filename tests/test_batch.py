@@ -1,0 +1,79 @@
+"""`parscore score --batch`: one card per line in input order, bad inputs located, exit 2 at the end."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import ROOT, run_cli
+from parscore import load_facts, load_methodology, score, to_json
+
+M = load_methodology("par-province-892")
+GOOD = ["fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/targets-met.yaml",
+        "fixtures/weak-province-2025.yaml"]
+
+
+def _dir(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    for i, f in enumerate(GOOD):
+        shutil.copy(ROOT / f, d / f"{i:02d}-{(ROOT / f).name}")
+    (d / "01a-broken.yaml").write_text("agency: {code: x\n", encoding="utf-8")
+    (d / "notes.txt").write_text("not an input", encoding="utf-8")
+    return d
+
+
+def test_directory_cards_in_input_order_equal_single_scores_and_bad_file_located(tmp_path):
+    d = _dir(tmp_path)
+    r = run_cli("score", "--batch", str(d), "--jobs", "2")
+    assert r.returncode == 2
+    lines = r.stdout.splitlines()
+    assert len(lines) == 3                     # nothing on stdout but the cards
+    for line, f in zip(lines, GOOD):
+        assert json.loads(line) == json.loads(to_json(score(M, load_facts(ROOT / f, M))))   # the durable card
+    assert f"{d}/01a-broken.yaml:2: malformed YAML" in r.stderr and "[PS005]" in r.stderr
+    assert "parscore: số phiếu đã chấm: 3; số đầu vào bị từ chối: 1 (xem lỗi ở trên)" in r.stderr
+
+
+def test_one_worker_and_two_give_the_same_bytes(tmp_path):
+    d = _dir(tmp_path)
+    one = run_cli("score", "--batch", str(d), "--jobs", "1")
+    two = run_cli("score", "--batch", str(d), "--jobs", "2")
+    assert one.stdout and one.stdout == two.stdout
+
+
+def test_json_lines_with_a_bad_line_and_a_ranking_table(tmp_path):
+    docs = []
+    for f in GOOD:
+        import yaml
+        data = yaml.safe_load((ROOT / f).read_text(encoding="utf-8"))
+        data.pop("lead_units", None)
+        docs.append(json.dumps(data, ensure_ascii=False, default=str))
+    src = tmp_path / "in.jsonl"
+    src.write_text(docs[0] + "\n{not json\n\n" + docs[1] + "\n" + docs[2] + "\n", encoding="utf-8")
+    r = run_cli("score", "--batch", str(src), "--lang", "en")
+    assert r.returncode == 2
+    assert len(r.stdout.splitlines()) == 3
+    assert f"{src}:2: not a JSON document" in r.stderr and "[PS382]" in r.stderr
+    assert r.stderr.endswith("parscore: cards scored: 3; inputs refused: 1 (errors above)\n")
+    t = run_cli("score", "--batch", str(src), "-f", "table", "--lang", "en")
+    rows = [x.split() for x in t.stdout.splitlines()[2:]]
+    indices = {json.loads(x)["agency"]["code"] + str(json.loads(x)["index"]) for x in r.stdout.splitlines()}
+    assert t.stdout.splitlines()[0].split()[:3] == ["rank", "code", "agency"]
+    assert [row[0] for row in rows] == ["1", "2", "3"] and len(indices) == 3
+
+
+def test_a_workbook_with_one_agency_per_sheet_is_not_read_yet(tmp_path):
+    from openpyxl import Workbook
+    wb = Workbook()
+    p = tmp_path / "agencies.xlsx"
+    wb.save(p)
+    r = run_cli("score", "--batch", str(p))
+    assert r.returncode == 2 and r.stdout == ""
+    assert "a workbook with one agency per sheet is not read yet" in r.stderr and "[PS383]" in r.stderr
+
+
+def test_batch_needs_inputs(tmp_path):
+    r = run_cli("score", "--batch", str(tmp_path))
+    assert r.returncode == 2 and "the directory holds no facts files" in r.stderr and "[PS381]" in r.stderr
+    r = run_cli("score")
+    assert r.returncode == 2 and "give a facts file (.yaml or .xlsx), or --batch IN [PS384]" in r.stderr

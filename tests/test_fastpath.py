@@ -1,0 +1,138 @@
+"""The fast path: byte-identical scorecards on all three engines, and its plain-data cards.
+
+Hypothesis draws random complete fact sets, sparse drafts (a few facts only) and
+extreme values (0, tiny, huge, many decimals, every threshold exactly and a hair either
+side); each is scored on durable_rules, the reference matcher and the fast path, and
+the JSON must be the same bytes. The plain card's JSON (`card_json`) must be the bytes
+of the validated model's JSON.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from parscore import load_facts, load_methodology, score, to_json
+from parscore.cards import card_json
+from parscore.compiler import compile_rules
+from parscore.evaluation import engine_for
+from parscore.loading import Facts
+from parscore.models import Agency
+from parscore.scorecard import score_data
+
+M = load_methodology("par-province-892")
+THRESHOLDS = compile_rules(M).thresholds
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ENGINES = ("durable", "reference", "fast")
+HAIR = Decimal("1e-9")
+
+
+def _bounds(name: str) -> tuple[Decimal, Decimal]:
+    spec = M.facts[name]
+    lo = spec.min if spec.min is not None else Decimal(0)
+    hi = Decimal(100) if spec.type == "percent" else spec.max if spec.max is not None else Decimal(10) ** 12
+    return lo, hi
+
+
+def _value(name: str, extreme: bool):
+    spec = M.facts[name]
+    if spec.type == "boolean":
+        return st.booleans()
+    if spec.type == "date":
+        return st.dates(date(2000, 1, 1), date(2100, 12, 31))
+    lo, hi = _bounds(name)
+    near = [t + d for t in THRESHOLDS.get(name, ()) for d in (-HAIR, 0, HAIR)]
+    if spec.type == "count":
+        near = [Decimal(int(t)) + d for t in THRESHOLDS.get(name, ()) for d in (-1, 0, 1)]
+        pool = [int(v) for v in near + [lo, hi, Decimal(1)] if lo <= v <= hi]
+        normal = st.integers(int(lo), min(int(hi), 500))
+        return st.sampled_from(pool) if extreme and pool else normal
+    pool = [v for v in near + [lo, hi, Decimal("0.000000001"), Decimal("33.3333333333333333333"), hi - HAIR]
+            if lo <= v <= hi]
+    normal = st.integers(int(lo * 100), int(min(hi, Decimal(10) ** 7) * 100)).map(lambda n: Decimal(n) / 100)
+    return st.sampled_from(pool) if extreme and pool else normal
+
+
+@st.composite
+def fact_sets(draw, kind: str):
+    names = sorted(M.facts, key=lambda n: M.facts[n].part_of is not None)   # wholes before parts
+    if kind == "sparse":
+        chosen = set(draw(st.lists(st.sampled_from(sorted(M.facts)), min_size=1, max_size=12)))
+        names = [n for n in names if n in chosen]
+    values = {}
+    for name in names:
+        if kind == "random" and draw(st.integers(0, 9)) == 0:
+            continue
+        v = draw(_value(name, extreme=kind == "extreme" or (kind == "sparse" and draw(st.booleans()))))
+        whole = M.facts[name].part_of
+        if whole is not None and whole in values:
+            v = min(v, values[whole])
+        values[name] = v
+    return values
+
+
+def _facts(values) -> Facts:
+    return Facts("generated.yaml", Agency(code="t", name="T"), 2025, M.id, values)
+
+
+def _same_on_every_engine(values) -> None:
+    facts = _facts(values)
+    cards = {e: to_json(score(M, facts, "vi", e)) for e in ENGINES}
+    assert cards["reference"] == cards["durable"]
+    assert cards["fast"] == cards["durable"]
+    assert card_json(score_data(M, facts, "vi", "fast")) == cards["fast"]
+
+
+@SETTINGS
+@given(fact_sets("random"))
+def test_random_fact_sets_same_bytes_on_every_engine(values):
+    _same_on_every_engine(values)
+
+
+@SETTINGS
+@given(fact_sets("sparse"))
+def test_sparse_drafts_same_bytes_on_every_engine(values):
+    _same_on_every_engine(values)
+
+
+@SETTINGS
+@given(fact_sets("extreme"))
+def test_extreme_values_same_bytes_on_every_engine(values):
+    _same_on_every_engine(values)
+
+
+@pytest.mark.parametrize("path", ["fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/targets-met.yaml",
+                                  "fixtures/weak-province-2025.yaml", "fixtures/incomplete-2025.yaml"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_fixtures_same_bytes_with_evidence_notes_and_claims(path, lang):
+    facts = load_facts(path, M)
+    ref = to_json(score(M, facts, lang, "durable"))
+    assert to_json(score(M, facts, lang, "fast")) == ref
+    assert card_json(score_data(M, facts, lang, "fast")) == ref
+    one_line = card_json(score_data(M, facts, lang, "fast"), indent=None)
+    assert one_line.count("\n") == 1 and json.loads(one_line) == json.loads(ref)
+
+
+def test_the_fast_trace_is_the_reference_trace():
+    """Same productions fire, with the same inputs and outputs, in the same order."""
+    facts = load_facts("fixtures/ca-mau-2025/weaknesses.yaml", M)
+    ref, fast = engine_for(M, "reference").evaluate(facts), engine_for(M, "fast").evaluate(facts)
+    assert fast.trace == ref.trace
+    assert fast.verdicts == ref.verdicts
+    assert fast.values == ref.values
+
+
+def test_python_is_the_reference_engine_and_unknown_names_are_refused():
+    assert engine_for(M, "python") is engine_for(M, "reference")
+    with pytest.raises(ValueError, match="unknown engine 'rete'"):
+        engine_for(M, "rete")
+
+
+def test_cli_engine_option_gives_the_same_card(tmp_path):
+    from conftest import run_cli
+    outs = [run_cli("score", "fixtures/ca-mau-2025/weaknesses.yaml", "-f", "json", "--engine", e).stdout
+            for e in ("durable", "reference", "fast", "python")]
+    assert outs[0] and all(o == outs[0] for o in outs)
