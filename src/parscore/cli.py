@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 audit findings at the --fail-on severity; 2 invalid inp
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -18,7 +19,7 @@ from tabulate import tabulate
 from .appraisal import appraise, load_appraisal, self_assessment
 from .audit import audit
 from .diff import diff as diff_cards
-from .excel import import_xlsx, write_scorecard, write_template
+from .excel import import_many, import_xlsx, write_scorecard, write_split_templates, write_template
 from .html_report import render_html
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
@@ -36,7 +37,7 @@ from .reporting import (
 from .scorecard import score
 from .simulation import load_scenario, simulate
 from .tracking import load_plan, plan_status
-from .units import LeadUnits, load_lead_units, totals_by_unit
+from .units import LeadUnits, load_lead_units, totals_by_unit, with_leads
 from .yamlio import Document
 
 
@@ -63,7 +64,7 @@ def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
     if str(args.facts).lower().endswith(".xlsx"):
         m = load_methodology(args.methodology or "par-province-892", overlay=getattr(args, "overlay", None))
-        return m, import_xlsx(args.facts, m)[0]
+        return m, import_xlsx(args.facts, m, getattr(args, "lang", "vi"))[0]
     doc = read_facts_document(args.facts)
     m = load_methodology(_methodology_ref(args, doc), overlay=getattr(args, "overlay", None))
     return m, facts_from_document(doc, m)
@@ -71,7 +72,7 @@ def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
 
 def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
     path = getattr(args, "units", None) or facts.lead_units
-    return load_lead_units(path, m) if path else None
+    return with_leads(load_lead_units(path, m) if path else None, facts.leads)
 
 
 def _peers(args: argparse.Namespace) -> PeerTable | None:
@@ -92,7 +93,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     card = card.model_copy(update=extra)
     _require_output(args)
     if args.format == "xlsx":
-        write_scorecard(card, m, args.output, facts)
+        write_scorecard(card, m, args.output, facts, units)
+        _wrote(args.output, args.lang)
         return 0
     if args.format == "html":
         plan = Planner(m, facts, args.lang, units).plan() if facts.values else None
@@ -114,15 +116,29 @@ def _require_output(args: argparse.Namespace) -> None:
 def cmd_template(args: argparse.Namespace) -> int:
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
     units = load_lead_units(args.units, m) if args.units else None
-    write_template(m, args.output, args.lang, units)
+    if args.split_by_unit:
+        for path in write_split_templates(m, args.split_by_unit, args.lang, units):
+            _wrote(str(path), args.lang)
+        return 0
+    out = args.output or "facts.xlsx"
+    if os.path.lexists(out):
+        from .excel.texts import msg
+        raise InputError.one(out, None, "", msg("exists", args.lang), "PS266")
+    write_template(m, out, args.lang, units)
+    _wrote(out, args.lang)
     return 0
+
+
+def _wrote(path: str, lang: str) -> None:
+    from .excel.texts import msg
+    print(f"parscore: {msg('wrote', lang, path=path)}", file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     import yaml
 
     m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
-    _, doc = import_xlsx(args.xlsx, m)
+    _, doc = import_many(args.xlsx, m, args.lang)
     _emit(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), args)
     return 0
 
@@ -187,7 +203,8 @@ def cmd_appraise(args: argparse.Namespace) -> int:
     card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
     _require_output(args)
     if args.format == "xlsx":
-        write_scorecard(card, m, args.output, facts)
+        write_scorecard(card, m, args.output, facts, _units(args, m, facts))
+        _wrote(args.output, args.lang)
     else:
         _emit(render_html(card, None, m) if args.format == "html" else render_appraised(card, args.format), args)
     return 1 if card.appraisal_errors else 0
@@ -434,10 +451,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?")
     common(p)
     p.add_argument("--units", help="a lead-unit assignment file, to fill the lead-unit column")
-    p.set_defaults(func=cmd_template, output="facts.xlsx")
+    p.add_argument("--split-by-unit", metavar="DIR", help="write one workbook per lead unit into DIR (needs --units); never overwrites")
+    p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("import", help="a filled Excel template → a YAML facts file")
-    p.add_argument("xlsx")
+    p = sub.add_parser("import", help="filled Excel templates (one, or one per lead unit) or scorecard workbooks → one YAML facts file")
+    p.add_argument("xlsx", nargs="+")
     common(p)
     p.set_defaults(func=cmd_import)
 
