@@ -129,7 +129,7 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
                 continue
             here = f"{title}!D{row_no}"
             if fact in seen:
-                add(f"{title}!A{row_no}", msg("duplicate", lang, what=msg("what_fact", lang), key=fact,
+                add(f"{title}!A{row_no}", msg("duplicate", lang, what=msg("what_fact", lang), name=fact,
                                               first=f"{seen[fact]}", second=f"{title}!A{row_no}"), "PS263")
                 continue
             seen[fact] = f"{title}!A{row_no}"
@@ -197,7 +197,7 @@ def _read_items(wb: Any, name: str, m: Methodology, lang: str, meta: dict[str, A
             continue
         where = f"{title}!{code_cell.ref}"
         if code in seen:
-            add(where, msg("duplicate", lang, what=msg("what_item", lang), key=code, first=seen[code], second=where), "PS263")
+            add(where, msg("duplicate", lang, what=msg("what_item", lang), name=code, first=seen[code], second=where), "PS263")
             continue
         seen[code] = where
         if cols["claimed"] in r:
@@ -346,7 +346,7 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
         if a is None:
             return b
         if a[1].value != b[1].value:
-            problems.append(Problem(b[0], None, b[1].where, msg("conflict", lang, what=what, key=key, a=_show(a[1].value),
+            problems.append(Problem(b[0], None, b[1].where, msg("conflict", lang, what=what, name=key, a=_show(a[1].value),
                                                                  first=f"{a[0]} {a[1].where}", b=_show(b[1].value),
                                                                  second=f"{b[0]} {b[1].where}"), "PS264"))
         return a
