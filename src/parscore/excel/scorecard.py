@@ -10,7 +10,7 @@ from typing import Any
 from ..loading import Facts, Methodology
 from ..models import Scorecard
 from .safety import put_text
-from .template import fact_sheets, info_sheet, lead_name, meta_sheet
+from .template import fact_sheets, info_sheet, lead_name, meta_sheet, print_setup
 
 HEAD = {
     "vi": ["STT", "Lĩnh vực / tiêu chí / tiêu chí thành phần", "Điểm tối đa", "Điểm tự đánh giá", "Điểm theo quy tắc",
@@ -39,6 +39,17 @@ def _sum(col: str, refs: list[str], blank_when_empty: bool) -> str:
     return f'=IF(COUNT({args})=0,"",SUM({args}))'
 
 
+def _height(ws: Any, r: int) -> float:
+    """Row height for wrapped text: spreadsheet programs do not grow rows written by a library."""
+    lines = 1
+    for i, width in enumerate(WIDTHS, 1):
+        v = ws.cell(row=r, column=i).value
+        if isinstance(v, str) and not v.startswith("="):
+            per_line = max(1, int(width * 1.05))
+            lines = max(lines, sum(-(-max(1, len(part)) // per_line) for part in v.split("\n")))
+    return min(409, 13.5 * lines + 2)
+
+
 def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str], facts: Facts | None = None,
                     units: Any = None) -> None:
     """STT, item, max, self-assessed, computed, appraised, evidence, reasons, giải trình,
@@ -46,7 +57,6 @@ def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str
     live when an appraiser edits a cell; empty self-assessed or appraised sums stay blank."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.worksheet.properties import PageSetupProperties
 
     lang = card.lang
     wb = Workbook()
@@ -148,19 +158,12 @@ def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str
     ws.row_dimensions[row + 3].height = 45
     for i, width in enumerate(WIDTHS, 1):
         ws.column_dimensions[chr(64 + i)].width = width
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(head))
+    ws.row_dimensions[1].height = 20
+    for r in range(2, row + 2):
+        ws.row_dimensions[r].height = _height(ws, r)
     ws.freeze_panes = "C3"
-    # print: A4 landscape, every column on one page width, the header row on every page
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = "2:2"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = ("Trang &P / &N" if lang == "vi" else "Page &P / &N")
-    ws.oddFooter.center.size = 9
+    print_setup(ws, "2:2", lang)
     if facts is not None:
         info_sheet(wb.create_sheet(), m, lang, facts, None)
         fact_sheets(wb, m, lang, list(m.facts), facts)

@@ -70,6 +70,23 @@ def lead_name(units: Any, code: str, lang: str) -> str:
     return units.name(a.lead if a else None, lang)
 
 
+def print_setup(ws: Any, title_rows: str, lang: str) -> None:
+    """A4 landscape, every column on one page width, the header rows on every page, page numbers."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = title_rows
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "Trang &P / &N" if lang == "vi" else "Page &P / &N"
+    ws.oddFooter.center.size = 9
+
+
 def write_template(m: Methodology, path: str | os.PathLike[str], lang: str = "vi", units: Any = None,
                    facts: Iterable[str] | None = None, items: Iterable[str] | None = None, scope: str = "all") -> None:
     """A template for every fact and sub-criterion, or only `facts` and `items` (a split workbook)."""
@@ -161,7 +178,10 @@ def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts:
             dv.add(f"D{row}")
         for col, width in zip("ABCDEFGHIJ", (34, 60, 14, 14, 18, 18, 14, 24, 30, 14)):
             ws.column_dimensions[col].width = width
+        for r in range(2, ws.max_row + 1):
+            ws.cell(row=r, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "D2"
+        print_setup(ws, "1:1", lang)
 
 
 def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
@@ -216,6 +236,7 @@ def item_sheet(ws: Any, m: Methodology, lang: str, item_list: list[str], units: 
     for col, width in zip("ABCDEFG", (10, 60, 10, 12, 50, 28, 40)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "C2"
+    print_setup(ws, "1:1", lang)
 
 
 def meta_sheet(wb: Any, m: Methodology, lang: str, kind: str, scope: str, fact_list: list[str] | None,
