@@ -136,7 +136,7 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
             entry = FactEntry(where=here)
             if 4 in r:
                 entry.value = _fact_value(r[4], fact, m, lang, lambda t, w=here: add(w, t, "PS186"))
-            if 6 in r or 7 in r or 8 in r:
+            if 6 in r or 7 in r or 8 in r or 11 in r:
                 entry.evidence = _evidence(r, title, row_no, lang, add)
             if 9 in r:
                 entry.note = clean_text(str(r[9].value)).strip() or None
@@ -318,11 +318,12 @@ def _evidence(r: dict[int, Cell], title: str, row_no: int, lang: str, add: Any) 
         if date is None:
             add(f"{title}!G{row_no}", msg("date", lang, what=msg("what_fact", lang), got=r[7].value), "PS269")
     issuer = clean_text(str(r[8].value)).strip() if 8 in r else ""
+    doc_title = clean_text(str(r[11].value)).strip() if 11 in r else ""
     if not number:
-        if date is not None or issuer:
+        if date is not None or issuer or doc_title:
             add(f"{title}!F{row_no}", msg("evidence_number", lang), "PS269")
         return None
-    return Evidence(number=number, date=date, issuer=issuer or None)
+    return Evidence(number=number, date=date, issuer=issuer or None, title=doc_title or None)
 
 
 def _yaml_value(v: FactValue) -> Any:

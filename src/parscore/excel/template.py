@@ -20,9 +20,9 @@ from .texts import msg
 META_SHEET = "_parscore"
 HEADERS = {
     "vi": ["Mã số liệu", "Số liệu", "Đơn vị tính", "Giá trị", "Giá trị hợp lệ", "Số văn bản kiểm chứng",
-           "Ngày văn bản", "Cơ quan ban hành", "Ghi chú", "Dùng cho tiêu chí"],
+           "Ngày văn bản", "Cơ quan ban hành", "Ghi chú", "Dùng cho tiêu chí", "Trích yếu văn bản kiểm chứng"],
     "en": ["Fact id", "Fact", "Unit", "Value", "Allowed", "Evidence number", "Evidence date", "Issuer",
-           "Note", "Used by items"],
+           "Note", "Used by items", "Evidence title"],
 }
 ITEM_SHEET = {"vi": "Tự đánh giá", "en": "Self-assessment"}
 ITEM_HEADERS = {
@@ -163,7 +163,7 @@ def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts:
         for row, name in enumerate(by_field[f.code], start=2):
             spec = m.facts[name]
             ws.append([name, spec.description.get(lang), spec.unit.get(lang), None, _allowed(m, name, lang),
-                       None, None, None, None, ", ".join(m.users_of(name))])
+                       None, None, None, None, ", ".join(m.users_of(name)), None])
             value_cell = ws.cell(row=row, column=4)
             value_cell.fill = PatternFill("solid", fgColor=INPUT_FILL)
             if facts is not None:
@@ -176,7 +176,7 @@ def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts:
             dv = _validation(spec, lang)
             ws.add_data_validation(dv)
             dv.add(f"D{row}")
-        for col, width in zip("ABCDEFGHIJ", (34, 60, 14, 14, 18, 18, 14, 24, 30, 14)):
+        for col, width in zip("ABCDEFGHIJK", (34, 60, 14, 14, 18, 18, 14, 24, 30, 14, 40)):
             ws.column_dimensions[col].width = width
         for r in range(2, ws.max_row + 1):
             ws.cell(row=r, column=2).alignment = Alignment(wrap_text=True, vertical="top")
@@ -199,6 +199,7 @@ def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
         if evs[0].date:
             ws.cell(row=row, column=7, value=evs[0].date).number_format = "DD/MM/YYYY"
         put_text(ws, row, 8, evs[0].issuer)
+        put_text(ws, row, 11, evs[0].title)
     put_text(ws, row, 9, facts.notes.get(name))
 
 
