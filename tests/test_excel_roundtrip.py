@@ -210,3 +210,28 @@ def test_the_scorecard_workbook_is_edited_and_reimported(tmp_path):
 
     j1, j2 = json.loads(r1.stdout), json.loads(r2.stdout)
     assert (j1["total"], j1["index"]) == (j2["total"], j2["index"])
+
+
+def test_a_template_from_before_the_self_assessment_sheet_still_imports(tmp_path):
+    """Older templates had the (unread) lead unit in column I: it must not become a note."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "old.xlsx"
+    write_template(M, path)
+    wb = load_workbook(path)
+    meta = wb["_parscore"]
+    for r in range(meta.max_row, 0, -1):
+        if meta.cell(row=r, column=1).value not in ("methodology", "version", "digest", "lang"):
+            meta.delete_rows(r)
+    del wb["Tự đánh giá"]
+    for f in M.fields:
+        ws = wb[sheet_name(f.code, "vi")]
+        ws["I1"], ws["J1"], ws["K1"] = "Đơn vị chủ trì", "Dùng cho tiêu chí", None
+        for r in range(2, ws.max_row + 1):
+            ws.cell(row=r, column=9, value="Sở Nội vụ")
+            ws.cell(row=r, column=11, value=None)
+    wb.save(path)
+    facts = load_facts(FACTS, M)
+    fill(path, facts)
+    imported, doc = import_xlsx(path, M)
+    assert imported.values == facts.values and imported.notes == {} and "leads" not in doc

@@ -111,6 +111,9 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
         add(info_name, msg("sheet_missing", lang, sheet=info_name), "PS183")
 
     seen: dict[str, str] = {}
+    # a template made before the self-assessment sheet: column I was the (unread) lead unit, J the items
+    legacy = "kind" not in meta
+    want = HEADERS[book_lang][:8] + LEGACY_TAIL[book_lang] if legacy else HEADERS[book_lang]
     for f in m.fields:
         title = sheet_name(f.code, book_lang)
         if title not in wb.sheetnames:
@@ -119,8 +122,10 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
         for r in rows(wb[title], name, lang):
             row_no = next(iter(r.values())).row
             if row_no == 1:
-                _check_header(r, HEADERS[book_lang], title, add, lang)
+                _check_header(r, want, title, add, lang)
                 continue
+            if legacy:
+                r = {k: v for k, v in r.items() if k <= 8}
             if 1 not in r:
                 continue
             fact = str(r[1].value).strip()
@@ -219,6 +224,7 @@ def _read_items(wb: Any, name: str, m: Methodology, lang: str, meta: dict[str, A
                 data.leads[code] = Located(text, f"{title}!{c.ref}")
 
 
+LEGACY_TAIL = {"vi": ["Đơn vị chủ trì", "Dùng cho tiêu chí"], "en": ["Lead unit", "Used by items"]}
 ITEM_SHEET_DEFAULT = {"vi": "Tự đánh giá", "en": "Self-assessment"}
 
 
