@@ -190,3 +190,21 @@ def test_template_and_scorecard_writers_never_emit_control_characters(tmp_path):
     write_scorecard(card, M, tmp_path / "c.xlsx", bad)   # openpyxl refuses control characters: this must not raise
     imported, _ = import_xlsx(tmp_path / "c.xlsx", M)
     assert imported.explanations["1.3.1"] == "abcd"
+
+
+@pytest.mark.parametrize("fact,value,fmt,message", [
+    ("par_inspection_units_inspected", 22.5, "General", "par_inspection_units_inspected: số đếm phải là số nguyên không âm, ô đang có 22,5"),
+    ("par_inspection_units_inspected", -3, "General", "par_inspection_units_inspected: số đếm phải là số nguyên không âm, ô đang có -3"),
+    ("sipas_policy_satisfaction", 120, "General", "sipas_policy_satisfaction: tỷ lệ phải trong khoảng 0–100 %, ô đang có 120 "
+                                                  "(gõ 95 hoặc 95% cho 95 %)"),
+    ("sipas_policy_satisfaction", 1.5, "0%", "sipas_policy_satisfaction: tỷ lệ phải trong khoảng 0–100 %, ô đang có 150 % "
+                                             "(gõ 95 hoặc 95% cho 95 %)"),
+    ("sipas_policy_satisfaction", dt.datetime(2025, 11, 28), "DD/MM/YYYY",
+     "sipas_policy_satisfaction: ô định dạng ngày (Date) nhưng số liệu này là số; đổi định dạng ô sang Number rồi gõ lại số"),
+])
+def test_out_of_range_numbers_get_vietnamese_messages_with_decimal_commas(tmp_path, fact, value, fmt, message):
+    _, path, wb = filled(tmp_path)
+    ws, cell = cell_of(wb, fact)
+    cell.value, cell.number_format = value, fmt
+    wb.save(path)
+    assert problems(path) == [(f"{ws.title}!D{cell.row}", message, "PS186")]

@@ -277,7 +277,7 @@ def _fact_value(cell: Cell, fact: str, m: Methodology, lang: str, bad: Any) -> F
         bad(msg("text_count" if spec.type == "count" else "text_number", lang, fact=fact, text=v))
         return None
     if isinstance(v, (dt.datetime, dt.date, dt.time, dt.timedelta)):
-        bad(msg("bad_value", lang, fact=fact, why=msg("date", lang, what=fact, got=str(v))))
+        bad(msg("date_in_number", lang, fact=fact))
         return None
     value: Any = v
     if isinstance(v, (int, float)) and not isinstance(v, bool) and is_percent_format(cell.number_format):
@@ -288,9 +288,25 @@ def _fact_value(cell: Cell, fact: str, m: Methodology, lang: str, bad: Any) -> F
             value = (Decimal(repr(v)) * 100).normalize()  # 0.8642 shown as 86,42% is 86.42 %
         except InvalidOperation:
             value = v
-    elif isinstance(v, float):
-        value = Decimal(repr(v))
+    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+        value = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            bad(msg("bad_value", lang, fact=fact, why=str(v)))
+            return None
+        shown = _local(value, lang)
+        if spec.type == "count" and (value < 0 or value != value.to_integral_value()):
+            bad(msg("not_whole", lang, fact=fact, got=shown))
+            return None
+        if spec.type == "percent" and not 0 <= value <= 100:
+            bad(msg("pct_range", lang, fact=fact, got=shown + (" %" if is_percent_format(cell.number_format) else "")))
+            return None
+        if spec.min is not None and value < spec.min:
+            bad(msg("below", lang, fact=fact, limit=_local(spec.min, lang), got=shown))
+            return None
+        if spec.max is not None and value > spec.max:
+            bad(msg("above", lang, fact=fact, limit=_local(spec.max, lang), got=shown))
+            return None
         # Excel stores every number as a float; the shortest decimal that is that float is meant
         value = int(value) if value == value.to_integral_value() else float(value)
     errs: list[str] = []
@@ -298,6 +314,12 @@ def _fact_value(cell: Cell, fact: str, m: Methodology, lang: str, bad: Any) -> F
     if typed is None:
         bad(msg("bad_value", lang, fact=fact, why=errs[0] if errs else "?"))
     return typed
+
+
+def _local(d: Decimal, lang: str) -> str:
+    """A number as the person typed it: a decimal comma in Vietnamese (86,42), a dot in English."""
+    text = format(d.normalize(), "f") if d == d else str(d)
+    return text.replace(".", ",") if lang == "vi" else text
 
 
 def _date(v: Any) -> dt.date | None:

@@ -162,8 +162,10 @@ def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts:
         ws.add_data_validation(date_dv)
         for row, name in enumerate(by_field[f.code], start=2):
             spec = m.facts[name]
-            ws.append([name, spec.description.get(lang), spec.unit.get(lang), None, _allowed(m, name, lang),
-                       None, None, None, None, ", ".join(m.users_of(name)), None])
+            ws.cell(row=row, column=1, value=name)
+            for col, text in ((2, spec.description.get(lang)), (3, spec.unit.get(lang)), (5, _allowed(m, name, lang)),
+                              (10, ", ".join(m.users_of(name)))):
+                put_text(ws, row, col, text)   # an overlay's text is a user's text too
             value_cell = ws.cell(row=row, column=4)
             value_cell.fill = PatternFill("solid", fgColor=INPUT_FILL)
             if facts is not None:
