@@ -235,3 +235,39 @@ def test_a_template_from_before_the_self_assessment_sheet_still_imports(tmp_path
     fill(path, facts)
     imported, doc = import_xlsx(path, M)
     assert imported.values == facts.values and imported.notes == {} and "leads" not in doc
+
+
+def test_imported_facts_know_the_cell_of_every_fact_and_a_year_typed_as_text_is_read(tmp_path):
+    """So that a report can say which cell to fill for a missing fact."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "t.xlsx"
+    write_template(M, path)
+    facts = load_facts(FACTS, M).with_values({"par_inspection_units_inspected": None})
+    cells = fill(path, facts)
+    wb = load_workbook(path)
+    wb["Hướng dẫn"]["B10"] = "2025"
+    wb.save(path)
+    imported, _ = import_xlsx(path, M)
+    assert imported.year == 2025
+    title, ref = cells["par_inspection_units_inspected"]
+    assert imported.cells["par_inspection_units_inspected"] == f"{title}!{ref}"
+    assert set(imported.cells) == set(M.facts)
+
+
+def test_a_tampered_parscore_sheet_is_not_a_traceback(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "t.xlsx"
+    write_template(M, path)
+    fill(path, load_facts(FACTS, M))
+    wb = load_workbook(path)
+    meta = wb["_parscore"]
+    for r in range(1, meta.max_row + 1):
+        if str(meta.cell(row=r, column=1).value).startswith(("col_", "items_header_row")):
+            meta.cell(row=r, column=2, value="abc")
+        if meta.cell(row=r, column=1).value == "kind":
+            meta.cell(row=r, column=2, value=10**30)
+    wb.save(path)
+    r = run_cli("import", str(path))
+    assert r.returncode == 0, r.stderr

@@ -505,6 +505,7 @@ class Facts:
     contradictions: tuple[Problem, ...] = ()   # kept (not raised) when loaded for an audit
     notes: dict[str, str] = field(default_factory=dict)   # a fact's `note:`, e.g. why it is unknown
     leads: dict[str, str] = field(default_factory=dict)   # `leads:` code → lead unit name, overriding lead_units
+    cells: dict[str, str] = field(default_factory=dict)   # from a workbook: fact → the cell to fill ('Lĩnh vực 1!D7')
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..loading import FactValue, Facts, Methodology, _typed, check_parts
 from ..models import Agency, Evidence
-from .safety import Cell, clean_text, is_percent_format, open_workbook, rows
+from .safety import MAX_COLUMNS, Cell, clean_text, is_percent_format, open_workbook, rows
 from .template import HEADERS, INFO, ITEM_HEADERS, META_SHEET, UNASSIGNED, sheet_name
 from .texts import msg
 
@@ -51,6 +51,7 @@ class WorkbookData:
     claimed: dict[str, Located] = field(default_factory=dict)
     explanations: dict[str, Located] = field(default_factory=dict)
     leads: dict[str, Located] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)   # every fact row: fact → 'Sheet!D7' of its value
 
 
 def import_xlsx(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") -> tuple[Facts, dict[str, Any]]:
@@ -138,6 +139,7 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
                                               first=f"{seen[fact]}", second=f"{title}!A{row_no}"), "PS263")
                 continue
             seen[fact] = f"{title}!A{row_no}"
+            data.cells[fact] = here
             entry = FactEntry(where=here)
             if 4 in r:
                 entry.value = _fact_value(r[4], fact, m, lang, lambda t, w=here: add(w, t, "PS186"))
@@ -147,7 +149,7 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
                 entry.note = clean_text(str(r[9].value)).strip() or None
             if entry.value is not None or entry.evidence is not None or entry.note is not None:
                 data.facts[fact] = entry
-    expected = set(str(meta["facts"]).split()) if meta.get("facts") else set(m.facts)
+    expected = set(str(meta["facts"]).split()) & set(m.facts) if meta.get("facts") else set(m.facts)
     missing_rows = sorted(expected - set(seen))
     if missing_rows and not problems:
         add("", msg("rows_missing", lang, n=len(missing_rows), fact=missing_rows[0]), "PS187")
@@ -176,8 +178,8 @@ def _read_items(wb: Any, name: str, m: Methodology, lang: str, meta: dict[str, A
         if meta.get("kind") in ("template", "scorecard"):
             add(title, msg("sheet_missing", lang, sheet=title), "PS183")
         return
-    header_row = int(meta.get("items_header_row") or 1)
-    cols = {k: int(meta.get(f"col_{k}") or d) for k, d in (("code", 1), ("claimed", 4), ("explanation", 5), ("lead", 6))}
+    header_row = _small_int(meta.get("items_header_row"), 1, 10)
+    cols = {k: _small_int(meta.get(f"col_{k}"), d, MAX_COLUMNS) for k, d in (("code", 1), ("claimed", 4), ("explanation", 5), ("lead", 6))}
     heads = meta_heads(book_lang, str(meta.get("kind")))
     seen: dict[str, str] = {}
     for r in rows(wb[title], name, lang):
@@ -236,6 +238,13 @@ def meta_heads(lang: str, kind: str) -> dict[str, str]:
         return {"code": h[0], "claimed": h[3], "explanation": h[8], "lead": h[9]}
     h = ITEM_HEADERS[lang]
     return {"code": h[0], "claimed": h[3], "explanation": h[4], "lead": h[5]}
+
+
+def _small_int(v: Any, default: int, most: int) -> int:
+    """A number from the hidden _parscore sheet, which a hostile file may have changed."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 1 <= v <= most or v != int(v):
+        return default
+    return int(v)
 
 
 def _is_parent(m: Methodology, code: str) -> bool:
@@ -399,10 +408,17 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
             for code, loc in getattr(bk, kind).items():
                 items[kind][code] = pick(what_item, code, items[kind].get(code), (bk.file, loc))
     first = books[0].file
+    cells: dict[str, str] = {}
+    for bk in books:
+        for fact, where in bk.cells.items():
+            if fact not in cells or (fact in bk.facts and bk.facts[fact].value is not None):
+                cells[fact] = where if len(books) == 1 else f"{bk.file}: {where}"
     year_loc = head.get("year")
     year = year_loc[1].value if year_loc else None
     if isinstance(year, float) and year.is_integer():
         year = int(year)
+    if isinstance(year, str) and year.strip().isascii() and year.strip().isdigit():
+        year = int(year.strip())   # typed as text: 2025 is still the year
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         file, where = (year_loc[0], year_loc[1].where) if year_loc else (first, f"{INFO[lang]}!B10")
         problems.append(Problem(file, None, where, msg("year", lang, got=repr(year) if year is not None else "—"), "PS188"))
@@ -444,7 +460,7 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
     explanations = {c: items["explanations"][c][1].value for c in order if c in items["explanations"]}
     leads = {c: items["leads"][c][1].value for c in order if c in items["leads"]}
     facts_obj = Facts(first, agency, int(year), m.id, values, evidence, claimed, notes=notes,  # type: ignore[arg-type]
-                      explanations=explanations, leads=leads)
+                      explanations=explanations, leads=leads, cells=cells)
     doc: dict[str, Any] = {"agency": {"code": agency.code, "name": agency.name}, "year": int(year),  # type: ignore[arg-type]
                            "methodology": m.id, "facts": raw}
     if claimed:
