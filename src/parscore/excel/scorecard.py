@@ -45,7 +45,7 @@ def _height(ws: Any, r: int) -> float:
     for i, width in enumerate(WIDTHS, 1):
         v = ws.cell(row=r, column=i).value
         if isinstance(v, str) and not v.startswith("="):
-            per_line = max(1, int(width * 1.05))
+            per_line = max(1, int(width * 0.9))   # word wrapping wastes part of each line
             lines = max(lines, sum(-(-max(1, len(part)) // per_line) for part in v.split("\n")))
     return min(409, 13.5 * lines + 2)
 
