@@ -101,7 +101,7 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
     info_name = INFO[book_lang]
     if info_name in wb.sheetnames:
         cells: dict[str, Cell] = {}
-        for r in rows(wb[info_name], name, lang, max_rows=40, max_columns=4):
+        for r in rows(wb[info_name], name, lang):
             for c in r.values():
                 cells[c.ref] = c
         for attr, ref in (("agency_code", "B8"), ("agency_name", "B9"), ("year", "B10")):
