@@ -271,3 +271,17 @@ def test_a_tampered_parscore_sheet_is_not_a_traceback(tmp_path):
     wb.save(path)
     r = run_cli("import", str(path))
     assert r.returncode == 0, r.stderr
+
+
+def test_leads_in_a_facts_file_are_checked(tmp_path):
+    text = yaml.safe_load(FACTS.read_text(encoding="utf-8"))
+    text.pop("lead_units", None)
+    text["leads"] = {"1.3.1": "Thanh tra tỉnh", "9.9.9": "Sở Nội vụ", "1.1.1": 5}
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump(text, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_facts(path, M)
+    assert [(p.field, p.message, p.code) for p in exc.value.problems] == [
+        ("leads.9.9.9", "unknown code '9.9.9'", "PS270"),
+        ("leads.1.1.1", "expected the lead unit's name as text", "PS270"),
+    ]
