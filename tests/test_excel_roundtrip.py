@@ -285,3 +285,34 @@ def test_leads_in_a_facts_file_are_checked(tmp_path):
         ("leads.9.9.9", "unknown code '9.9.9'", "PS270"),
         ("leads.1.1.1", "expected the lead unit's name as text", "PS270"),
     ]
+
+
+def test_several_evidence_documents_survive_the_scorecard_workbook(tmp_path):
+    text = yaml.safe_load(FACTS.read_text(encoding="utf-8"))
+    text.pop("lead_units", None)
+    docs = [{"number": "45/BC-SNV", "date": "2025-11-20", "issuer": "Sở Nội vụ", "title": "Báo cáo kiểm tra"},
+            {"number": "46/KL-SNV", "issuer": "Sở Nội vụ"},
+            {"number": "=47/TB", "date": "2025-12-01"}]
+    text["facts"]["par_inspection_units_inspected"] = {"value": 22, "evidence": docs}
+    src = tmp_path / "f.yaml"
+    src.write_text(yaml.safe_dump(text, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    card = tmp_path / "card.xlsx"
+    assert run_cli("score", str(src), "-f", "xlsx", "-o", str(card)).returncode == 0
+    r = run_cli("import", str(card))
+    assert r.returncode == 0, r.stderr
+    back = yaml.safe_load(r.stdout)["facts"]["par_inspection_units_inspected"]["evidence"]
+    import datetime as dt
+
+    assert back == [{"number": "45/BC-SNV", "date": dt.date(2025, 11, 20), "issuer": "Sở Nội vụ", "title": "Báo cáo kiểm tra"},
+                    {"number": "46/KL-SNV", "issuer": "Sở Nội vụ"},
+                    {"number": "=47/TB", "date": dt.date(2025, 12, 1)}]
+
+
+def test_import_never_writes_over_its_own_workbook(tmp_path):
+    path = tmp_path / "t.xlsx"
+    write_template(M, path)
+    fill(path, load_facts(FACTS, M))
+    before = path.read_bytes()
+    r = run_cli("import", str(path), "-o", str(path))
+    assert r.returncode == 2 and "[PS266]" in r.stderr
+    assert path.read_bytes() == before

@@ -138,8 +138,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     import yaml
 
     m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
-    if args.output and any(os.path.lexists(x) and os.path.samefile(args.output, x) for x in args.xlsx if os.path.lexists(args.output)):
-        from .excel.texts import msg
+    if args.output and os.path.lexists(args.output) and any(os.path.lexists(x) and os.path.samefile(args.output, x) for x in args.xlsx):
+        from .excel.texts import msg  # the YAML would replace the workbook it was read from
         raise InputError.one(args.output, None, "output", msg("exists", args.lang), "PS266")
     _, doc = import_many(args.xlsx, m, args.lang)
     _emit(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), args)

@@ -36,7 +36,7 @@ class Located:
 @dataclass
 class FactEntry:
     value: FactValue | None = None
-    evidence: Evidence | None = None
+    evidence: tuple[Evidence, ...] | None = None
     note: str | None = None
     where: str = ""
 
@@ -347,20 +347,43 @@ def _date(v: Any) -> dt.date | None:
     return None
 
 
-def _evidence(r: dict[int, Cell], title: str, row_no: int, lang: str, add: Any) -> Evidence | None:
-    number = clean_text(str(r[6].value)).strip() if 6 in r else ""
-    date = None
-    if 7 in r:
-        date = _date(r[7].value)
-        if date is None:
-            add(f"{title}!G{row_no}", msg("date", lang, what=msg("what_fact", lang), got=r[7].value), "PS269")
-    issuer = clean_text(str(r[8].value)).strip() if 8 in r else ""
-    doc_title = clean_text(str(r[11].value)).strip() if 11 in r else ""
-    if not number:
-        if date is not None or issuer or doc_title:
+def _evidence(r: dict[int, Cell], title: str, row_no: int, lang: str, add: Any) -> tuple[Evidence, ...] | None:
+    """One document per line: several documents are written one under another in F, G, H and K."""
+    def lines(col: int, split: bool = True) -> list[Any]:
+        if col not in r:
+            return []
+        v = r[col].value
+        if not isinstance(v, str):
+            return [v]
+        return [x.strip() for x in clean_text(v).split("\n")] if split else [" ".join(clean_text(v).split())]
+
+    numbers = lines(6)
+    while numbers and not numbers[-1]:
+        numbers.pop()
+    several = len(numbers) > 1   # one document: a line break inside its issuer or title is just text
+    dates, issuers, titles = lines(7, several), lines(8, several), lines(11, several)
+    if not numbers:
+        if dates or issuers or titles:
             add(f"{title}!F{row_no}", msg("evidence_number", lang), "PS269")
         return None
-    return Evidence(number=number, date=date, issuer=issuer or None, title=doc_title or None)
+    if max(len(dates), len(issuers), len(titles)) > len(numbers):
+        add(f"{title}!F{row_no}", msg("evidence_lines", lang, n=len(numbers)), "PS269")
+        return None
+    out = []
+    for i, number in enumerate(numbers):
+        raw_date = dates[i] if i < len(dates) else None
+        date = _date(raw_date) if raw_date not in (None, "") else None
+        if raw_date not in (None, "") and date is None:
+            add(f"{title}!G{row_no}", msg("date", lang, what=msg("what_fact", lang), got=raw_date), "PS269")
+            return None
+        if not number:
+            add(f"{title}!F{row_no}", msg("evidence_number", lang), "PS269")
+            return None
+        issuer = issuers[i] if i < len(issuers) else None
+        doc_title = titles[i] if i < len(titles) else None
+        out.append(Evidence(number=str(number), date=date, issuer=str(issuer) if issuer else None,
+                            title=str(doc_title) if doc_title else None))
+    return tuple(out)
 
 
 def _yaml_value(v: FactValue) -> Any:
@@ -370,8 +393,8 @@ def _yaml_value(v: FactValue) -> Any:
 
 
 def _show(v: Any) -> str:
-    if isinstance(v, Evidence):
-        return v.number
+    if isinstance(v, tuple):
+        return "; ".join(e.number for e in v)
     return str(_yaml_value(v)) if v is not None else "—"
 
 
@@ -441,7 +464,7 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
         if v is not None:
             values[fact] = v
         if ev is not None:
-            evidence[fact] = (ev,)
+            evidence[fact] = ev
         if note is not None:
             notes[fact] = note
         if ev is None and note is None:
@@ -449,7 +472,8 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
         else:
             entry: dict[str, Any] = {"value": _yaml_value(v)}
             if ev is not None:
-                entry["evidence"] = {k: x for k, x in ev.model_dump().items() if x is not None}
+                docs = [{k: x for k, x in e.model_dump().items() if x is not None} for e in ev]
+                entry["evidence"] = docs[0] if len(docs) == 1 else docs
             if note is not None:
                 entry["note"] = note
             raw[fact] = entry

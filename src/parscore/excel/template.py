@@ -196,12 +196,17 @@ def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
         else:
             ws.cell(row=row, column=4, value=v)
     evs = facts.evidence.get(name) or ()
-    if evs:
+    if len(evs) == 1:
         put_text(ws, row, 6, evs[0].number)
         if evs[0].date:
             ws.cell(row=row, column=7, value=evs[0].date).number_format = "DD/MM/YYYY"
         put_text(ws, row, 8, evs[0].issuer)
         put_text(ws, row, 11, evs[0].title)
+    elif evs:  # several documents: one per line, in the same order in every column
+        put_text(ws, row, 6, "\n".join(e.number for e in evs))
+        put_text(ws, row, 7, "\n".join(e.date.strftime("%d/%m/%Y") if e.date else "" for e in evs))
+        put_text(ws, row, 8, "\n".join(e.issuer or "" for e in evs))
+        put_text(ws, row, 11, "\n".join(e.title or "" for e in evs))
     put_text(ws, row, 9, facts.notes.get(name))
 
 

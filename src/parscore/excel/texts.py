@@ -73,6 +73,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                "en": "self-assessed points of {code}: expected a number from 0 to {max} (the maximum), got {got!r}"},
     "evidence_number": {"vi": "văn bản kiểm chứng cần số văn bản (cột F) khi đã ghi ngày hoặc cơ quan ban hành",
                         "en": "evidence needs its number (column F) when a date or issuer is given"},
+    "evidence_lines": {"vi": "ô số văn bản có {n} dòng (mỗi văn bản một dòng) nhưng cột ngày, cơ quan ban hành hoặc trích yếu có nhiều dòng hơn",
+                       "en": "the evidence number cell has {n} lines (one document per line) but the date, issuer or title column has more"},
     # writing
     "exists": {"vi": "tệp đã có, không ghi đè; xoá hoặc đổi tên tệp cũ, hoặc chọn thư mục khác",
                "en": "already exists and is not overwritten; remove or rename it, or choose another directory"},
