@@ -166,3 +166,19 @@ def test_a_fifo_or_a_link_to_a_device_is_not_read(tmp_path):
         assert got["rc"] == 2 and err.strip() == (f"parscore: {p}: is not a regular file (a directory, device, FIFO or a "
                                                   "link to one); give an .xlsx file [PS260]")
         assert time.monotonic() - t < LIMIT_S
+
+
+def test_entity_expansion_is_refused_before_parsing(tmp_path):
+    path, wb = filled_template(tmp_path)
+    wb.save(path)
+    ents = "".join(f'<!ENTITY l{i} "' + f"&l{i - 1};" * 10 + '">' for i in range(1, 10))
+    xml = ('<?xml version="1.0"?><!DOCTYPE w [<!ENTITY l0 "ha">' + ents + ']><worksheet xmlns="http://schemas.openxmlformats.org/'
+           'spreadsheetml/2006/main"><sheetData><row r="2"><c r="A2" t="inlineStr"><is><t>&l9;</t></is></c></row></sheetData>'
+           '</worksheet>').encode()
+    bad = tmp_path / "laughs.xlsx"
+    rewrite(path, bad, {"xl/worksheets/sheet2.xml": xml})
+    got, err = measured("import", str(bad), "--lang", "en")
+    assert got["rc"] == 2 and err.strip() == (f"parscore: {bad}: xl/worksheets/sheet2.xml: this part declares a DOCTYPE/ENTITY, "
+                                              "which no real Excel workbook does (possibly a hostile file); copy the data into a "
+                                              "fresh `parscore template` [PS261]")
+    assert got["seconds"] < LIMIT_S and got["max_rss_mb"] < LIMIT_MB, got

@@ -66,10 +66,29 @@ def open_workbook(path: str | os.PathLike[str], lang: str) -> Any:
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
         raise InputError.one(name, None, "", msg("parts_too_big", lang, size=total, limit=MAX_TOTAL_BYTES), "PS261")
+    _refuse_dtds(name, infos, lang)
     try:
         return load_workbook(name, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged archives
         raise InputError.one(name, None, "", msg("damaged", lang, why=type(exc).__name__), "PS180") from None
+
+
+def _refuse_dtds(name: str, infos: list[zipfile.ZipInfo], lang: str) -> None:
+    """No part of a real workbook declares a DTD; one that does may expand entities
+    ("billion laughs"). Only the head of each part is read: a DTD precedes the root."""
+    try:
+        with zipfile.ZipFile(name) as zf:
+            for info in infos:
+                if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                with zf.open(info) as fh:
+                    head = fh.read(64 * 1024)
+                if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                    raise InputError.one(name, None, info.filename[:100], msg("dtd", lang), "PS261")
+    except InputError:
+        raise
+    except Exception:  # a bad CRC or compression: openpyxl will report the archive as damaged
+        return
 
 
 @dataclass(frozen=True)

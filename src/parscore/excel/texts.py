@@ -19,6 +19,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "en": "this part inflates to {size} bytes, more than the {limit}-byte limit; the workbook is too large or a zip bomb — copy the data into a fresh `parscore template`"},
     "parts_too_big": {"vi": "các phần của sổ tính giải nén ra {size} byte, vượt giới hạn {limit} byte",
                       "en": "the workbook's parts inflate to {size} bytes, more than the {limit}-byte limit"},
+    "dtd": {"vi": "phần này khai báo DOCTYPE/ENTITY, điều không có trong sổ tính Excel thật (có thể là tệp độc hại); chép số liệu sang mẫu mới tạo bằng `parscore template`",
+            "en": "this part declares a DOCTYPE/ENTITY, which no real Excel workbook does (possibly a hostile file); copy the data into a fresh `parscore template`"},
     "outside": {"vi": "ô có dữ liệu nằm ngoài vùng của mẫu (quá dòng {rows} hoặc cột {cols}); xoá nội dung ô này",
                 "en": "a cell with content lies outside the template (beyond row {rows} or column {cols}); clear this cell"},
     "not_template": {"vi": "không phải mẫu số liệu parscore (không có sheet _parscore); tạo mẫu bằng `parscore template`",
