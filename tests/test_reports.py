@@ -44,7 +44,7 @@ def test_template_is_generated_from_the_catalogue(tmp_path):
     path = tmp_path / "t.xlsx"
     write_template(M, path)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Hướng dẫn"] + [sheet_name(f.code, "vi") for f in M.fields] + ["_parscore"]
+    assert wb.sheetnames == ["Hướng dẫn"] + [sheet_name(f.code, "vi") for f in M.fields] + ["Tự đánh giá", "_parscore"]
     rows = {ws.cell(row=r, column=1).value: (ws.title, r) for ws in wb.worksheets[1:9] for r in range(2, ws.max_row + 1)}
     assert set(rows) == set(M.facts)
     ws = wb["Lĩnh vực 1"]
@@ -98,7 +98,7 @@ def _broken(tmp_path, change):
     change(wb)
     wb.save(path)
     with pytest.raises(InputError) as exc:
-        import_xlsx(path, M)
+        import_xlsx(path, M, "en")
     return [f"{p.field}: {p.message}" for p in exc.value.problems]
 
 
@@ -109,7 +109,8 @@ def test_bad_workbooks_get_cell_addressed_errors(tmp_path):
         row[3].value = "hai mươi"
         wrong_type.row = row[0].row
     got = _broken(tmp_path, wrong_type)
-    assert got == [f"Lĩnh vực 1!D{wrong_type.row}: par_inspection_units_inspected: expected a number, got text 'hai mươi'"]
+    assert got == [f"Lĩnh vực 1!D{wrong_type.row}: par_inspection_units_inspected: the cell holds the text 'hai mươi', not a number. "
+                   "Type the whole number into a cell formatted as Number (no thousands separators), or remove the leading apostrophe (')"]
 
     assert _broken(tmp_path, lambda wb: wb.remove(wb["Lĩnh vực 4"])) == [
         "Lĩnh vực 4: sheet 'Lĩnh vực 4' is missing; regenerate the template"]
@@ -127,13 +128,13 @@ def test_unrelated_and_fake_xlsx(tmp_path):
     wb = Workbook()
     wb.active["A1"] = "Dự toán"
     wb.save(other)
-    r = run_cli("score", str(other))
+    r = run_cli("score", str(other), "--lang", "en")
     assert r.returncode == 2
     assert r.stderr.strip() == (f"parscore: {other}: is not a parscore facts template (no _parscore sheet); "
                                 "generate one with `parscore template` [PS181]")
     fake = tmp_path / "fake.xlsx"
     fake.write_text("agency: x\n", encoding="utf-8")
-    r = run_cli("score", str(fake))
+    r = run_cli("score", str(fake), "--lang", "en")
     assert r.returncode == 2
     assert r.stderr.strip() == (f"parscore: {fake}: is not an Excel workbook (.xlsx); save it as an Excel workbook "
                                 "or give a YAML file [PS180]")

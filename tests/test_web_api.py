@@ -93,7 +93,7 @@ def test_score_workbook_upload_equals_cli(client, cli, tmp_path):
     from parscore.excel import write_template
     from parscore.workflow import load_inputs
     m, facts = load_inputs(ROOT / CA_MAU)
-    write_template(m, xlsx, "vi", None, facts)
+    write_template(m, xlsx, "vi", None, filled=facts)
     out, rc = cli("score", str(xlsx), "-f", "json")
     r = client.post("/api/score", files={"facts": ("ca-mau.xlsx", xlsx.read_bytes())}, headers=HEADER)
     assert rc == 0 and r.status_code == 200 and r.content == out.encode("utf-8")

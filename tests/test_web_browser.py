@@ -80,7 +80,7 @@ def workbook(tmp_path_factory):
 
     m, facts = load_inputs(ROOT / "fixtures/ca-mau-2025/weaknesses.yaml")
     path = tmp_path_factory.mktemp("wb") / "ca-mau-2025.xlsx"
-    write_template(m, path, "vi", None, facts)
+    write_template(m, path, "vi", None, filled=facts)
     return path, m, facts
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from .appraisal import appraise, load_appraisal, self_assessment
 from .audit import audit
 from .diff import diff as diff_cards
-from .excel import import_xlsx, write_scorecard, write_template
+from .excel import import_many, import_xlsx, write_scorecard, write_split_templates, write_template
 from .html_report import render_html
 from .render.docx import render_docx
 from .render.official import parse_date
@@ -43,7 +43,7 @@ from .reporting import (
 from .scorecard import score
 from .simulation import load_scenario, simulate
 from .tracking import load_plan, plan_status
-from .units import LeadUnits, load_lead_units
+from .units import LeadUnits, load_lead_units, with_leads
 from .yamlio import Document
 from .workflow import load_inputs, methodology_ref, parse_target, plan_context, with_extras
 
@@ -59,12 +59,12 @@ def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
 
 
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
-    return load_inputs(args.facts, args.methodology, getattr(args, "overlay", None))
+    return load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=getattr(args, "lang", "vi"))
 
 
 def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
     path = getattr(args, "units", None) or facts.lead_units
-    return load_lead_units(path, m) if path else None
+    return with_leads(load_lead_units(path, m) if path else None, facts.leads)
 
 
 def _peers(args: argparse.Namespace) -> PeerTable | None:
@@ -130,7 +130,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     card = with_extras(score(m, facts, args.lang, args.engine or "durable"), facts, peers, units)
     _require_output(args)
     if args.format == "xlsx":
-        _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts))
+        _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts, units))
         return 0
     if args.format in ("html", "pdf", "docx"):
         plan = Planner(m, facts, args.lang, units).plan() if facts.values and args.format != "docx" else None
@@ -181,16 +181,27 @@ def _write_workbook(args: argparse.Namespace, build: object, default: str | None
 def cmd_template(args: argparse.Namespace) -> int:
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
     units = load_lead_units(args.units, m) if args.units else None
+    if args.split_by_unit:
+        for path in write_split_templates(m, args.split_by_unit, args.lang, units):
+            _wrote(str(path), args.lang)
+        return 0
     # without -o the template goes to ./facts.xlsx, but never over a file that is already there
     _write_workbook(args, lambda buf: write_template(m, buf, args.lang, units), default="facts.xlsx")
     return 0
+
+
+def _wrote(path: str, lang: str) -> None:
+    """A file written by a writer of its own (split templates): said like every other output."""
+    from .files import announce_written
+
+    announce_written(path, Path(path).stat().st_size, lang)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     import yaml
 
     m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
-    _, doc = import_xlsx(args.xlsx, m)
+    _, doc = import_many(args.xlsx, m, args.lang)
     _emit(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), args)
     return 0
 
@@ -248,7 +259,7 @@ def cmd_appraise(args: argparse.Namespace) -> int:
     card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
     _require_output(args)
     if args.format == "xlsx":
-        _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts))
+        _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts, _units(args, m, facts)))
     elif args.format in ("html", "pdf", "docx"):
         return _document(card, m, facts, None, args)
     else:
@@ -578,10 +589,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?")
     common(p, writes=("xlsx",))
     p.add_argument("--units", help="a lead-unit assignment file, to fill the lead-unit column")
+    p.add_argument("--split-by-unit", metavar="DIR", help="write one workbook per lead unit into DIR (needs --units); never overwrites")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("import", help="a filled Excel template → a YAML facts file")
-    p.add_argument("xlsx")
+    p = sub.add_parser("import", help="filled Excel templates (one, or one per lead unit) or scorecard workbooks → one YAML facts file")
+    p.add_argument("xlsx", nargs="+")
     common(p, writes=("yaml",))
     p.set_defaults(func=cmd_import)
 

@@ -250,7 +250,12 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
                 raise
     except OSError as exc:
         raise InputError.one(short(target), None, field, f"cannot be written: {exc.strerror or exc}", "PS239") from None
-    announce(MESSAGES["wrote"]["en" if lang == "en" else "vi"].format(name=short(shown), size=len(payload)))
+    announce_written(shown, len(payload), lang)
+
+
+def announce_written(path: str | os.PathLike[str], size: int, lang: str = "vi") -> None:
+    """`parscore: đã ghi NAME (N byte)` on stderr: every file a command writes is said once, alike."""
+    announce(MESSAGES["wrote"]["en" if lang == "en" else "vi"].format(name=short(os.fspath(path)), size=size))
 
 
 def announce(line: str) -> None:

@@ -525,6 +525,7 @@ class Facts:
     contradictions: tuple[Problem, ...] = ()   # kept (not raised) when loaded for an audit
     notes: dict[str, str] = field(default_factory=dict)   # a fact's `note:`, e.g. why it is unknown
     locations: dict[str, str] = field(default_factory=dict)   # where a person fills a fact in: `Lĩnh vực 6!D5`
+    leads: dict[str, str] = field(default_factory=dict)   # `leads:` code → lead unit name, overriding lead_units
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)
@@ -536,7 +537,7 @@ class Facts:
         return replace(self, values=values)
 
 
-FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "explanations", "claimed_total"}
+FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "leads", "explanations", "claimed_total"}
 
 
 def read_facts_document(path: str | os.PathLike[str]) -> Document:
@@ -653,11 +654,31 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
     if units is not None and not isinstance(units, str):
         add(("lead_units",), "lead_units", "expected the path of a lead-unit assignment file", "PS071")
         units = None
+    leads = _leads(data.get("leads"), m, add)
     if problems:
         raise InputError(problems)
     units_path = str(Path(doc.file).parent / units) if units else None
     return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path,
-                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions), notes)
+                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions), notes, leads=leads)
+
+
+def _leads(raw: Any, m: Methodology, add: Any) -> dict[str, str]:
+    """`leads:` field, criterion or sub-criterion code → the lead unit's name (as a workbook gives it)."""
+    out: dict[str, str] = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        add(("leads",), "leads", "expected a mapping of sub-criterion code → lead unit name", "PS270")
+        return out
+    for code, name in raw.items():
+        code_s = str(code)
+        if code_s not in m.codes:
+            add(("leads", code), f"leads.{code_s}", f"unknown code '{code_s}'{_hint(code_s, m.codes)}", "PS270")
+        elif not isinstance(name, str) or not name.strip():
+            add(("leads", code), f"leads.{code_s}", "expected the lead unit's name as text", "PS270")
+        else:
+            out[code_s] = " ".join(name.split())
+    return out
 
 
 def _derived_value(v: Any, m: Methodology, name: str, bad: Any) -> Decimal | None:

@@ -98,3 +98,25 @@ def totals_by_unit(card: Scorecard, units: LeadUnits) -> list[UnitTotals]:
     order = list(units.units) + [None]
     return [UnitTotals(u, units.name(u, card.lang), int(acc[u][0]), acc[u][1], acc[u][2], acc[u][2] - acc[u][1])
             for u in order if u in acc]
+
+
+def with_leads(units: LeadUnits | None, leads: dict[str, str], file: str = "leads") -> LeadUnits | None:
+    """The assignment with a facts file's `leads:` (code → unit name, e.g. edited in a
+    workbook) laid over it. A name matching a declared unit (in either language) is that
+    unit; any other name becomes a unit of its own."""
+    if not leads:
+        return units
+    declared = dict(units.units) if units else {}
+    assign = dict(units.assign) if units else {}
+    by_name = {" ".join(n.split()).casefold(): key for key, u in declared.items() for n in (u.name.vi, u.name.en)}
+    for code, name in leads.items():
+        key = by_name.get(name.casefold())
+        if key is None:
+            key = f"unit-{len(declared) + 1}"
+            while key in declared:
+                key += "x"
+            declared[key] = Unit(name=Text(vi=name, en=name))
+            by_name[name.casefold()] = key
+        old = assign.get(code)
+        assign[code] = Assignment(lead=key, cooperating=[u for u in (old.cooperating if old else []) if u != key])
+    return LeadUnits(units.file if units else file, units.source if units else file, declared, assign)

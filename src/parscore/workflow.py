@@ -42,11 +42,13 @@ def methodology_ref(doc: Document, override: str | None = None, allow_paths: boo
 
 
 def load_inputs(path: str | os.PathLike[str], methodology: str | None = None,
-                overlay: str | os.PathLike[str] | None = None, strict: bool = True) -> tuple[Methodology, Facts]:
-    """A facts file (.yaml, or a filled .xlsx template) and the methodology it is judged under."""
+                overlay: str | os.PathLike[str] | None = None, strict: bool = True,
+                lang: str = "vi") -> tuple[Methodology, Facts]:
+    """A facts file (.yaml, or a filled .xlsx template) and the methodology it is judged under;
+    `lang` is the language of a workbook's cell messages."""
     if str(path).lower().endswith(".xlsx"):
         m = load_methodology(methodology or DEFAULT_METHODOLOGY, overlay=overlay)
-        return m, import_xlsx(path, m)[0]
+        return m, import_xlsx(path, m, lang)[0]
     doc = read_facts_document(path)
     m = load_methodology(methodology_ref(doc, methodology), overlay=overlay)
     return m, facts_from_document(doc, m, strict=strict)
@@ -93,7 +95,7 @@ def parse_target(raw: str, where: str = "--target") -> Decimal:
 def facts_document(facts: Facts) -> dict[str, Any]:
     """A Facts set as a facts-file mapping (YAML-ready): what `facts_from_document` reads back
     to the same values, evidence, notes, claims and explanations. A lead-unit path is left out."""
-    from .excel import _yaml_value
+    from .excel.reader import _yaml_value
 
     out: dict[str, Any] = {}
     if not (facts.agency.code == "unknown" and facts.agency.name == "—"):

@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.staticfiles import StaticFiles
 
 from ..errors import InputError, Problem
-from ..excel import _field_of
+from ..excel.template import field_of
 from ..explanation import fmt_number, fmt_value
 from ..evaluation import canonical
 from ..planner import Planner
@@ -393,7 +393,7 @@ def _facts_view(m: Any, base: Any, after: Any, changes: dict[str, Any], lang: st
     groups: dict[str, list[dict[str, Any]]] = {f.code: [] for f in m.fields}
     for name, spec in m.facts.items():
         v = after.values.get(name)
-        groups[_field_of(m, name)].append({
+        groups[field_of(m, name)].append({
             "name": name, "type": spec.type, "description": spec.description.get(lang), "unit": spec.unit.get(lang),
             "value": "" if v is None else ("true" if v is True else "false" if v is False else canonical(v)),
             "shown": fmt_value(canonical(v), lang) if v is not None else tr("unknown", lang),

@@ -231,7 +231,7 @@ def scenario_from_text(text: str, name: str, m: Methodology) -> tuple[str, str |
 
 def scenario_yaml(changes: dict[str, FactValue | None], name: str, note: str | None = None) -> str:
     """A scenario file as `parscore simulate --scenario` reads it."""
-    from ..excel import _yaml_value
+    from ..excel.reader import _yaml_value
 
     data: dict[str, Any] = {"name": name}
     if note:
@@ -272,7 +272,7 @@ def facts_yaml(facts: Facts) -> bytes:
 
 def facts_xlsx(facts: Facts, m: Methodology, lang: str, units: LeadUnits | None) -> bytes:
     buf = io.BytesIO()
-    write_template(m, buf, lang, units, facts)
+    write_template(m, buf, lang, units, filled=facts)
     return buf.getvalue()
 
 
