@@ -23,7 +23,7 @@ from .html_report import render_html
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
 from .loading import (
-    FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
+    FactValue, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document, parse_fact_value, read_facts_document,
 )
 from .models import RankInfo, Scorecard, UnitRow
 from .yamlio import read_text
@@ -40,24 +40,9 @@ from .units import LeadUnits, load_lead_units, totals_by_unit
 from .yamlio import Document
 
 
-def _methodology_ref(args: argparse.Namespace, doc: Document) -> str:
-    """--methodology wins; else the facts file's own (a path there is relative to the file)."""
-    if args.methodology:
-        return args.methodology
-    ref = doc.data.get("methodology")
-    if ref is None:
-        return "par-province-892"
-    if not isinstance(ref, str) or not ref.strip():
-        raise InputError.one(doc.file, doc.line(("methodology",)), "methodology",
-                             "expected a methodology id such as par-province-892, or a path to a .yaml file", "PS071")
-    if ref.endswith((".yaml", ".yml")):
-        return str(Path(doc.file).parent / ref)
-    return ref
-
-
 def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
     doc = read_facts_document(facts_path)
-    return load_methodology(_methodology_ref(args, doc), overlay=getattr(args, "overlay", None))
+    return methodology_of_document(doc, args.methodology, getattr(args, "overlay", None))
 
 
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
@@ -65,7 +50,7 @@ def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
         m = load_methodology(args.methodology or "par-province-892", overlay=getattr(args, "overlay", None))
         return m, import_xlsx(args.facts, m)[0]
     doc = read_facts_document(args.facts)
-    m = load_methodology(_methodology_ref(args, doc), overlay=getattr(args, "overlay", None))
+    m = methodology_of_document(doc, args.methodology, getattr(args, "overlay", None))
     return m, facts_from_document(doc, m)
 
 
@@ -174,7 +159,7 @@ def _index_arg(raw: str) -> Decimal:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     doc = read_facts_document(args.facts)
-    m = load_methodology(_methodology_ref(args, doc), overlay=args.overlay)
+    m = methodology_of_document(doc, args.methodology, args.overlay)
     report = audit(m, facts_from_document(doc, m, strict=False), args.lang)
     _emit(render_audit(report, args.format), args)
     if args.fail_on != "never" and report.at_least(args.fail_on):

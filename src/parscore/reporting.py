@@ -11,6 +11,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from .models import PROVENANCES
 from .explanation import fmt_number, fmt_value, thresholds
 from .loading import Methodology
 from .models import ItemResult, Scorecard
@@ -49,16 +50,23 @@ L: dict[str, dict[str, str]] = {
     "missing_facts": {"vi": "thiếu số liệu", "en": "missing facts"},
     "not_applicable": {"vi": "không áp dụng", "en": "not applicable"},
     "official": {"vi": "chính thức", "en": "official"},
+    "published": {"vi": "đã công bố", "en": "published"},
+    "projected": {"vi": "ước tính từ năm trước", "en": "projected"},
     "plan-126": {"vi": "KH 126", "en": "plan-126"},
     "reconstructed": {"vi": "tái dựng", "en": "reconstructed"},
     "caveat": {
         "vi": "LƯU Ý NGUỒN SỐ LIỆU: {share}% điểm tối đa dựa trên điểm tối đa hoặc ngưỡng chấm TÁI DỰNG, "
               "không phải số chính thức (bảng điểm chính thức chưa có ở đây); ngưỡng lấy từ KH 126/KH-UBND: {plan} quy tắc; "
-              "tiêu chí có số liệu chính thức (có trích dẫn): {official}.",
+              "tiêu chí có số liệu chính thức (có trích dẫn): {official}. "
+              "Điểm tối đa ĐÃ CÔNG BỐ (kết quả năm 2024, có trích dẫn): {published_max} điểm ở các lĩnh vực {published_fields}{constraints}; "
+              "cách chia trong từng lĩnh vực vẫn là tái dựng.",
         "en": "PROVENANCE: {share}% of the maximum rests on RECONSTRUCTED maxima or thresholds, not official numbers "
               "(the official point table is not available here); thresholds taken from Plan 126/KH-UBND: {plan} rules; "
-              "items with official, cited numbers: {official}.",
+              "items with official, cited numbers: {official}. "
+              "PUBLISHED maxima (2024 results, cited): {published_max} points in fields {published_fields}{constraints}; "
+              "the split inside each field is still reconstructed.",
     },
+    "constraint": {"vi": ", và tổng {fields} = {total}", "en": ", and the total {fields} = {total}"},
     "facts_used": {"vi": "Số liệu sử dụng", "en": "Facts used"},
     "fact": {"vi": "Số liệu", "en": "Fact"},
     "value": {"vi": "Giá trị", "en": "Value"},
@@ -92,9 +100,15 @@ def pct(d: Decimal | None, lang: str) -> str:
 
 
 def caveat(sc: Scorecard, lang: str) -> str:
+    published = [f.code for f in sc.fields if f.provenance == "published"]
+    cons = "".join(t("constraint", lang).format(fields=c["fields"], total=fmt_number(Decimal(c["total"]), lang))
+                   for c in sc.summary.constraints if c["provenance"] in ("published", "official"))
     return t("caveat", lang).format(share=fmt_number(sc.summary.reconstructed_share, lang, 2),
                                    plan=sc.summary.rules_by_provenance.get("plan-126", 0),
-                                   official=sum(1 for it in sc.items if it.provenance == "official" or it.rule_provenance == "official"))
+                                   official=sum(1 for it in sc.items if it.provenance == "official" or it.rule_provenance == "official"),
+                                   published_max=fmt_number(sc.summary.field_maxima_by_provenance.get("published", Decimal(0)), lang),
+                                   published_fields=", ".join(published) or "—", constraints=cons)
+
 
 
 def render_scorecard(sc: Scorecard, fmt: str) -> str:
@@ -202,12 +216,22 @@ def criteria_data(m: Methodology, lang: str) -> dict[str, Any]:
         "id": m.id, "version": m.version, "citation": m.citation, "overlay": m.overlay,
         "total": float(m.total), "appraisal": by["appraisal"], "survey": by["survey"],
         "counts": {"fields": len(m.fields), "criteria": sum(len(f.criteria) for f in m.fields), "sub_criteria": len(leaves)},
+        "expected_counts": ({"fields": m.expected.fields, "criteria": m.expected.criteria, "sub_criteria": m.expected.sub_criteria,
+                             "sources": list(m.expected.sources or [])} if m.expected else None),
+        "when_not_arising": m.when_not_arising,
+        "constraints": [{"fields": list(c.fields), "total": float(c.total), "provenance": c.provenance,
+                         "citation": c.citation, "note": c.note} for c in m.constraints],
+        "field_maxima_by_provenance": {p: float(sum((f.max for f in m.fields if f.provenance == p), Decimal(0)))
+                                       for p in PROVENANCES if any(f.provenance == p for f in m.fields)},
         "provenance": {"maxima": dict(sorted(prov.items())), "rules": dict(sorted(rule_prov.items()))},
         "fields": [{"code": f.code, "name": f.name.get(lang), "max": float(f.max), "provenance": f.provenance,
+                    "citation": f.citation,
                     "criteria": [{"code": c.code, "name": c.name.get(lang), "max": float(c.max), "provenance": c.provenance,
                                   "sub_criteria": [{"code": s.code, "name": s.name.get(lang), "max": float(s.max),
                                                     "assessed_by": s.assessed_by, "provenance": s.provenance,
-                                                    "rule": m.rules[s.code].id, "rule_provenance": m.rules[s.code].provenance}
+                                                    "rule": m.rules[s.code].id, "rule_provenance": m.rules[s.code].provenance,
+                                                    "when_not_arising": (m.when_not_arising_of(m.rules[s.code])
+                                                                         if m.rules[s.code].not_applicable_when else None)}
                                                    for s in c.sub_criteria]} for c in f.criteria]} for f in m.fields],
     }
 
@@ -236,6 +260,14 @@ def render_criteria(m: Methodology, lang: str, fmt: str) -> str:
     rprovs = ", ".join(f"{t(k, lang)}: {v}" for k, v in data["provenance"]["rules"].items())
     label = {"vi": ("Nguồn điểm tối đa (số tiêu chí thành phần)", "Nguồn ngưỡng chấm (số quy tắc)"),
              "en": ("Provenance of maxima (sub-criteria)", "Provenance of thresholds (rules)")}[lang]
+    fprovs = ", ".join(f"{t(k, lang)}: {num(Decimal(str(v)), lang)}" for k, v in data["field_maxima_by_provenance"].items())
+    summary += {"vi": f"\nĐiểm tối đa của lĩnh vực theo nguồn (điểm): {fprovs}",
+                "en": f"\nField maxima by provenance (points): {fprovs}"}[lang]
+    for con in data["constraints"]:
+        summary += {"vi": f"\nRàng buộc {t(con['provenance'], lang)}: lĩnh vực {' + '.join(con['fields'])} = {num(Decimal(str(con['total'])), lang)} ({con['citation'] or ''})",
+                    "en": f"\n{t(con['provenance'], lang).capitalize()} constraint: fields {' + '.join(con['fields'])} = {num(Decimal(str(con['total'])), lang)} ({con['citation'] or ''})"}[lang]
+    if m.expected and m.expected.sources:
+        summary += {"vi": "\nSố tiêu chí theo nguồn: ", "en": "\nCriteria count by source: "}[lang] + "; ".join(m.expected.sources)
     table = tabulate(rows, headers=[t("code", lang), t("name", lang), t("max", lang), t("assessed_by", lang), t("provenance", lang), t("rule", lang)],
                      tablefmt=tf, disable_numparse=True)
     return f"{summary}\n{label[0]}: {provs}\n{label[1]}: {rprovs}\n\n{table}\n"

@@ -8,10 +8,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from .evaluation import CENT, Session, engine_for
-from .explanation import counting_rules, missing_reason, reason, thresholds
+from .explanation import (
+    baseline_missing_reason, counting_rules, missing_reason, not_arising_reason, reason, thresholds,
+)
 from .loading import Facts, Methodology
 from .models import (
-    Agency, Deduction, ItemResult, NodeResult, Scorecard, Status, Summary, TraceStep,
+    BASELINE_SUFFIX, PROVENANCES, STATUSES, Agency, Deduction, ItemResult, NodeResult, Scorecard, Status, Summary, TraceStep,
 )
 
 ZERO = Decimal(0)
@@ -51,8 +53,10 @@ def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemR
     fields: list[NodeResult] = []
     for f in m.fields:
         for c in f.criteria:
-            criteria.append(_node(c.code, c.name.get(lang), [by_code[s.code] for s in c.sub_criteria]))
-        fields.append(_node(f.code, f.name.get(lang), [by_code[s.code] for c in f.criteria for s in c.sub_criteria]))
+            criteria.append(_node(c.code, c.name.get(lang), [by_code[s.code] for s in c.sub_criteria])
+                            .model_copy(update={"provenance": c.provenance, "citation": c.citation}))
+        fields.append(_node(f.code, f.name.get(lang), [by_code[s.code] for c in f.criteria for s in c.sub_criteria])
+                      .model_copy(update={"provenance": f.provenance, "citation": f.citation}))
     total = sum((it.points for it in items), ZERO) + adjustment
     full_max = sum((it.max for it in items), ZERO)
     applicable = sum((it.max for it in items if it.status != "not_applicable"), ZERO)
@@ -82,11 +86,21 @@ def _item(m: Methodology, facts: Facts, session: Session, code: str, lang: str) 
     used = {n: session.values.get(n) for n in reads}
     deductions: list[Deduction] = []
     status: Status
+    why: str | None = None
+    base_names = m.baseline_reads(rule)
+    base = {n: session.values.get(n + BASELINE_SUFFIX) for n in base_names} if base_names else None
     if verdict is None:
         status, points = "missing_facts", NIL
         missing = [n for n in _reported(m, reads) if n not in facts.values]
-        deductions.append(Deduction(points=leaf.max, reason=missing_reason(m, missing or reads, lang),
+        no_base = [n for n in base_names if session.values.get(n + BASELINE_SUFFIX) is None]
+        text = missing_reason(m, missing or ([] if no_base else reads), lang) if missing or not no_base else ""
+        if no_base:
+            text = (text + " " if text else "") + baseline_missing_reason(m, no_base, facts, lang)
+        deductions.append(Deduction(points=leaf.max, reason=text,
                                     rule=rule.id, facts=used, thresholds=thresholds(rule, None)))
+    elif verdict.kind == "not_applicable" and verdict.points == leaf.max and leaf.max > 0:
+        status, points = "full", verdict.points   # the situation did not arise: full points, maximum kept
+        why = not_arising_reason(m, rule, session, lang)
     elif verdict.kind == "not_applicable":
         status, points = "not_applicable", NIL
     else:
@@ -101,7 +115,7 @@ def _item(m: Methodology, facts: Facts, session: Session, code: str, lang: str) 
         claimed=facts.claimed.get(code), facts=used,
         evidence={n: list(facts.evidence[n]) for n in _reported(m, reads) if n in facts.evidence},
         notes={n: facts.notes[n] for n in _reported(m, reads) if n in facts.notes},
-        deductions=deductions, trace=_trace(session, reads, code),
+        deductions=deductions, trace=_trace(session, reads, code), reason=why, baseline=base,
     )
 
 
@@ -125,12 +139,15 @@ def _trace(session: Session, reads: list[str], code: str) -> list[TraceStep]:
 
 
 def _summary(m: Methodology, items: list[ItemResult]) -> Summary:
-    statuses = ["full", "partial", "zero", "missing_facts", "not_applicable"]
-    provs = ["official", "plan-126", "reconstructed"]
+    statuses = list(STATUSES)
+    provs = list(PROVENANCES)
     by_prov = {p: sum((it.max for it in items if it.provenance == p), ZERO) for p in provs}
     rules = {p: sum(1 for it in items if it.rule_provenance == p) for p in provs}
     resting = sum((it.max for it in items if it.provenance == "reconstructed" or it.rule_provenance == "reconstructed"), ZERO)
     total = sum((it.max for it in items), ZERO)
     return Summary(items=len(items), by_status={s: sum(1 for it in items if it.status == s) for s in statuses},
                    maxima_by_provenance=by_prov, rules_by_provenance=rules,
-                   reconstructed_share=index_of(resting, total) or ZERO)
+                   reconstructed_share=index_of(resting, total) or ZERO,
+                   field_maxima_by_provenance={p: sum((f.max for f in m.fields if f.provenance == p), ZERO) for p in provs},
+                   constraints=[{"fields": " + ".join(c.fields), "total": format(c.total.normalize(), "f"),
+                                 "provenance": c.provenance, "citation": c.citation or ""} for c in m.constraints])
