@@ -453,6 +453,8 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
             elif (score.full_at > score.zero_at) != (better != "lower"):
                 add(("score",), f"full_at/zero_at run against '{score.fact}' being better: {better}", "PS057")
         allowed = set(m.reads(rule)) | TEMPLATE_KEYS
+        if not isinstance(score, CompareScore):
+            allowed -= {"baseline", "change"}
         for lang in ("vi", "en"):
             text = getattr(rule.explain, lang)
             try:
