@@ -127,14 +127,14 @@ def test_cli_plan_with_target_and_peers():
     r = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--target", "92", "--peers", "fixtures/peers-2024.yaml", "--lang", "en")
     assert r.returncode == 0, r.stderr
     assert "Target index: 92.00%" in r.stdout
-    assert "Index 88.40% → 92.15%; Group B → A; Projected rank 12/63 (+8 places vs 20/63 in the peer table)" in r.stdout
+    assert "Index 88.74% → 92.39%; Group B → A; Projected rank 12/63 (+8 places vs 20/63 in the peer table)" in r.stdout
     assert "Optimal: no set of fewer than 6 changes reaches the target" in r.stdout
 
 
 def test_cli_simulate_set_and_scenario(tmp_path):
     r = run_cli("simulate", "fixtures/ca-mau-2025/weaknesses.yaml", "--set", "par_inspection_units_inspected=25", "--lang", "en")
     assert r.returncode == 0, r.stderr
-    assert "1.3.1   Share of agencies and units inspected  0.5 → 1   +0.5      partial → full" in r.stdout
+    assert "1.3.1   Share of agencies and units inspected  0.25 → 0.5  +0.25     partial → full" in r.stdout
     assert "Explanations that disappear\n  1.3.1: 26.5% of agencies, units and localities were inspected for PAR (22/83)" in r.stdout
     sc = tmp_path / "s.yaml"
     sc.write_text("name: Kiểm tra thêm\nnote: Sở Nội vụ kiểm tra thêm 3 đơn vị\nset:\n  par_inspection_units_inspected: 25\n", encoding="utf-8")
@@ -143,7 +143,7 @@ def test_cli_simulate_set_and_scenario(tmp_path):
     import json
     data = json.loads(r2.stdout)
     assert (data["name"], data["total_before"], data["total_after"], [i["code"] for i in data["items"]]) == (
-        "Kiểm tra thêm", 88.4, 88.9, ["1.3.1"])
+        "Kiểm tra thêm", 88.74, 88.99, ["1.3.1"])
 
 
 def test_cli_simulate_bad_set():
