@@ -125,6 +125,9 @@ def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
         return {"zero_at": _plain(s.zero_at), "full_at": _plain(s.full_at)}
     if isinstance(s, PerOccurrenceScore):
         return {"each": _plain(s.each), "floor": _plain(s.floor)}
+    if isinstance(s, CompareScore):
+        ref = s.than if s.than is not None else f"{s.fact} (baseline)"
+        return {"compare": f"{s.fact} {'>' if s.kind == 'increase' else '<' if s.kind == 'decrease' else '>='} {ref}"}
     return {"scale": "max × value / 100"}
 
 

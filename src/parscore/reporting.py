@@ -12,7 +12,7 @@ from typing import Any
 from tabulate import tabulate
 
 from .models import PROVENANCES
-from .explanation import fmt_number, fmt_value, thresholds
+from .explanation import change_text, fmt_number, fmt_value, thresholds
 from .loading import Methodology
 from .models import ItemResult, Scorecard
 
@@ -77,6 +77,10 @@ L: dict[str, dict[str, str]] = {
     "output": {"vi": "Kết quả", "en": "Output"},
     "citation": {"vi": "Trích dẫn", "en": "Citation"},
     "no_deductions": {"vi": "Không có khoản bị trừ điểm.", "en": "No points lost."},
+    "baseline_change": {"vi": "So với năm trước", "en": "Change on last year"},
+    "last_year": {"vi": "Năm trước", "en": "Last year"},
+    "this_year": {"vi": "Năm nay", "en": "This year"},
+    "change": {"vi": "Thay đổi", "en": "Change"},
 }
 
 
@@ -175,6 +179,8 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
         out.append(f"{t('citation', lang)}: {rule.citation}")
     if it.claimed is not None:
         out.append(f"{t('claimed', lang)}: {num(it.claimed, lang)}")
+    if it.reason:
+        out.append(f"{t('reason', lang)}: {it.reason}")
     out.append("")
     out.append(t("facts_used", lang))
     rows = []
@@ -186,6 +192,13 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
             ev = (ev + "; " if ev else "") + it.notes[name]
         rows.append([name, fmt_value(value, lang), spec.unit.get(lang), spec.description.get(lang), ev])
     out.append(tabulate(rows, headers=[t("fact", lang), t("value", lang), "", "", t("evidence", lang)], tablefmt=tf, disable_numparse=True))
+    if it.baseline is not None:
+        out.append("")
+        out.append(t("baseline_change", lang))
+        rows = [[name, fmt_value(b, lang), fmt_value(it.facts.get(name), lang), change_text(it.facts.get(name), b, lang)]
+                for name, b in it.baseline.items()]
+        out.append(tabulate(rows, headers=[t("fact", lang), t("last_year", lang), t("this_year", lang), t("change", lang)],
+                            tablefmt=tf, disable_numparse=True))
     out.append("")
     out.append(t("thresholds", lang))
     ths = it.deductions[0].thresholds if it.deductions else {}
@@ -513,7 +526,8 @@ def render_plan_status(ps: Any, lang: str, fmt: str) -> str:
             "index": float(ps.card.index), "group": ps.card.group,
             "tasks": [{"id": s.task.id, "section": s.task.section, "title": s.task.title.get(lang), "lead": units[s.task.lead].get(lang),
                        "deadline": s.task.deadline.isoformat() if s.task.deadline else None, "state": s.state, "timing": s.timing,
-                       "serves": s.task.serves, "values": s.values, "at_stake": float(s.at_stake)} for s in ps.tasks],
+                       "serves": s.task.serves, "values": s.values, "baseline": s.baseline,
+                       "at_stake": float(s.at_stake)} for s in ps.tasks],
             "by_unit": [{"unit": units[u].get(lang), **c, "at_stake": float(x)} for u, c, x in ps.by_unit()],
         })
     md = fmt == "markdown"

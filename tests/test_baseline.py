@@ -1,0 +1,171 @@
+"""Last year as a baseline: `baseline:` facts files, the compare kinds (increase, decrease,
+at_least_baseline) with exact amounts, plan-status "increase on 2024" targets, and the
+published maxima of Decision 892 (provenance `published`, the 2 + 6 + 7 constraint)."""
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, ROOT, run_cli
+from parscore import InputError, load_methodology, score
+from parscore.loading import Facts, load_facts
+from parscore.models import Agency
+
+
+def _mini_kind(tmp_path: Path, score_line: str, explain_vi: str = "Giải ngân {value}% (năm trước {baseline}%, thay đổi {change}).") -> object:
+    """mini with rule 2.1.1 (disbursement_rate) rewritten to another scoring kind."""
+    shutil.copytree(MINI.parent, tmp_path / "m")
+    f = tmp_path / "m" / "rules" / "all.yaml"
+    text = f.read_text(encoding="utf-8")
+    text = text.replace("    score: {kind: proportional, fact: disbursement_rate, zero_at: 50, full_at: 100}", "    " + score_line)
+    text = text.replace('      vi: "Giải ngân {value}%; đạt tối đa khi {full}%."', f'      vi: "{explain_vi}"')
+    text = text.replace('      en: "Disbursed {value}%; full at {full}%."', '      en: "Disbursed {value}% (last year {baseline}%, change {change})."')
+    f.write_text(text, encoding="utf-8")
+    return load_methodology(tmp_path / "m" / MINI.name)
+
+
+def _facts(value, baseline_value=None, with_baseline=True):
+    base = None
+    if with_baseline:
+        base = Facts("last.yaml", Agency(code="t", name="T"), 2024, None,
+                     {} if baseline_value is None else {"disbursement_rate": Decimal(str(baseline_value))})
+    return Facts("this.yaml", Agency(code="t", name="T"), 2025, None,
+                 {"disbursement_rate": Decimal(str(value))}, baseline=base)
+
+
+@pytest.mark.parametrize("backend", ["durable", "python"])
+@pytest.mark.parametrize("kind,value,last,points,status", [
+    ("increase", "80.01", "80", "2.00", "full"),          # any rise, however small
+    ("increase", "80", "80", "0.00", "zero"),             # equal is not an increase
+    ("increase", "79.99", "80", "0.00", "zero"),
+    ("at_least_baseline", "80", "80", "2.00", "full"),
+    ("at_least_baseline", "79.99", "80", "0.00", "zero"),
+])
+def test_compare_with_last_year_exactly(tmp_path, backend, kind, value, last, points, status):
+    m = _mini_kind(tmp_path, "score: {kind: %s, fact: disbursement_rate}" % kind)
+    item = score(m, _facts(value, last), "vi", backend).item("2.1.1")
+    assert (str(item.points), item.status) == (points, status)
+    assert item.baseline == {"disbursement_rate": format(Decimal(last).normalize(), "f")}
+    if status == "zero":
+        assert item.deductions[0].reason.startswith(f"Giải ngân {value.replace('.', ',')}% (năm trước {last.replace('.', ',')}%")
+
+
+@pytest.mark.parametrize("with_baseline", [True, False])
+def test_a_missing_baseline_value_is_missing_data_never_a_pass(tmp_path, with_baseline):
+    m = _mini_kind(tmp_path, "score: {kind: increase, fact: disbursement_rate}")
+    item = score(m, _facts("99", None, with_baseline), "en").item("2.1.1")
+    assert (item.points, item.status) == (Decimal("0.00"), "missing_facts")
+    where = "last.yaml" if with_baseline else "this facts file names no baseline: last year's file"
+    assert item.deductions[0].reason == (f"Last year's value to compare with is missing (counted as 0): supply "
+                                         f"disbursement_rate (Disbursement rate) in last year's facts file ({where}).")
+
+
+def test_compare_rules_are_checked(tmp_path):
+    with pytest.raises(InputError) as exc:
+        _mini_kind(tmp_path / "a", "score: {kind: decrease, fact: disbursement_rate}")
+    assert [p.code for p in exc.value.problems] == ["PS303"]
+    assert "better higher, so kind 'decrease' would reward the worse direction; use increase" in exc.value.problems[0].message
+    with pytest.raises(InputError) as exc:
+        _mini_kind(tmp_path / "b", "score: {kind: increase, fact: disbursement_rate, than: disbursment}")
+    assert [p.code for p in exc.value.problems] == ["PS052"]
+
+
+def test_baseline_file_is_relative_to_the_facts_file_and_must_be_an_earlier_year(tmp_path):
+    m = load_methodology("par-province-892")
+    facts = load_facts(ROOT / "fixtures/ca-mau-2025/weaknesses.yaml", m)
+    assert facts.baseline is not None and facts.baseline.year == 2024
+    (tmp_path / "a.yaml").write_text("agency: x\nyear: 2025\nbaseline: missing.yaml\nfacts: {}\n", encoding="utf-8")
+    r = run_cli("score", str(tmp_path / "a.yaml"))
+    assert r.returncode == 2 and r.stderr.strip() == (
+        f"parscore: {tmp_path / 'a.yaml'}:3: baseline: last year's facts file 'missing.yaml' was not found "
+        f"(looked for {tmp_path / 'missing.yaml'}); the path is relative to this facts file [PS304]")
+    (tmp_path / "b.yaml").write_text("agency: x\nyear: 2025\nbaseline: c.yaml\nfacts: {}\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("agency: x\nyear: 2025\nfacts: {}\n", encoding="utf-8")
+    r = run_cli("score", str(tmp_path / "b.yaml"))
+    assert r.returncode == 2 and r.stderr.strip() == (
+        f"parscore: {tmp_path / 'b.yaml'}:3: baseline: the baseline 'c.yaml' is for 2025, not a year before 2025; "
+        "name the previous year's facts file [PS305]")
+
+
+def test_less_than_2021_compares_amounts_not_a_rounded_ratio(tmp_path):
+    """Issue 9 item 3: a reduction below 0.01% is a reduction."""
+    m = load_methodology("par-province-892")
+    f = Facts("f", Agency(code="t", name="T"), 2025, None,
+              {"budget_spu_direct_spending_2021": Decimal(1000000), "budget_spu_direct_spending_year": Decimal(999999)})
+    assert score(m, f).item("6.3.2").status == "full"
+    out = run_cli("explain", "fixtures/ca-mau-2025/weaknesses.yaml", "6.3.2", "--lang", "en").stdout
+    assert "compare: budget_spu_direct_spending_year < budget_spu_direct_spending_2021" in out
+
+
+def test_increase_targets_of_the_plan_are_checked_against_last_year(tmp_path):
+    data = json.loads(run_cli("plan-status", "fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/plan-126.yaml",
+                              "--on", "2025-12-31", "-f", "json").stdout)
+    by_id = {t["id"]: t for t in data["tasks"]}
+    assert by_id["sipas-policy-up"]["state"] == "not_met"          # 86.1 < 86.42 last year
+    assert by_id["sipas-policy-up"]["baseline"] == {"sipas_policy_satisfaction": "86.42"}
+    assert by_id["sipas-service-delivery-up"]["state"] == "met"    # 87.3 > 86.42
+    assert by_id["egov-online-payment-up"]["state"] == "met"
+    # the same value as last year is not an increase; no baseline leaves the task unknown
+    src = (ROOT / "fixtures/ca-mau-2025/weaknesses.yaml").read_text(encoding="utf-8")
+    (tmp_path / "ca-mau-2024.yaml").write_text((ROOT / "fixtures/ca-mau-2024.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    same = tmp_path / "d" / "same.yaml"
+    same.write_text(src.replace("sipas_policy_satisfaction: 86.1", "sipas_policy_satisfaction: 86.42")
+                    .replace("lead_units: lead-units.yaml", f"lead_units: {ROOT / 'fixtures/ca-mau-2025/lead-units.yaml'}"),
+                    encoding="utf-8")
+    states = {t["id"]: t["state"] for t in json.loads(run_cli("plan-status", str(same), "fixtures/ca-mau-2025/plan-126.yaml",
+                                                             "--on", "2025-12-31", "-f", "json").stdout)["tasks"]}
+    assert states["sipas-policy-up"] == "not_met"
+    none = tmp_path / "d" / "none.yaml"
+    none.write_text(same.read_text(encoding="utf-8").replace("baseline: ../ca-mau-2024.yaml", ""), encoding="utf-8")
+    states = {t["id"]: t["state"] for t in json.loads(run_cli("plan-status", str(none), "fixtures/ca-mau-2025/plan-126.yaml",
+                                                             "--on", "2025-12-31", "-f", "json").stdout)["tasks"]}
+    assert states["sipas-policy-up"] == "unknown" and states["egov-digitisation-up"] == "unknown"
+
+
+def test_published_maxima_and_the_constraint():
+    data = json.loads(run_cli("criteria", "-f", "json").stdout)
+    fields = {f["code"]: f for f in data["fields"]}
+    assert {c: (f["max"], f["provenance"]) for c, f in fields.items() if f["provenance"] == "published"} == {
+        "1": (9.5, "published"), "3": (13.0, "published"), "4": (10.5, "published"), "5": (15.0, "published"),
+        "8": (16.5, "published")}
+    assert all(fields[c]["citation"] for c in "13458")
+    assert sum(fields[c]["max"] for c in "267") == 35.5
+    assert data["constraints"] == [{"fields": ["2", "6", "7"], "total": 35.5, "provenance": "published",
+                                    "citation": data["constraints"][0]["citation"], "note": data["constraints"][0]["note"]}]
+    assert (data["total"], data["appraisal"], data["survey"]) == (100.0, 68.0, 32.0)
+    assert data["counts"] == {"fields": 8, "criteria": 38, "sub_criteria": 88}
+    assert len(data["expected_counts"]["sources"]) == 2
+    # field 8: SIPAS 10 (two components of 5) + 6.5 socio-economic; officials' survey 22 over fields 1-7
+    f8 = fields["8"]["criteria"]
+    assert [c["max"] for c in f8] == [10.0, 1.5, 1.5, 1.5, 2.0]
+    officials = sum(s["max"] for f in data["fields"] if f["code"] != "8" for c in f["criteria"] for s in c["sub_criteria"]
+                    if s["assessed_by"] == "survey")
+    assert officials == 22.0
+
+
+def test_the_published_total_of_fields_2_6_7_is_enforced_on_load(tmp_path):
+    src = (ROOT / "criteria/par-province-892.yaml").read_text(encoding="utf-8")
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    (tmp_path / "criteria").mkdir()
+    bad = src.replace("    total: 35.5\n", "    total: 36\n")
+    p = tmp_path / "criteria" / "m.yaml"
+    p.write_text(bad, encoding="utf-8")
+    r = run_cli("validate", str(p))
+    line = bad.splitlines().index("    total: 36") + 1
+    assert r.returncode == 2
+    assert r.stderr.strip().startswith(f"parscore: {p}:{line}: constraints[0].total: fields 2 + 6 + 7 add up to 35.5, "
+                                       "but the published total is 36")
+    assert r.stderr.strip().endswith("move points between these fields, not out of them [PS300]")
+
+
+def test_every_bundled_fixture_keeps_the_full_maximum():
+    for f in ["fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/targets-met.yaml", "fixtures/incomplete-2025.yaml",
+              "fixtures/weak-province-2025.yaml", "fixtures/ca-mau-2024.yaml"]:
+        card = json.loads(run_cli("score", f, "-f", "json").stdout)
+        assert card["applicable_max"] == 100.0, f
+        assert card["summary"]["by_status"]["not_applicable"] == 0
