@@ -169,3 +169,38 @@ def test_every_bundled_fixture_keeps_the_full_maximum():
         card = json.loads(run_cli("score", f, "-f", "json").stdout)
         assert card["applicable_max"] == 100.0, f
         assert card["summary"]["by_status"]["not_applicable"] == 0
+
+
+def test_results_file_ranks_a_2025_card_among_34_and_projects_field_ranks():
+    from parscore.peers import load_peers
+
+    t = load_peers(ROOT / "fixtures/results-2024.yaml")
+    assert len(t.peers) == 63 and dict(t.provinces_by_year) == {2024: 63, 2025: 34}
+    published = {p.code: p for p in t.peers if p.status == "published"}
+    assert {c: (float(p.index), p.rank) for c, p in published.items()} == {
+        "hai-phong": (96.17, 1), "ha-noi": (92.57, 3), "dong-nai": (90.69, 8), "son-la": (90.02, 12),
+        "ca-mau": (89.33, 20), "binh-duong": (89.13, 23), "hoa-binh": (88.18, 37)}
+    assert all(p.source and p.source != "illustrative placeholder, not a published figure" for p in published.values())
+    assert sorted(p.rank for p in t.peers) == list(range(1, 64))   # ranks agree with the indices
+    assert [p.code for p in sorted(t.peers, key=lambda p: -p.index)] == [p.code for p in sorted(t.peers, key=lambda p: p.rank)]
+    assert sum(1 for p in t.peers if p.index >= 90) == 13
+    card = json.loads(run_cli("score", "fixtures/ca-mau-2025/weaknesses.yaml", "--peers", "fixtures/results-2024.yaml", "-f", "json").stdout)
+    r = card["rank"]
+    # 88.74 would be 29th of the 63 rows (28 others above it, 88.77 the last); ceil(29 × 34 / 63) = ceil(15.65) = 16
+    assert (r["rank"], r["of"], r["raw_rank"], r["scaled_from"], r["year"], r["previous_rank"], r["previous_of"], r["change"]) == (
+        16, 34, 29, 63, 2025, 20, 63, None)
+    fields = {f["field"]: (f["best"], f["worst"], f["of"]) for f in r["fields"]}
+    # field 3: 81.08% is below Bình Thuận's 86.46% (62nd of 63), so last: 63/63 → 34/34
+    assert fields["3"] == (34, 34, 34)
+    # field 5: 95.20% is above Sơn La's 94.87% (2nd), so 1st or 2nd of 63 → 1st or 2nd... of 34
+    assert fields["5"] == (1, 2, 34)
+    last_year = json.loads(run_cli("score", "fixtures/ca-mau-2024.yaml", "--peers", "fixtures/results-2024.yaml", "-f", "json").stdout)
+    assert (last_year["rank"]["of"], last_year["rank"]["scaled_from"]) == (63, None)   # a 2024 card: among the 63
+
+
+def test_unknown_methodology_names_the_facts_file_and_line(tmp_path):
+    f = tmp_path / "f.yaml"
+    f.write_text("agency: x\nyear: 2025\nmethodology: par-province-829\nfacts: {}\n", encoding="utf-8")
+    r = run_cli("score", str(f))
+    assert r.returncode == 2 and r.stderr.strip() == (
+        f"parscore: {f}:3: methodology: unknown methodology 'par-province-829'; did you mean 'par-province-892'? [PS020]")

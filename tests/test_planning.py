@@ -127,7 +127,8 @@ def test_cli_plan_with_target_and_peers():
     r = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--target", "92", "--peers", "fixtures/peers-2024.yaml", "--lang", "en")
     assert r.returncode == 0, r.stderr
     assert "Target index: 92.00%" in r.stdout
-    assert "Index 88.74% → 92.39%; Group B → A; Projected rank 12/63 (+8 places vs 20/63 in the peer table)" in r.stdout
+    assert ("Index 88.74% → 92.39%; Group B → A; Projected rank 7/34 (carried over by position from 12/63 in the 2024 peer table; "
+            "34 provinces are ranked in 2025; 20/63 last time)") in r.stdout
     assert "Optimal: no set of fewer than 6 changes reaches the target" in r.stdout
 
 

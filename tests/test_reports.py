@@ -178,7 +178,7 @@ def test_html_report_is_self_contained(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "<svg" in html and "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
-    for text in ("88,74%", "32/63", "LƯU Ý NGUỒN SỐ LIỆU", "Điểm bị trừ theo đơn vị chủ trì", "Các cải thiện mang lại nhiều điểm nhất",
+    for text in ("88,74%", "18/34", "LƯU Ý NGUỒN SỐ LIỆU", "Điểm bị trừ theo đơn vị chủ trì", "Các cải thiện mang lại nhiều điểm nhất",
                  "Bảng các khoản bị trừ điểm", "@page { size: A4"):
         assert text in html
     en = tmp_path / "en.html"

@@ -27,7 +27,7 @@ from .loading import (
 )
 from .models import RankInfo, Scorecard, UnitRow
 from .yamlio import read_text
-from .peers import PeerTable, load_peers, project_rank
+from .peers import PeerTable, load_peers, project_rank, rank_info
 from .planner import Planner
 from .reporting import (
     render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
@@ -69,8 +69,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     card = score(m, facts, args.lang)
     extra: dict[str, object] = {}
     if peers is not None:
-        r = project_rank(card.index, peers, facts.agency.code)
-        extra["rank"] = RankInfo(rank=r.rank, of=r.of, previous_rank=r.previous_rank, change=r.change, peers=r.peers_file)
+        extra["rank"] = rank_info(card, peers, facts.agency.code)
     if units is not None:
         extra["by_unit"] = [UnitRow(unit=u.name, items=u.items, points=u.points, max=u.max, lost=u.lost)
                             for u in totals_by_unit(card, units)]
@@ -139,9 +138,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     p = Planner(m, facts, args.lang, units).plan(target)
     rank = rank_after = None
     if peers is not None:
-        rank = project_rank(p.before.index, peers, facts.agency.code)
+        rank = project_rank(p.before.index, peers, facts.agency.code, facts.year)
         if p.after is not None:
-            rank_after = project_rank(p.after.index, peers, facts.agency.code)
+            rank_after = project_rank(p.after.index, peers, facts.agency.code, facts.year)
     by_unit = totals_by_unit(p.before, units) if units is not None else None
     _emit(render_plan(p, m, args.lang, args.format, args.unit, rank=rank, rank_after=rank_after, by_unit=by_unit), args)
     return 0

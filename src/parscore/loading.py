@@ -108,8 +108,8 @@ class Methodology:
         if rule.not_applicable_when and rule.not_applicable_when.fact not in names:
             names.append(rule.not_applicable_when.fact)
         than = getattr(rule.score, "than", None)
-        if than is not None:
-            for n in [than, *_closure(self, than)]:
+        for extra in ([than] if than is not None else []) + list(rule.shows):
+            for n in [extra, *_closure(self, extra)]:
                 if n not in names:
                     names.append(n)
         return names
@@ -404,6 +404,10 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
         score = rule.score
         if score.fact not in known:
             add(("score", "fact"), f"reads undeclared fact '{score.fact}'{_hint(score.fact, known)}", "PS052")
+            continue
+        unknown_shown = [n for n in rule.shows if n not in known]
+        if unknown_shown:
+            add(("shows",), f"shows undeclared fact '{unknown_shown[0]}'{_hint(unknown_shown[0], known)}", "PS052")
             continue
         na = rule.not_applicable_when
         if na and na.fact not in known:

@@ -311,6 +311,7 @@ class RuleSpec(_Input):
     note: str | None = None
     not_applicable_when: Condition | None = None   # the situation did not arise (see when_not_arising)
     when_not_arising: WhenNotArising | None = None  # None: the methodology's default
+    shows: list[str] = Field(default_factory=list)  # further facts the explanation shows (not scored)
     score: Score
     explain: Text
 
@@ -422,12 +423,26 @@ class Summary(_Output):
     constraints: list[dict[str, str]] = Field(default_factory=list)   # published totals the table is checked against
 
 
+class FieldRankInfo(_Output):
+    field: str
+    best: int
+    worst: int
+    of: int
+    anchors: int
+
+
 class RankInfo(_Output):
     rank: int
     of: int
     previous_rank: int | None
     change: int | None
     peers: str
+    year: int | None = None              # the year whose provinces the rank is among
+    previous_of: int | None = None
+    scaled_from: int | None = None       # the peer table's size, when the rank was scaled to `of`
+    raw_rank: int | None = None          # the rank among the table's rows, before scaling
+    table_year: int | None = None
+    fields: list[FieldRankInfo] | None = None   # field component ranks, where peers give field results
 
 
 class UnitRow(_Output):

@@ -317,6 +317,13 @@ L.update({
     "rank": {"vi": "Xếp hạng dự kiến", "en": "Projected rank"},
     "rank_fmt": {"vi": "{rank}/{of} ({change} bậc so với {prev}/{of} trong bảng so sánh)", "en": "{rank}/{of} ({change} places vs {prev}/{of} in the peer table)"},
     "rank_fmt_new": {"vi": "{rank}/{of}", "en": "{rank}/{of}"},
+    "rank_fmt_scaled": {"vi": "{rank}/{of} (quy đổi theo vị trí từ {raw}/{size} trong bảng so sánh năm {table_year}; năm {year} xếp hạng {of} tỉnh, thành phố{prev})",
+                        "en": "{rank}/{of} (carried over by position from {raw}/{size} in the {table_year} peer table; {of} provinces are ranked in {year}{prev})"},
+    "rank_prev_scaled": {"vi": "; năm trước {prev}/{size}", "en": "; {prev}/{size} last time"},
+    "field_ranks": {"vi": "Xếp hạng dự kiến Chỉ số thành phần (theo các tỉnh có công bố kết quả lĩnh vực)",
+                    "en": "Projected field component ranks (from provinces that published field results)"},
+    "field_rank_fmt": {"vi": "Lĩnh vực {field}: hạng {best}–{worst}/{of} ({anchors} tỉnh làm mốc)",
+                       "en": "Field {field}: rank {best}–{worst} of {of} ({anchors} provinces as anchors)"},
     "by_unit": {"vi": "Theo đơn vị chủ trì", "en": "By lead unit"},
     "unit": {"vi": "Đơn vị chủ trì", "en": "Lead unit"},
     "at_stake": {"vi": "Điểm tối đa phụ trách", "en": "Points at stake"},
@@ -362,10 +369,20 @@ L.update({
 
 
 def _rank_text(r: Any, lang: str) -> str:
+    if getattr(r, "scaled_from", None):
+        prev = t("rank_prev_scaled", lang).format(prev=r.previous_rank, size=r.scaled_from) if r.previous_rank else ""
+        raw = _raw_rank(r)
+        return t("rank_fmt_scaled", lang).format(rank=r.rank, of=r.of, raw=raw, size=r.scaled_from,
+                                                 table_year=getattr(r, "table_year", None) or "—", year=r.year, prev=prev)
     if r.previous_rank is None:
         return t("rank_fmt_new", lang).format(rank=r.rank, of=r.of)
     change = f"+{r.change}" if r.change > 0 else str(r.change)
     return t("rank_fmt", lang).format(rank=r.rank, of=r.of, change=change, prev=r.previous_rank)
+
+
+def _raw_rank(r: Any) -> str:
+    raw = getattr(r, "raw_rank", None)
+    return str(raw) if raw is not None else "?"
 
 
 def render_units(rows: list[Any], lang: str, tf: str) -> str:
@@ -381,6 +398,10 @@ def render_extras(sc: Scorecard, fmt: str) -> str:
     out = []
     if sc.rank is not None:
         out += [("## " if md else "") + t("rank", lang), _rank_text(sc.rank, lang), ""]
+        if sc.rank.fields:
+            out += [("## " if md else "") + t("field_ranks", lang)]
+            out += [t("field_rank_fmt", lang).format(field=f.field, best=f.best, worst=f.worst, of=f.of, anchors=f.anchors)
+                    for f in sc.rank.fields] + [""]
     if sc.by_unit is not None:
         out += [("## " if md else "") + t("by_unit", lang), render_units(sc.by_unit, lang, tf), ""]
     return "\n".join(out) + ("\n" if out else "")
