@@ -204,3 +204,67 @@ def test_unknown_methodology_names_the_facts_file_and_line(tmp_path):
     r = run_cli("score", str(f))
     assert r.returncode == 2 and r.stderr.strip() == (
         f"parscore: {f}:3: methodology: unknown methodology 'par-province-829'; did you mean 'par-province-892'? [PS020]")
+
+
+def _blank_survey(tmp_path: Path) -> Path:
+    """fixtures/incomplete-2025.yaml with every survey fact left out (the state at self-assessment time)."""
+    import re
+
+    from parscore.projection import survey_facts
+
+    sv = survey_facts(load_methodology("par-province-892"))
+    lines = (ROOT / "fixtures/incomplete-2025.yaml").read_text(encoding="utf-8").split("\n")
+    out = tmp_path / "blank.yaml"
+    out.write_text("\n".join(l for l in lines if not any(re.match(rf"^  {n}:", l) for n in sv)), encoding="utf-8")
+    return out
+
+
+def test_the_survey_third_projected_from_last_year_is_within_a_point(tmp_path):
+    from dataclasses import replace
+
+    from parscore.projection import survey_facts
+
+    m = load_methodology("par-province-892")
+    sv = survey_facts(m)
+    assert len(sv) == 22   # 20 officials' survey facts + 2 SIPAS components
+    blank = _blank_survey(tmp_path)
+    card = json.loads(run_cli("score", str(blank), "--baseline", "fixtures/ca-mau-2024.yaml", "-f", "json").stdout)
+    projected = [it for it in card["items"] if it["status"] == "projected"]
+    assert len(projected) == 22 == card["summary"]["by_status"]["projected"]
+    assert all(it["assessed_by"] == "survey" and it["reason"].startswith("Chưa có kết quả điều tra năm nay: ước tính theo kết quả năm trước")
+               for it in projected)
+    assert next(i for i in card["items"] if i["code"] == "8.1.1")["facts"]["sipas_policy_satisfaction"] == "86.42"
+    # the complete file: the same appraisal facts with this year's survey (the 2025 Cà Mau survey figures)
+    inc = load_facts(ROOT / "fixtures/incomplete-2025.yaml", m)
+    full = load_facts(ROOT / "fixtures/ca-mau-2025/weaknesses.yaml", m)
+    complete = score(m, replace(inc, values={**inc.values, **{k: full.values[k] for k in sv}}))
+    assert abs(Decimal(str(card["index"])) - complete.index) <= 1
+    assert (card["appraisal_max"], card["survey_max"]) == (68.0, 32.0)
+    assert card["appraisal_points"] == float(complete.appraisal_points)          # the appraisal part is this year's
+    assert card["projected_points"] == card["survey_points"]                     # every survey point is projected
+    assert card["index_without_projection"] == card["appraisal_points"]          # out of 100, survey missing
+    assert card["projection_source"].endswith("ca-mau-2024.yaml")
+    text = run_cli("score", str(blank), "--baseline", "fixtures/ca-mau-2024.yaml").stdout
+    assert "Điểm thẩm định                       42,69 / 68" in text
+    assert f"Chỉ số nếu không tính phần ước tính  {str(card['index_without_projection']).replace('.', ',')}%" in text
+    plan = run_cli("plan", str(blank), "--baseline", "fixtures/ca-mau-2024.yaml", "--lang", "en").stdout
+    assert "This plan uses survey points projected from last year for 22 items" in plan
+    # without --baseline nothing is projected, and the survey items are missing data, never zero points in disguise
+    bare = json.loads(run_cli("score", str(blank), "-f", "json").stdout)
+    assert bare["summary"]["by_status"]["projected"] == 0 and bare["projected_points"] is None
+    assert bare["index"] == card["index_without_projection"]
+
+
+def test_a_published_results_row_as_the_baseline(tmp_path):
+    blank = _blank_survey(tmp_path)
+    card = json.loads(run_cli("score", str(blank), "--baseline", "fixtures/results-2024.yaml", "-f", "json").stdout)
+    items = {i["code"]: i for i in card["items"]}
+    assert items["8.1.1"]["facts"]["sipas_policy_satisfaction"] == "86.42"      # Cà Mau's published SIPAS 2024
+    assert items["1.3.3"]["status"] == "projected"
+    assert card["projection_source"] == "fixtures/results-2024.yaml (Cà Mau, 2024)"
+    other = tmp_path / "other.yaml"
+    other.write_text(blank.read_text(encoding="utf-8").replace("code: ca-mau", "code: ca-mao"), encoding="utf-8")
+    r = run_cli("score", str(other), "--baseline", "fixtures/results-2024.yaml")
+    assert r.returncode == 2 and r.stderr.strip() == (
+        "parscore: fixtures/results-2024.yaml: rows: no row for the agency 'ca-mao' (did you mean 'ca-mau'?); the baseline needs "
+        "the agency's own results (its code as in the facts file's agency) [PS312]")

@@ -28,6 +28,7 @@ from .loading import (
 from .models import RankInfo, Scorecard, UnitRow
 from .yamlio import read_text
 from .peers import PeerTable, load_peers, project_rank, rank_info
+from .projection import project, resolve as resolve_baseline
 from .planner import Planner
 from .reporting import (
     render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
@@ -48,10 +49,14 @@ def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
     if str(args.facts).lower().endswith(".xlsx"):
         m = load_methodology(args.methodology or "par-province-892", overlay=getattr(args, "overlay", None))
-        return m, import_xlsx(args.facts, m)[0]
-    doc = read_facts_document(args.facts)
-    m = methodology_of_document(doc, args.methodology, getattr(args, "overlay", None))
-    return m, facts_from_document(doc, m)
+        facts = import_xlsx(args.facts, m)[0]
+    else:
+        doc = read_facts_document(args.facts)
+        m = methodology_of_document(doc, args.methodology, getattr(args, "overlay", None))
+        facts = facts_from_document(doc, m)
+    if getattr(args, "baseline", None):
+        facts = project(m, facts, resolve_baseline(args.baseline))
+    return m, facts
 
 
 def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
@@ -384,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     def planning(p: argparse.ArgumentParser) -> None:
         p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the projected rank")
         p.add_argument("--units", help="a lead-unit assignment file (default: the facts file's lead_units)")
+        p.add_argument("--baseline", metavar="LAST-YEAR",
+                       help="last year's facts file, or a published results file: fills every missing survey fact with last "
+                            "year's value, marked projected")
 
     p = sub.add_parser("score", help="score a facts file (.yaml, or a filled .xlsx template)")
     p.add_argument("facts")

@@ -37,6 +37,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": " (tệp số liệu chưa khai báo baseline: tệp năm trước)",
         "en": " (this facts file names no baseline: last year's file)",
     },
+    "projected": {
+        "vi": "Chưa có kết quả điều tra năm nay: ước tính theo kết quả năm trước ({value}%, từ {source}), được {points}/{max} điểm; tính riêng là điểm ước tính.",
+        "en": "No survey result for this year yet: projected from last year's ({value}%, from {source}), {points} of {max} points; counted apart as projected.",
+    },
     "yes": {"vi": "có", "en": "yes"},
     "no": {"vi": "không", "en": "no"},
 }
@@ -183,6 +187,13 @@ def change_text(value: str | None, reference: str | None, lang: str) -> str:
     d = Decimal(value) - Decimal(reference)
     sign = "+" if d > 0 else "−" if d < 0 else ""
     return sign + fmt_number(abs(d), lang)
+
+
+def projected_reason(m: Methodology, rule: RuleSpec, session: Session, facts: object, lang: str) -> str:
+    verdict = session.verdicts[rule.item]
+    return MESSAGES["projected"][lang].format(value=display(m, rule.score.fact, session.values.get(rule.score.fact), lang),
+                                              source=getattr(facts, "projection_source", None) or "—",
+                                              points=fmt_number(verdict.points, lang), max=fmt_number(m.leaves[rule.item].max, lang))
 
 
 def not_arising_reason(m: Methodology, rule: RuleSpec, session: Session, lang: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .explanation import fmt_number
 from .models import Scorecard
-from .reporting import action_text, caveat, num, pct, t
+from .reporting import parts_rows, action_text, caveat, num, pct, t
 from .svg import bar_chart
 
 CSS = """
@@ -43,6 +43,7 @@ def render_html(card: Scorecard, plan: Any = None, m: Any = None) -> str:
             (t("index", lang), pct(card.index, lang)), (t("group", lang), card.group)]
     if card.rank is not None:
         kpis.append((t("rank", lang), f"{card.rank.rank}/{card.rank.of}"))
+    kpis += parts_rows(card, lang)
     chart = bar_chart([(f"{f.code}. " + (f.name if len(f.name) <= 31 else f.name[:30] + "…"), f.points, f.applicable_max,
                         f"{num(f.points, lang)}/{num(f.applicable_max, lang)} · {pct(f.index, lang)}") for f in card.fields],
                       title=H["chart"][lang])

@@ -572,6 +572,7 @@ class Facts:
     notes: dict[str, str] = field(default_factory=dict)   # a fact's `note:`, e.g. why it is unknown
     baseline: "Facts | None" = None   # last year's facts file, named by `baseline:`
     projected: dict[str, FactValue] = field(default_factory=dict)   # facts filled from a baseline (--baseline)
+    projection_source: str | None = None
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)

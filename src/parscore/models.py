@@ -474,6 +474,14 @@ class Scorecard(_Output):
     rank: RankInfo | None = None
     by_unit: list[UnitRow] | None = None
     adjustments: list[dict[str, str]] | None = None   # bonus and penalty points applied
+    # the two parts of the index: appraisal (68) and survey (32); survey points include any projected ones
+    appraisal_points: Points | None = None
+    appraisal_max: Points | None = None
+    survey_points: Points | None = None
+    survey_max: Points | None = None
+    projected_points: Points | None = None           # survey points projected from last year (--baseline)
+    index_without_projection: Points | None = None   # the index with projected items counted as missing
+    projection_source: str | None = None
     appraisal_errors: list[str] | None = None
 
     def item(self, code: str) -> ItemResult:

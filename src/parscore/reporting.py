@@ -78,6 +78,13 @@ L: dict[str, dict[str, str]] = {
     "citation": {"vi": "Trích dẫn", "en": "Citation"},
     "no_deductions": {"vi": "Không có khoản bị trừ điểm.", "en": "No points lost."},
     "baseline_change": {"vi": "So với năm trước", "en": "Change on last year"},
+    "part_appraisal": {"vi": "Điểm thẩm định", "en": "Appraisal points"},
+    "part_survey": {"vi": "Điểm điều tra XHH", "en": "Survey points"},
+    "part_projected": {"vi": "(trong đó {points} điểm ước tính từ năm trước)", "en": "(of which {points} projected from last year)"},
+    "index_without_projection": {"vi": "Chỉ số nếu không tính phần ước tính", "en": "Index without the projection"},
+    "projection_source": {"vi": "Nguồn ước tính điều tra XHH", "en": "Survey projected from"},
+    "plan_projection": {"vi": "Kế hoạch dùng điểm điều tra XHH ước tính từ năm trước cho {n} tiêu chí ({points} điểm, nguồn {source}); chỉ số nếu không tính phần ước tính: {without}.",
+                        "en": "This plan uses survey points projected from last year for {n} items ({points} points, from {source}); the index without the projection: {without}."},
     "last_year": {"vi": "Năm trước", "en": "Last year"},
     "this_year": {"vi": "Năm nay", "en": "This year"},
     "change": {"vi": "Thay đổi", "en": "Change"},
@@ -115,6 +122,22 @@ def caveat(sc: Scorecard, lang: str) -> str:
 
 
 
+def parts_rows(sc: Scorecard, lang: str) -> list[tuple[str, str]]:
+    """Appraisal out of 68, survey out of 32 (projected points named), and the index
+    without the projection: the honest headline when the survey third is projected."""
+    if sc.appraisal_max is None or sc.survey_max is None:
+        return []
+    rows = [(t("part_appraisal", lang), f"{num(sc.appraisal_points, lang)} / {num(sc.appraisal_max, lang)}")]
+    survey = f"{num(sc.survey_points, lang)} / {num(sc.survey_max, lang)}"
+    if sc.projected_points is not None:
+        survey += " " + t("part_projected", lang).format(points=num(sc.projected_points, lang))
+    rows.append((t("part_survey", lang), survey))
+    if sc.index_without_projection is not None:
+        rows.append((t("index_without_projection", lang), pct(sc.index_without_projection, lang)))
+        rows.append((t("projection_source", lang), sc.projection_source or "—"))
+    return rows
+
+
 def render_scorecard(sc: Scorecard, fmt: str) -> str:
     if fmt == "json":
         return to_json(sc)
@@ -130,6 +153,7 @@ def render_scorecard(sc: Scorecard, fmt: str) -> str:
         (t("index", lang), pct(sc.index, lang)),
         (t("group", lang), sc.group),
     ]
+    head += parts_rows(sc, lang)
     if sc.claimed_total is not None:
         head.append((t("claimed_total", lang), num(sc.claimed_total, lang)))
     if sc.overlay:
@@ -469,6 +493,10 @@ def plan_data(p: Any, m: Methodology, lang: str) -> dict[str, Any]:
         "survey": [{"item": s.item, "fact": s.fact, "value": canonical(s.value), "points": float(s.points),
                     "max": float(s.max), "per_percent": float(s.per_percent), "lead_unit": s.lead_unit} for s in p.survey],
         "missing": [{"item": c, "facts": f, "at_stake": float(x)} for c, f, x in p.missing],
+        "projection": ({"items": [it.code for it in p.before.items if it.status == "projected"],
+                        "points": float(p.before.projected_points), "source": p.before.projection_source,
+                        "index_without_projection": float(p.before.index_without_projection or 0)}
+                       if p.before.projected_points is not None else None),
     }
     if p.target is not None:
         data["target"] = {
@@ -497,6 +525,10 @@ def render_plan(p: Any, m: Methodology, lang: str, fmt: str, unit: str | None = 
     out = [("# " if md else "") + t("plan", lang) + f": {p.before.agency.name}",
            f"{t('index', lang)}: {pct(p.before.index, lang)} ({t('group', lang)} {p.before.group})"
            + (f"; {t('rank', lang)}: {_rank_text(rank, lang)}" if rank is not None else ""), ""]
+    if p.before.projected_points is not None:
+        out[-1:-1] = [t("plan_projection", lang).format(
+            n=sum(1 for it in p.before.items if it.status == "projected"), points=num(p.before.projected_points, lang),
+            source=p.before.projection_source or "—", without=pct(p.before.index_without_projection, lang))]
     if p.target is not None:
         out.append(h + f"{t('target', lang)}: {pct(p.target, lang)}")
         if not p.reachable:

@@ -9,11 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .evaluation import CENT, Session, engine_for
 from .explanation import (
-    baseline_missing_reason, counting_rules, missing_reason, not_arising_reason, reason, thresholds,
+    baseline_missing_reason, counting_rules, missing_reason, not_arising_reason, projected_reason, reason, thresholds,
 )
 from .loading import Facts, Methodology
 from .models import (
-    BASELINE_SUFFIX, PROVENANCES, STATUSES, Agency, Deduction, ItemResult, NodeResult, Scorecard, Status, Summary, TraceStep,
+    BASELINE_SUFFIX, PROVENANCES, STATUSES, Agency, SurveyScore, Deduction, ItemResult, NodeResult, Scorecard, Status, Summary, TraceStep,
 )
 
 ZERO = Decimal(0)
@@ -41,7 +41,10 @@ def score(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durabl
 
 def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -> Scorecard:
     items = [_item(m, facts, session, code, lang) for code in m.leaves]
-    return assemble(m, facts.agency, facts.year, items, lang)
+    card = assemble(m, facts.agency, facts.year, items, lang)
+    if facts.projection_source is not None:
+        card = card.model_copy(update={"projection_source": facts.projection_source})
+    return card
 
 
 def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemResult], lang: str,
@@ -62,12 +65,20 @@ def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemR
     applicable = sum((it.max for it in items if it.status != "not_applicable"), ZERO)
     idx = min(Decimal(100), max(ZERO, index_of(total, applicable) or ZERO))
     claimed = [it.claimed for it in items if it.claimed is not None]
+    part = {k: sum((it.points for it in items if it.assessed_by == k), ZERO) for k in ("appraisal", "survey")}
+    part_max = {k: sum((it.max for it in items if it.assessed_by == k), ZERO) for k in ("appraisal", "survey")}
+    projected = sum((it.points for it in items if it.status == "projected"), ZERO)
+    any_projected = any(it.status == "projected" for it in items)
+    without = min(Decimal(100), max(ZERO, index_of(total - projected, applicable) or ZERO)) if any_projected else None
     return Scorecard(
         methodology={"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest},
         overlay=m.overlay, agency=agency, year=year, lang=lang, stage=stage,  # type: ignore[arg-type]
         total=total, max=full_max, applicable_max=applicable, index=idx, group=group_of(m, idx),
         claimed_total=sum(claimed, ZERO) if claimed else None,
         counting=counting_rules(lang), summary=_summary(m, items), fields=fields, criteria=criteria, items=items,
+        appraisal_points=part["appraisal"], appraisal_max=part_max["appraisal"], survey_points=part["survey"],
+        survey_max=part_max["survey"], projected_points=projected if any_projected else None,
+        index_without_projection=without,
     )
 
 
@@ -103,6 +114,9 @@ def _item(m: Methodology, facts: Facts, session: Session, code: str, lang: str) 
         why = not_arising_reason(m, rule, session, lang)
     elif verdict.kind == "not_applicable":
         status, points = "not_applicable", NIL
+    elif isinstance(rule.score, SurveyScore) and any(n in facts.projected for n in m.inputs_of(rule.score.fact)):
+        points, status = verdict.points, "projected"   # last year's survey result stands in for this year's
+        why = projected_reason(m, rule, session, facts, lang)
     else:
         points = verdict.points
         status = "full" if points == leaf.max else "zero" if points == 0 else "partial"
