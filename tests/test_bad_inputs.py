@@ -102,7 +102,7 @@ def test_agency_and_year_may_be_left_out_but_history_needs_the_year(tmp_path):
     f.write_text("facts:\n  par_inspection_coverage_rate: 31\n", encoding="utf-8")
     r = run_cli("score", str(f), "--lang", "en")
     assert r.returncode == 0, r.stderr
-    assert "Agency       —\nYear         —" in r.stdout
+    assert "Agency            —\nYear              —" in r.stdout
     h = run_cli("history", "add", str(f), "--store", str(tmp_path / "h.sqlite"))
     assert h.returncode == 2
     assert h.stderr.strip() == (f"parscore: {tmp_path / 'h.sqlite'}: year: the facts file gives no year; "
