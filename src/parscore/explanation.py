@@ -51,7 +51,7 @@ COUNTING: dict[str, dict[str, str]] = {
         "en": "A situation that did not arise in the year (no late dossiers, nothing to inspect): the item earns its full points, with a reason saying so, and stays in the maximum; every field's maximum is the same in every province, so index = points / 100.",
     },
     "not_applicable": {
-        "vi": "Tiêu chí không áp dụng chỉ khi quy tắc khai báo như vậy kèm trích dẫn (when_not_arising: not_applicable): khi đó tiêu chí được loại khỏi cả điểm đạt và điểm tối đa.",
+        "vi": "Tiêu chí không áp dụng chỉ khi quy tắc khai báo như vậy kèm trích dẫn: khi đó tiêu chí được loại khỏi cả điểm đạt và điểm tối đa.",
         "en": "An item is not applicable only where its rule says so with a citation (when_not_arising: not_applicable): it then leaves both the points and the maximum.",
     },
     "projected": {
