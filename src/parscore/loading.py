@@ -581,7 +581,9 @@ class Facts:
                 values.pop(k, None)
             else:
                 values[k] = v
-        return replace(self, values=values)
+        # a value set here is this year's, no longer last year's projection
+        projected = {k: v for k, v in self.projected.items() if k not in changes}
+        return replace(self, values=values, projected=projected)
 
 
 FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "explanations", "claimed_total",
