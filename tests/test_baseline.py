@@ -268,3 +268,73 @@ def test_a_published_results_row_as_the_baseline(tmp_path):
     assert r.returncode == 2 and r.stderr.strip() == (
         "parscore: fixtures/results-2024.yaml: rows: no row for the agency 'ca-mao' (did you mean 'ca-mau'?); the baseline needs "
         "the agency's own results (its code as in the facts file's agency) [PS312]")
+
+
+def test_validate_knows_results_and_peer_tables():
+    r = run_cli("validate", "fixtures/results-2024.yaml", "fixtures/peers-2024.yaml", "fixtures/ca-mau-2024.yaml")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "fixtures/results-2024.yaml: OK (results (63 provinces, 2024))"
+
+
+# Proportional items round half-up today, so 99.99% of the target earns 0.9998 → 1.00, full
+# points below the target. The rounding change on the evaluation branch (points cut towards
+# the worse side, full only when the full-point condition holds) fixes it: these are strict,
+# so they fail loudly (XPASS) once that lands and the marker must go.
+ROUNDING = pytest.mark.xfail(strict=True, reason="award rounds half-up: 99.99% of the target earns full points")
+
+
+def _plan_rules():
+    m = load_methodology("par-province-892")
+    return [pytest.param(code, r, id=code, marks=[ROUNDING] if code in ("5.4.1", "8.5.2") else [])
+            for code, r in m.rules.items() if r.provenance == "plan-126"]
+
+
+@pytest.mark.parametrize("code,rule", _plan_rules())
+def test_facts_written_from_the_plan_score_as_the_plan_says(code, rule):
+    """At the plan's target: full points; just short of it: strictly less; left out: never achieved."""
+    from parscore.models import BooleanScore, CompareScore, PerOccurrenceScore, ProportionalScore, TiersScore
+
+    m = load_methodology("par-province-892")
+    s = rule.score
+    arise: dict = {}
+    na = rule.not_applicable_when
+    if na is not None and na.fact in m.facts:                       # make the situation arise
+        arise[na.fact] = (not na.equals) if isinstance(na.equals, bool) else 7
+
+    def at(value) -> dict:
+        """Facts giving the scored fact `value`: directly, or as a ratio over 10,000."""
+        if s.fact in m.facts:
+            return {s.fact: value}
+        spec = m.derived[s.fact]
+        if spec.difference:                                   # "more than last year": a − b
+            a, b = spec.difference
+            return {b: 100, a: 100 + int(value)}
+        assert spec.ratio, f"{s.fact}: a ratio or a difference"
+        num, den = spec.ratio
+        return {den: 10000, num: int(Decimal(str(value)) * 100)}
+
+    def pts(values: dict):
+        f = Facts("plan.yaml", Agency(code="t", name="T"), 2025, None, {**arise, **values})
+        return score(m, f).item(code)
+
+    better = m.kind_of(s.fact).better
+    if isinstance(s, TiersScore):
+        bound = s.tiers[0].bound
+        counted = (s.fact in m.facts and m.facts[s.fact].type == "count") or (s.fact in m.derived and m.derived[s.fact].difference)
+        step = Decimal(1) if counted else Decimal("0.01")
+        full, short = at(bound), at(bound - step if better != "lower" else bound + step)
+    elif isinstance(s, BooleanScore):
+        full, short = {s.fact: s.expect}, {s.fact: not s.expect}
+    elif isinstance(s, PerOccurrenceScore):
+        full, short = {s.fact: 0}, {s.fact: 1}
+    elif isinstance(s, ProportionalScore):
+        full, short = at(s.full_at), at(s.full_at - Decimal("0.01"))
+    elif isinstance(s, CompareScore):
+        full, short = {s.fact: Decimal(999999), s.than: Decimal(1000000)}, {s.fact: Decimal(1000000), s.than: Decimal(1000000)}
+    else:
+        pytest.fail(f"{code}: a plan-126 rule of kind {s.kind}")
+    got_full, got_short = pts(full), pts(short)
+    assert (got_full.points, got_full.status) == (got_full.max, "full"), (code, full)
+    assert got_short.points < got_full.points, (code, short)
+    left_out = pts({})
+    assert left_out.status == "missing_facts" and left_out.points == 0

@@ -330,6 +330,9 @@ def _validate_one(path: str, args: argparse.Namespace) -> str:
     if isinstance(data, dict) and "fields" in data and "id" in data:
         load_methodology(path, overlay=args.overlay)
         return "methodology"
+    if isinstance(data, dict) and "rows" in data and "facts" not in data:
+        table = load_peers(path)
+        return f"{'results' if data.get('kind') == 'results' else 'peer table'} ({len(table.peers)} provinces, {table.year or '—'})"
     if isinstance(data, dict) and ("agency" in data or "year" in data):
         m = _methodology_for(args, path)
         facts_from_document(doc, m)
