@@ -424,8 +424,8 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
                 continue
         ftype = m.facts[score.fact].type if score.fact in m.facts else "percent_or_number"
         better = m.kind_of(score.fact).better
-        if rule.provenance == "official" and not rule.citation:
-            add(("provenance",), "provenance 'official' needs a citation", "PS053")
+        if rule.provenance in ("official", "published") and not rule.citation:
+            add(("provenance",), f"provenance '{rule.provenance}' needs a citation", "PS053")
         if rule.provenance == "plan-126" and not rule.citation:
             add(("citation",), "provenance 'plan-126' needs a citation naming the plan's section", "PS053")
         if m.when_not_arising_of(rule) == "not_applicable" and rule.not_applicable_when is not None and not rule.citation:
