@@ -169,6 +169,18 @@ def test_every_bundled_fixture_keeps_the_full_maximum():
         card = json.loads(run_cli("score", f, "-f", "json").stdout)
         assert card["applicable_max"] == 100.0, f
         assert card["summary"]["by_status"]["not_applicable"] == 0
+    met = json.loads(run_cli("score", "fixtures/ca-mau-2025/targets-met.yaml", "-f", "json").stdout)
+    arose_not = [i for i in met["items"] if i["reason"] and i["reason"].startswith("Tình huống không phát sinh trong năm")]
+    assert arose_not and all(i["status"] == "full" and i["points"] == i["max"] and not i["deductions"] for i in arose_not)
+
+
+def test_published_needs_a_citation(tmp_path):
+    shutil.copytree(MINI.parent, tmp_path / "m")
+    p = tmp_path / "m" / MINI.name
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("    max: 6\n    provenance: reconstructed", "    max: 6\n    provenance: published", 1), encoding="utf-8")
+    r = run_cli("validate", str(p))
+    assert r.returncode == 2 and "provenance 'published' needs a citation [PS021]" in r.stderr
 
 
 def test_results_file_ranks_a_2025_card_among_34_and_projects_field_ranks():
