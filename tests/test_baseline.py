@@ -350,3 +350,26 @@ def test_facts_written_from_the_plan_score_as_the_plan_says(code, rule):
     assert got_short.points < got_full.points, (code, short)
     left_out = pts({})
     assert left_out.status == "missing_facts" and left_out.points == 0
+
+
+def test_an_increase_too_small_for_a_rounded_rate_still_counts(tmp_path):
+    """60,000,001 of 100,000,000 against 60,000,000 last year: both rates cut to 4 decimals
+    read 60%, yet the amount rose; plan-status compares the exact amounts."""
+    import datetime as dt
+
+    from parscore.tracking import load_plan, plan_status
+
+    m = load_methodology("par-province-892")
+    plan = tmp_path / "p.yaml"
+    plan.write_text("plan: t\ncitation: c\nagency: x\nunits: {vp: {vi: VP, en: VP}}\ntasks:\n"
+                    "  - {id: pay, section: s, title: {vi: a, en: a}, lead: vp, serves: ['7.3.3'],"
+                    " target: {fact: egov_online_payment_rate, increase: true}}\n", encoding="utf-8")
+    p = load_plan(plan, m)
+    last = Facts("l", Agency(code="x", name="X"), 2024, None, {"egov_dossiers_fee_bearing": 100000000, "egov_dossiers_paid_online": 60000000})
+
+    def state(paid: int) -> str:
+        f = Facts("f", Agency(code="x", name="X"), 2025, None,
+                  {"egov_dossiers_fee_bearing": 100000000, "egov_dossiers_paid_online": paid}, baseline=last)
+        return plan_status(m, f, p, dt.date(2025, 12, 31)).tasks[0].state
+
+    assert (state(60000001), state(60000000), state(59999999)) == ("met", "not_met", "not_met")

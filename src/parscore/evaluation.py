@@ -313,6 +313,25 @@ def _matches(p: Pattern, facts: dict[str, str | None]) -> bool:
 # ---------------------------------------------------------------- entry point
 
 
+def exact_value(m: Methodology, values: dict[str, FactValue], name: str) -> Decimal | None:
+    """A fact's amount, derived ones computed without the 4-decimal cut: what "more than
+    last year" compares, so a rise too small for a rounded rate still counts."""
+    if name in values:
+        v = values[name]
+        return None if isinstance(v, bool) or not isinstance(v, (int, Decimal)) else Decimal(v)
+    if name not in m.derived:
+        return None
+    spec = m.derived[name]
+    parts = [exact_value(m, values, p) for p in spec.inputs]
+    if any(p is None for p in parts):
+        return None
+    if spec.ratio:
+        return None if parts[1] == 0 else parts[0] / parts[1] * 100  # type: ignore[operator]
+    if spec.sum:
+        return sum(parts, Decimal(0))  # type: ignore[arg-type]
+    return parts[0] - parts[1]  # type: ignore[operator]
+
+
 def known_value(m: Methodology, values: dict[str, FactValue], name: str) -> FactValue | None:
     """A reported value, or a derived one computed from its inputs (None if unknown)."""
     if name in values:

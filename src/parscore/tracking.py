@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import InputError, Problem
-from .evaluation import canonical, engine_for, known_value, parse_canonical
+from .evaluation import canonical, engine_for, exact_value, known_value, parse_canonical
 from .loading import Facts, Methodology, _hint
 from .models import Num, Scorecard, Text
 from .scorecard import build_scorecard
@@ -55,6 +55,11 @@ class Target(BaseModel):
         if self.fact is not None:
             return [self.fact] + ([self.below] if self.below else [])
         return [n for t in (self.all or self.any or []) for n in t.facts()]
+
+    def below_facts(self) -> list[str]:
+        if self.fact is not None:
+            return [self.fact, self.below] if self.below else []
+        return [n for t in (self.all or self.any or []) for n in t.below_facts()]
 
     def baseline_facts(self) -> list[str]:
         """Facts whose last-year value the target compares with."""
@@ -149,9 +154,16 @@ def plan_status(m: Methodology, facts: Facts, plan: PlanFile, on: dt.date, lang:
             v = known_value(m, facts.baseline.values, n)
             if v is not None:
                 base[n] = v
+    # "more than last year" and "below another amount" compare exact amounts (ratios not cut)
+    exact: dict[str, Any] = {}
+    for task in plan.tasks:
+        for n in task.target.baseline_facts() + task.target.below_facts():
+            exact[n] = exact_value(m, facts.values, n)
+            if facts.baseline is not None and n in task.target.baseline_facts():
+                exact[n + "@baseline"] = exact_value(m, facts.baseline.values, n)
     out = []
     for task in plan.tasks:
-        state = _check(task.target, values, base)
+        state = _check(task.target, values, base, exact)
         items = [it for it in card.items if any(it.code == c or it.code.startswith(c + ".") for c in task.serves)]
         stake = sum((it.max - it.points for it in items if it.status != "not_applicable"), Decimal(0))
         mx = sum((it.max for it in items), Decimal(0))
@@ -163,9 +175,10 @@ def plan_status(m: Methodology, facts: Facts, plan: PlanFile, on: dt.date, lang:
     return PlanStatus(plan, on, card, out)
 
 
-def _check(t: Target, values: dict[str, Any], base: dict[str, Any]) -> str:
+def _check(t: Target, values: dict[str, Any], base: dict[str, Any], exact: dict[str, Any] | None = None) -> str:
+    exact = exact or {}
     if t.all is not None or t.any is not None:
-        parts = [_check(x, values, base) for x in (t.all or t.any or [])]
+        parts = [_check(x, values, base, exact) for x in (t.all or t.any or [])]
         if t.all is not None:
             return "not_met" if "not_met" in parts else "unknown" if "unknown" in parts else "met"
         return "met" if "met" in parts else "unknown" if "unknown" in parts else "not_met"
@@ -180,12 +193,16 @@ def _check(t: Target, values: dict[str, Any], base: dict[str, Any]) -> str:
         w = values.get(t.below)
         if w is None or isinstance(w, (bool, dt.date)):
             return "unknown"
-        ok = Decimal(v) < Decimal(w)
+        a, b = exact.get(t.fact), exact.get(t.below)
+        ok = (a < b) if a is not None and b is not None else Decimal(v) < Decimal(w)
     elif t.increase or t.at_least_baseline:
         b = base.get(t.fact)  # type: ignore[arg-type]
         if b is None:
             return "unknown"   # no baseline value: never counted as met
-        ok = Decimal(v) > Decimal(b) if t.increase else Decimal(v) >= Decimal(b)
+        x, y = exact.get(t.fact), exact.get(f"{t.fact}@baseline")
+        if x is None or y is None:
+            x, y = Decimal(v), Decimal(b)
+        ok = x > y if t.increase else x >= y
     elif t.at_least is not None:
         ok = Decimal(v) >= t.at_least
     else:
