@@ -25,6 +25,18 @@ def par892():
     return load_methodology("par-province-892")
 
 
+def facts_text(src: Path) -> str:
+    """A facts file's text with its `baseline:` (last year's file) made absolute, so a copy
+    written into a test's own directory scores exactly like the original."""
+    import re
+
+    text = src.read_text(encoding="utf-8")
+    m = re.search(r"^baseline: *([^\s#]+)", text, re.M)
+    if m:
+        text = text[:m.start(1)] + str((src.parent / m.group(1)).resolve()) + text[m.end(1):]
+    return text
+
+
 # Variables only a new interpreter can honour: a command run with them goes to a child process.
 PROCESS_ONLY = {"PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "LANG", "LC_ALL", "LC_CTYPE"}
 

@@ -18,7 +18,7 @@ def test_planted_problems_yield_exactly_those_findings():
     assert messages["AU004"] == "A survey-scored item cannot be self-scored (claimed 5 points)."
     assert messages["AU010"] == ("Facts contradict each other: tthc_feedback_resolved = 77 is larger than its whole "
                                  "tthc_feedback_received = 74; a part cannot exceed its whole")
-    assert messages["AU001"].startswith("Claimed 1 points but the rules give 0.5 (difference 0.5). 24.09% of agencies")
+    assert messages["AU001"].startswith("Claimed 0.5 points but the rules give 0.25 (difference 0.25). 24.09% of agencies")
 
 
 def test_score_refuses_what_audit_reports():

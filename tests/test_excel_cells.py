@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, facts_text, run_cli
 from parscore import InputError, load_facts, load_methodology, score
 from parscore.excel import import_xlsx, sheet_name, write_scorecard, write_template
 
@@ -149,7 +149,7 @@ HOSTILE = ["=HYPERLINK(\"http://x\",\"bấm\")", "+84 912", "-1+2", "@SUM(A1)", 
 def test_user_text_is_never_written_as_a_formula(tmp_path):
     from openpyxl import load_workbook
 
-    text = yaml.safe_load(FACTS.read_text(encoding="utf-8"))
+    text = yaml.safe_load(facts_text(FACTS))
     text.pop("lead_units", None)
     text["agency"] = {"code": "ca-mau", "name": HOSTILE[0]}
     text["explanations"] = {"1.3.1": HOSTILE[3], "1.1.1": HOSTILE[6]}

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, facts_text, run_cli
 from parscore import InputError, load_facts, load_methodology, score
 from parscore.excel import import_many, import_xlsx, sheet_name, write_template
 from parscore.units import load_lead_units
@@ -104,7 +104,7 @@ def test_bad_self_assessed_points_are_located(tmp_path):
     mx = M.leaves["1.1.1"].max.normalize()
     assert got == [
         (f"Tự đánh giá!D{rows['1.1.1']}", f"điểm tự đánh giá của 1.1.1: cần một số từ 0 đến {mx} (điểm tối đa), ô đang có 99", "PS268"),
-        (f"Tự đánh giá!D{rows['1.3.1']}", "điểm tự đánh giá của 1.3.1: cần một số từ 0 đến 1 (điểm tối đa), ô đang có '1,0'", "PS268"),
+        (f"Tự đánh giá!D{rows['1.3.1']}", "điểm tự đánh giá của 1.3.1: cần một số từ 0 đến 0.5 (điểm tối đa), ô đang có '1,0'", "PS268"),
     ]
 
 
@@ -187,7 +187,7 @@ def test_the_scorecard_workbook_is_edited_and_reimported(tmp_path):
     ws = wb["Bảng điểm"]
     row = {ws.cell(row=r, column=1).value: r for r in range(3, ws.max_row + 1)}
     assert ws.cell(row=2, column=4).value == "Điểm tự đánh giá" and ws.cell(row=2, column=9).value == "Giải trình"
-    ws.cell(row=row["1.3.1"], column=4, value=0.75)                      # self-assessed points edited
+    ws.cell(row=row["1.3.1"], column=4, value=0.25)                      # self-assessed points edited
     ws.cell(row=row["1.3.1"], column=9, value="Kế hoạch kiểm tra bổ sung đã ban hành")
     fws = wb["Lĩnh vực 1"]
     frow = next(r for r in fws.iter_rows(min_row=2) if r[0].value == "par_inspection_units_inspected")
@@ -198,7 +198,7 @@ def test_the_scorecard_workbook_is_edited_and_reimported(tmp_path):
     assert r.returncode == 0, r.stderr
     again = load_facts(out, M)
     assert again.values == original.with_values({"par_inspection_units_inspected": 30}).values
-    assert again.claimed == {**original.claimed, "1.3.1": Decimal("0.75")}
+    assert again.claimed == {**original.claimed, "1.3.1": Decimal("0.25")}
     assert again.explanations["1.3.1"] == "Kế hoạch kiểm tra bổ sung đã ban hành"
     assert (again.agency, again.year) == (original.agency, original.year)
     assert score(M, again).item("1.3.1").points > score(M, original).item("1.3.1").points
@@ -274,7 +274,7 @@ def test_a_tampered_parscore_sheet_is_not_a_traceback(tmp_path):
 
 
 def test_leads_in_a_facts_file_are_checked(tmp_path):
-    text = yaml.safe_load(FACTS.read_text(encoding="utf-8"))
+    text = yaml.safe_load(facts_text(FACTS))
     text.pop("lead_units", None)
     text["leads"] = {"1.3.1": "Thanh tra tỉnh", "9.9.9": "Sở Nội vụ", "1.1.1": 5}
     path = tmp_path / "f.yaml"
@@ -288,7 +288,7 @@ def test_leads_in_a_facts_file_are_checked(tmp_path):
 
 
 def test_several_evidence_documents_survive_the_scorecard_workbook(tmp_path):
-    text = yaml.safe_load(FACTS.read_text(encoding="utf-8"))
+    text = yaml.safe_load(facts_text(FACTS))
     text.pop("lead_units", None)
     docs = [{"number": "45/BC-SNV", "date": "2025-11-20", "issuer": "Sở Nội vụ", "title": "Báo cáo kiểm tra"},
             {"number": "46/KL-SNV", "issuer": "Sở Nội vụ"},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, facts_text
 from parscore import InputError
 from parscore.files import OUTPUT_FORMATS, read_bytes, resolve_format, track_reads, write_output
 from parscore.yamlio import load_yaml
@@ -28,7 +28,7 @@ def cli(*args: str, cwd: Path = ROOT, timeout: float = 30) -> subprocess.Complet
 
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
-    shutil.copy(FACTS, tmp_path / "facts.yaml")
+    (tmp_path / "facts.yaml").write_text(facts_text(FACTS), encoding="utf-8")
     shutil.copy(UNITS, tmp_path / "lead-units.yaml")
     os.mkfifo(tmp_path / "pipe.yaml")
     (tmp_path / "zero.yaml").symlink_to("/dev/zero")
@@ -76,7 +76,7 @@ def test_diff_json_workbooks_and_history_stores_refuse_fifos(work, ext):
 
 
 def test_methodology_and_lead_units_named_inside_the_facts_file_are_checked(work):
-    text = FACTS.read_text(encoding="utf-8")
+    text = facts_text(FACTS)
     (work / "a.yaml").write_text(text.replace("lead_units: lead-units.yaml", "lead_units: pipe.yaml"), encoding="utf-8")
     (work / "b.yaml").write_text(text.replace("methodology: par-province-892", "methodology: zero.yaml"), encoding="utf-8")
     r = cli("score", "a.yaml", cwd=work)

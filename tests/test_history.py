@@ -30,12 +30,12 @@ def cards():
 
 def test_two_rounds_final_is_the_last_round(cards):
     _, _, final, own = cards
-    assert (own.total, final.total) == (Decimal("91.03"), Decimal("88.78"))
+    assert (own.total, final.total) == (Decimal("90.65"), Decimal("88.90"))
     item = final.item("8.5.1")
     assert [(h.stage, h.points) for h in item.history] == [
-        ("self", Decimal("2.5")), ("computed", Decimal("1.50")), ("round-1", Decimal("1.5")),
-        ("explanation", None), ("round-2", Decimal("2.0"))]
-    assert item.points == Decimal("2.0") and item.computed == Decimal("1.50")
+        ("self", Decimal("1.25")), ("computed", Decimal("0.75")), ("round-1", Decimal("0.75")),
+        ("explanation", None), ("round-2", Decimal("1.0"))]
+    assert item.points == Decimal("1.0") and item.computed == Decimal("0.75")
     assert final.item("3.3.1").points == Decimal("0.75")
     assert final.appraisal_errors is None
 
@@ -46,7 +46,7 @@ def test_adjustment_without_reason_is_an_error(tmp_path):
                  "      \"1.3.1\": {score: 0.25}\n", encoding="utf-8")
     r = run_cli("appraise", FACTS, str(f), "--lang", "en")
     assert r.returncode == 1
-    assert "APPRAISAL ERRORS\n  1.3.1: round 1 adjusts 1 → 0.25 with no reason" in r.stdout
+    assert "APPRAISAL ERRORS\n  1.3.1: round 1 adjusts 0.5 → 0.25 with no reason" in r.stdout
 
 
 def test_appraisal_of_a_survey_item_is_refused(tmp_path):
@@ -65,13 +65,13 @@ def test_history_add_list_show_trend_and_diff(tmp_path):
     again = run_cli("history", "add", FACTS, "--appraisal", APPRAISAL, "--store", store)
     assert again.stdout.strip() == "1 2 3 4"  # the same inputs are stored once
     listed = json.loads(run_cli("history", "list", "ca-mau", "--store", store, "-f", "json").stdout)
-    assert [(e["stage"], e["index"]) for e in listed] == [("self", "91.03"), ("computed", "88.28"), ("round-1", "88.28"), ("round-2", "88.78")]
+    assert [(e["stage"], e["index"]) for e in listed] == [("self", "90.65"), ("computed", "88.65"), ("round-1", "88.65"), ("round-2", "88.90")]
     trend = run_cli("history", "trend", "ca-mau", "--store", store).stdout.splitlines()
-    assert trend[-1].split() == ["2025", "91.03", "88.28", "88.28", "88.78"]
+    assert trend[-1].split() == ["2025", "90.65", "88.65", "88.65", "88.90"]
     shown = json.loads(run_cli("history", "show", "4", "--store", store, "-f", "json").stdout)
-    assert shown["stage"] == "round-2" and shown["total"] == 88.78
+    assert shown["stage"] == "round-2" and shown["total"] == 88.9
     d = json.loads(run_cli("diff", "history:1", "history:4", "--store", store, "-f", "json", "--lang", "en").stdout)
-    assert [(i["code"], i["a"], i["b"]) for i in d["items"]] == [("1.3.1", 1.0, 0.5), ("2.2.2", 1.5, 0.75), ("3.3.1", 1.25, 0.75), ("8.5.1", 2.5, 2.0)]
+    assert [(i["code"], i["a"], i["b"]) for i in d["items"]] == [("1.3.1", 0.5, 0.25), ("2.2.2", 1.5, 0.75), ("3.3.1", 1.25, 0.75), ("8.5.1", 1.25, 1.0)]
     assert all(i["reasons_b"] for i in d["items"])  # every changed point is explained
     assert sum(Decimal(str(i["delta"])) for i in d["items"]) == Decimal(str(d["total_b"])) - Decimal(str(d["total_a"]))
 

@@ -27,7 +27,7 @@ def facts(**changes):
     ({"units_inspected": 10}, "1.1.1", "1.00", "partial", "Kiểm tra 25% (10/40); cần từ 30%."),
     ({"units_inspected": 8}, "1.1.1", "1.00", "partial", "Kiểm tra 20% (8/40); cần từ 30%."),
     ({"units_inspected": 7}, "1.1.1", "0.00", "zero", "Kiểm tra 17,5% (7/40); cần từ 30%."),
-    ({"issues_found": 0, "issues_handled": 0}, "1.1.2", "0.00", "not_applicable", None),
+    ({"issues_found": 0, "issues_handled": 0}, "1.1.2", "1", "full", None),   # did not arise: full points
     ({"issues_handled": 4}, "1.1.2", "0.50", "partial", "Xử lý 80% vấn đề; cần 100%."),
     ({"plan_issued": False}, "1.2.1", "0.00", "zero", "Chưa ban hành kế hoạch."),
     ({"violations": 3}, "1.2.2", "0.50", "partial", "3 vi phạm, trừ 0,5 điểm mỗi vi phạm."),
@@ -63,12 +63,54 @@ def test_missing_fact_is_visible_not_zero(mini):
     assert card.applicable_max == Decimal(10)  # missing items stay in the denominator
 
 
-def test_not_applicable_leaves_the_denominator(mini):
+def test_a_situation_that_did_not_arise_scores_full_points_and_keeps_the_maximum(mini):
     card = score(mini, facts(issues_found=0, issues_handled=0, plan_issued=False))
+    item = card.item("1.1.2")
+    assert (item.points, item.status, item.deductions) == (Decimal(1), "full", [])
+    assert item.reason == ("Tình huống không phát sinh trong năm (issues_found = 0), nên được tối đa 1 điểm; "
+                           "điểm tối đa của lĩnh vực không bị giảm.")
+    assert score(mini, facts(issues_found=0, issues_handled=0), "en").item("1.1.2").reason == (
+        "The situation did not arise this year (issues_found = 0), so the item earns its full 1 points; "
+        "the field's maximum never shrinks.")
+    assert card.applicable_max == card.max == Decimal(10)
+    assert (card.total, card.index, card.group) == (Decimal(9), Decimal("90.00"), "A")
+    assert item.trace[-1].kind == "not_applicable" and item.trace[-1].output == "1"
+
+
+def _mini_with(tmp_path, rule_extra: str):
+    """A copy of mini whose follow-up rule carries extra lines (a policy, a citation)."""
+    import shutil
+
+    from conftest import MINI
+    from parscore import load_methodology
+
+    shutil.copytree(MINI.parent, tmp_path / "m")
+    rules = tmp_path / "m" / "rules"
+    for f in rules.glob("*.yaml"):
+        text = f.read_text(encoding="utf-8")
+        if "not_applicable_when: {fact: issues_found, equals: 0}" in text:
+            f.write_text(text.replace("    not_applicable_when: {fact: issues_found, equals: 0}",
+                                      "    not_applicable_when: {fact: issues_found, equals: 0}\n" + rule_extra), encoding="utf-8")
+    return load_methodology(tmp_path / "m" / MINI.name)
+
+
+def test_not_applicable_leaves_the_denominator_only_when_the_rule_cites_it(tmp_path):
+    m = _mini_with(tmp_path, '    when_not_arising: not_applicable\n    citation: "Guidance §4: no issue found, item not scored"\n')
+    card = score(m, facts(issues_found=0, issues_handled=0, plan_issued=False))
+    assert card.item("1.1.2").status == "not_applicable"
     assert card.applicable_max == Decimal(9)
     assert card.total == Decimal(8)
     assert card.index == Decimal("88.89")
     assert card.group == "B"
+
+
+def test_not_applicable_without_a_citation_is_refused(tmp_path):
+    from parscore import InputError
+
+    with pytest.raises(InputError) as exc:
+        _mini_with(tmp_path, "    when_not_arising: not_applicable\n")
+    assert [p.code for p in exc.value.problems] == ["PS302"]
+    assert "only with a citation" in exc.value.problems[0].message
 
 
 def test_zero_denominator_is_explained(mini):

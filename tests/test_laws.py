@@ -113,3 +113,33 @@ def test_durable_engine_and_baseline_agree(values):
 @given(fact_sets())
 def test_output_is_deterministic(values):
     assert to_json(score(M, _facts(values), "en")) == to_json(score(M, _facts(dict(reversed(values.items()))), "en"))
+
+
+@SETTINGS
+@given(fact_sets())
+def test_the_maximum_never_shrinks(values):
+    """Published field maxima are the same in every province: whatever did or did not arise,
+    the card is out of 100, and every field out of its published maximum."""
+    card = score(M, _facts(values))
+    assert card.applicable_max == card.max == Decimal(100)
+    assert {f.code: f.applicable_max for f in card.fields if f.provenance == "published"} == {
+        "1": Decimal("9.5"), "3": Decimal(13), "4": Decimal("10.5"), "5": Decimal(15), "8": Decimal("16.5")}
+
+
+@SETTINGS
+@given(fact_sets(missing=False), fact_sets(missing=False))
+def test_a_projected_survey_is_counted_apart(this_year, last_year):
+    from dataclasses import replace
+
+    from parscore.survey_projection import survey_facts
+
+    sv = survey_facts(M)
+    blank = _facts({k: v for k, v in this_year.items() if k not in sv})
+    projected = replace(blank, values={**blank.values, **{k: last_year[k] for k in sv}}, projected={k: last_year[k] for k in sv},
+                        projection_source="last.yaml")
+    card, bare = score(M, projected), score(M, blank)
+    items = [it for it in card.items if it.status == "projected"]
+    assert len(items) == len(sv) and all(it.assessed_by == "survey" for it in items)
+    assert card.projected_points == sum((it.points for it in items), Decimal(0)) == card.survey_points
+    assert card.index_without_projection == bare.index <= card.index
+    assert card.appraisal_points == bare.appraisal_points and card.appraisal_max + card.survey_max == Decimal(100)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, facts_text
 from parscore.files import fit_encoding, visible, visible_json
 from parscore.reporting import md_escape
 
@@ -91,7 +91,7 @@ HOSTILE = 'UBND \\e[31mRED\\e]0;pwned\\a | <b>x</b> & \\u202e \\x9b2J'
 
 @pytest.fixture
 def hostile(tmp_path: Path) -> Path:
-    text = FACTS.read_text(encoding="utf-8")
+    text = facts_text(FACTS)
     old = 'agency: {code: ca-mau, name: "UBND tỉnh Cà Mau"}'
     assert old in text
     f = tmp_path / "hostile.yaml"

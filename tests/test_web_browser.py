@@ -213,7 +213,7 @@ def _expected_rank(m, facts) -> str:
     from parscore.web.app import _rank
 
     card = score(m, facts, "vi")
-    return _rank(project_rank(card.index, load_peers(ROOT / "fixtures/peers-2024.yaml"), facts.agency.code), "vi")
+    return _rank(project_rank(card.index, load_peers(ROOT / "fixtures/peers-2024.yaml"), facts.agency.code, card.year), "vi")
 
 
 def test_phone_english_and_bundled_example(server, browser, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, facts_text, run_cli
 from parscore import InputError
 from parscore.yamlio import load_yaml
 
@@ -68,7 +68,7 @@ def test_a_5000_digit_number_gets_one_short_line(tmp_path):
 
 
 def test_a_long_quoted_value_is_echoed_short_in_the_cli(tmp_path):
-    text = FACTS.read_text(encoding="utf-8").replace("year: 2025", "year: '" + "9" * 5000 + "'")
+    text = facts_text(FACTS).replace("year: 2025", "year: '" + "9" * 5000 + "'")
     (tmp_path / "f.yaml").write_text(text, encoding="utf-8")
     r = run_cli("score", str(tmp_path / "f.yaml"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
@@ -76,7 +76,7 @@ def test_a_long_quoted_value_is_echoed_short_in_the_cli(tmp_path):
 
 
 def test_the_cli_refuses_an_octal_fact(tmp_path):
-    text = FACTS.read_text(encoding="utf-8")
+    text = facts_text(FACTS)
     assert "  par_inspection_units_inspected: 22\n" in text
     bad = text.replace("  par_inspection_units_inspected: 22\n", "  par_inspection_units_inspected: 022\n")
     (tmp_path / "f.yaml").write_text(bad, encoding="utf-8")
@@ -109,7 +109,7 @@ def test_text_read_is_nfc(tmp_path):
 
 
 def test_an_nfd_agency_is_the_same_agency_in_the_history_store(tmp_path):
-    text = FACTS.read_text(encoding="utf-8").replace("agency: {code: ca-mau, name: \"UBND tỉnh Cà Mau\"}",
+    text = facts_text(FACTS).replace("agency: {code: ca-mau, name: \"UBND tỉnh Cà Mau\"}",
                                                      "agency: {code: cà-mau, name: \"UBND tỉnh Cà Mau\"}")
     (tmp_path / "nfc.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "nfd.yaml").write_text(unicodedata.normalize("NFD", text), encoding="utf-8")

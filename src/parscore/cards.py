@@ -28,16 +28,15 @@ from pydantic import BaseModel
 
 from .evaluation import CENT, Session
 from .explanation import (
-    counting_rules, missing_reason, reason_context, reason_text, thresholds, undefined_reason,
+    baseline_missing_reason, counting_rules, missing_reason, not_arising_reason, projected_reason, reason_context,
+    reason_text, thresholds, undefined_reason,
 )
 from .loading import Facts, Methodology
-from .models import Agency, ItemResult, NodeResult, Scorecard
+from .models import BASELINE_SUFFIX, PROVENANCES, STATUSES, Agency, ItemResult, NodeResult, Scorecard, SurveyScore
 
 ZERO = Decimal(0)
 NIL = Decimal("0.00")  # an item's points always carry 2 places, like rounded awards
 HUNDRED = Decimal(100)
-PROVENANCES = ("official", "plan-126", "reconstructed")
-STATUSES = ("full", "partial", "zero", "missing_facts", "not_applicable")
 
 
 def index_of(points: Decimal, applicable_max: Decimal) -> Decimal | None:
@@ -60,11 +59,12 @@ def _defaults(model: type[BaseModel], known: tuple[str, ...]) -> dict[str, Any]:
 
 
 _ITEM_KEYS = ("code", "name", "points", "max", "status", "assessed_by", "provenance", "rule", "rule_provenance",
-              "claimed", "facts", "evidence", "notes", "deductions", "trace", "computed", "history")
-_NODE_KEYS = ("code", "name", "points", "max", "applicable_max", "index", "lead_unit")
+              "claimed", "facts", "evidence", "notes", "deductions", "trace", "computed", "history", "reason", "baseline")
+_NODE_KEYS = ("code", "name", "points", "max", "applicable_max", "index", "lead_unit", "provenance", "citation")
 _CARD_KEYS = ("methodology", "overlay", "agency", "year", "lang", "stage", "total", "max", "applicable_max", "index",
               "group", "claimed_total", "counting", "summary", "fields", "criteria", "items", "rank", "by_unit",
-              "adjustments", "appraisal_errors")
+              "adjustments", "appraisal_points", "appraisal_max", "survey_points", "survey_max", "projected_points",
+              "index_without_projection", "projection_source", "appraisal_errors")
 _EXTRA = {ItemResult: _defaults(ItemResult, _ITEM_KEYS), NodeResult: _defaults(NodeResult, _NODE_KEYS),
           Scorecard: _defaults(Scorecard, _CARD_KEYS)}
 
@@ -81,7 +81,8 @@ class _ItemPlan:
     """What every card's item `code` shares."""
 
     __slots__ = ("code", "name", "max", "assessed_by", "provenance", "rule", "rule_id", "rule_provenance", "reads",
-                 "reported", "derived_reads", "thresholds", "contexts", "undefined", "field", "criterion", "static")
+                 "reported", "derived_reads", "thresholds", "contexts", "undefined", "field", "criterion", "static",
+                 "baseline_names", "survey_inputs")
 
     def __init__(self, m: Methodology, code: str, lang: str, field: int, criterion: int):
         leaf, rule = m.leaves[code], m.rules[code]
@@ -101,6 +102,9 @@ class _ItemPlan:
         self.contexts: dict[int | None, dict[str, str]] = {}
         self.undefined = undefined_reason(m, rule, lang)
         self.field, self.criterion = field, criterion
+        self.baseline_names = m.baseline_reads(rule)   # facts compared with last year's value
+        # a survey item's reported facts: when one was filled from last year, the item is `projected`
+        self.survey_inputs = tuple(m.inputs_of(rule.score.fact)) if isinstance(rule.score, SurveyScore) else ()
 
     def context(self, m: Methodology, tier: int | None, lang: str) -> dict[str, str]:
         ctx = self.contexts.get(tier)
@@ -120,8 +124,8 @@ class CardPlan:
 
     def __init__(self, m: Methodology, lang: str):
         self.m, self.lang = m, lang
-        self.fields: list[tuple[str, str, Decimal]] = []
-        self.criteria: list[tuple[str, str, Decimal]] = []
+        self.fields: list[tuple[str, str, Decimal, str | None, str | None]] = []
+        self.criteria: list[tuple[str, str, Decimal, str | None, str | None]] = []
         self.items: list[_ItemPlan] = []
         for f in m.fields:
             fi = len(self.fields)
@@ -132,10 +136,11 @@ class CardPlan:
                 for s in c.sub_criteria:
                     self.items.append(_ItemPlan(m, s.code, lang, fi, ci))
                     cmax += s.max
-                self.criteria.append((c.code, c.name.get(lang), sum((s.max for s in c.sub_criteria), ZERO)))
+                self.criteria.append((c.code, c.name.get(lang), sum((s.max for s in c.sub_criteria), ZERO),
+                                      c.provenance, c.citation))
                 fmax += cmax
             self.fields.append((f.code, f.name.get(lang),
-                                sum((s.max for c in f.criteria for s in c.sub_criteria), ZERO)))
+                                sum((s.max for c in f.criteria for s in c.sub_criteria), ZERO), f.provenance, f.citation))
         self.by_code = {p.code: p for p in self.items}
         self.methodology = {"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest}
         self.counting = counting_rules(lang)
@@ -145,6 +150,9 @@ class CardPlan:
         resting = sum((it.max for it in self.items
                        if it.provenance == "reconstructed" or it.rule_provenance == "reconstructed"), ZERO)
         self.summary_static = (by_prov, rules, index_of(resting, self.full_max) or ZERO)
+        self.field_maxima = {p: sum((f.max for f in m.fields if f.provenance == p), ZERO) for p in PROVENANCES}
+        self.constraints = [{"fields": " + ".join(c.fields), "total": format(c.total.normalize(), "f"),
+                             "provenance": c.provenance, "citation": c.citation or ""} for c in m.constraints]
 
     # ------------------------------------------------------------ items
 
@@ -163,14 +171,27 @@ class CardPlan:
             verdict = verdicts.get(p.code)
             used = {n: values.get(n) for n in p.reads}
             deductions: list[dict[str, Any]] = []
+            why: str | None = None
+            base = {n: values.get(n + BASELINE_SUFFIX) for n in p.baseline_names} if p.baseline_names else None
             if verdict is None:
                 status, points = "missing_facts", NIL
                 missing = [n for n in p.reported if n not in known]
+                no_base = [n for n in p.baseline_names if values.get(n + BASELINE_SUFFIX) is None]
                 where = fact_locations(facts) if where is None else where
-                deductions.append({"points": p.max, "reason": missing_reason(m, missing or p.reads, lang, where),
+                text = (missing_reason(m, missing or ([] if no_base else p.reads), lang, where)
+                        if missing or not no_base else "")
+                if no_base:   # last year's value is what is missing
+                    text = (text + " " if text else "") + baseline_missing_reason(m, no_base, facts, lang)
+                deductions.append({"points": p.max, "reason": text,
                                    "rule": p.rule_id, "facts": used, "thresholds": p.threshold(None)})
+            elif verdict.kind == "not_applicable" and verdict.points == p.max and p.max > 0:
+                status, points = "full", verdict.points   # the situation did not arise: full points, maximum kept
+                why = not_arising_reason(m, p.rule, session, lang)
             elif verdict.kind == "not_applicable":
                 status, points = "not_applicable", NIL
+            elif p.survey_inputs and any(n in facts.projected for n in p.survey_inputs):
+                points, status = verdict.points, "projected"   # last year's survey result stands in for this year's
+                why = projected_reason(m, p.rule, session, facts, lang)
             else:
                 points = verdict.points
                 status = "full" if points == p.max else "zero" if points == 0 else "partial"
@@ -196,7 +217,7 @@ class CardPlan:
                 "trace": [{"rule": s.production, "kind": "derive" if s.kind == "derive" else
                            "not_applicable" if s.kind == "not_applicable" else "score",
                            "inputs": s.inputs, "output": s.output or ""} for s in steps],
-                "computed": None, "history": None,
+                "computed": None, "history": None, "reason": why, "baseline": base,
             }
             out.append(_ordered(ItemResult, item))
         return out
@@ -214,8 +235,16 @@ class CardPlan:
         by_status = dict.fromkeys(STATUSES, 0)
         total = applicable = ZERO
         claimed_sum, any_claimed = ZERO, False
+        part = {"appraisal": ZERO, "survey": ZERO}
+        part_max = {"appraisal": ZERO, "survey": ZERO}
+        projected, any_projected = ZERO, False
         for p, it in zip(self.items, items):
             pts, status = it["points"], it["status"]
+            part[p.assessed_by] += pts
+            part_max[p.assessed_by] += p.max
+            if status == "projected":
+                projected += pts
+                any_projected = True
             by_status[status] = by_status.get(status, 0) + 1
             f_pts[p.field] += pts
             c_pts[p.criterion] += pts
@@ -230,6 +259,7 @@ class CardPlan:
         by_status = {s: by_status[s] for s in STATUSES}
         total += adjustment
         idx = min(HUNDRED, max(ZERO, index_of(total, applicable) or ZERO))
+        without = min(HUNDRED, max(ZERO, index_of(total - projected, applicable) or ZERO)) if any_projected else None
         by_prov, rules, share = self.summary_static
         card = {
             "methodology": dict(self.methodology), "overlay": self.m.overlay,
@@ -240,16 +270,22 @@ class CardPlan:
             "counting": dict(self.counting),
             "summary": {"items": len(items), "by_status": by_status, "maxima_by_provenance": dict(by_prov),
                         "rules_by_provenance": dict(rules), "reconstructed_share": share,
-                        "missing": self.missing(items, facts)},
+                        "missing": self.missing(items, facts), "field_maxima_by_provenance": dict(self.field_maxima),
+                        "constraints": [dict(c) for c in self.constraints]},
             "fields": [_ordered(NodeResult, {"code": code, "name": name, "points": f_pts[i], "max": mx,
                                              "applicable_max": f_app[i], "index": index_of(f_pts[i], f_app[i]),
-                                             "lead_unit": None})
-                       for i, (code, name, mx) in enumerate(self.fields)],
+                                             "lead_unit": None, "provenance": prov, "citation": cite})
+                       for i, (code, name, mx, prov, cite) in enumerate(self.fields)],
             "criteria": [_ordered(NodeResult, {"code": code, "name": name, "points": c_pts[i], "max": mx,
                                                "applicable_max": c_app[i], "index": index_of(c_pts[i], c_app[i]),
-                                               "lead_unit": None})
-                         for i, (code, name, mx) in enumerate(self.criteria)],
-            "items": items, "rank": None, "by_unit": None, "adjustments": None, "appraisal_errors": None,
+                                               "lead_unit": None, "provenance": prov, "citation": cite})
+                         for i, (code, name, mx, prov, cite) in enumerate(self.criteria)],
+            "items": items, "rank": None, "by_unit": None, "adjustments": None,
+            "appraisal_points": part["appraisal"], "appraisal_max": part_max["appraisal"],
+            "survey_points": part["survey"], "survey_max": part_max["survey"],
+            "projected_points": projected if any_projected else None, "index_without_projection": without,
+            "projection_source": facts.projection_source if facts is not None else None,
+            "appraisal_errors": None,
         }
         return _ordered(Scorecard, card)
 

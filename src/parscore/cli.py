@@ -26,7 +26,7 @@ from .render.pdf import html_to_pdf
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
 from .loading import (
-    FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
+    FactValue, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document, parse_fact_value, read_facts_document,
 )
 from .models import Scorecard
 from .files import (
@@ -34,6 +34,7 @@ from .files import (
 )
 from .yamlio import decode, read_text
 from .peers import PeerTable, load_peers
+from .survey_projection import project as project_survey, resolve as resolve_baseline
 from .planner import Planner
 from .reporting import (
     tabulate,
@@ -55,11 +56,14 @@ def _methodology_ref(args: argparse.Namespace, doc: Document) -> str:
 
 def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
     doc = read_facts_document(facts_path)
-    return load_methodology(_methodology_ref(args, doc), overlay=getattr(args, "overlay", None))
+    return methodology_of_document(doc, args.methodology, getattr(args, "overlay", None))
 
 
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
-    return load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=getattr(args, "lang", "vi"))
+    m, facts = load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=getattr(args, "lang", "vi"))
+    if getattr(args, "baseline", None):   # the survey third projected from last year (--baseline)
+        facts = project_survey(m, facts, resolve_baseline(args.baseline))
+    return m, facts
 
 
 def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
@@ -240,13 +244,8 @@ def _index_arg(raw: str) -> Decimal:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    if _is_workbook(args.facts):  # a filled template: checked like the YAML it imports to
-        m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
-        facts = import_xlsx(args.facts, m)[0]
-    else:
-        doc = read_facts_document(args.facts)
-        m = load_methodology(_methodology_ref(args, doc), overlay=args.overlay)
-        facts = facts_from_document(doc, m, strict=False)
+    # a filled template is checked like the YAML it imports to; contradictions become findings
+    m, facts = load_inputs(args.facts, args.methodology, args.overlay, strict=False, lang=args.lang)
     report = audit(m, facts, args.lang)
     _emit(render_audit(report, args.format), args)
     if args.fail_on != "never" and report.at_least(args.fail_on):
@@ -423,6 +422,9 @@ def _validate_one(path: str, args: argparse.Namespace) -> str:
     if isinstance(data, dict) and "fields" in data and "id" in data:
         load_methodology(path, overlay=args.overlay)
         return "methodology"
+    if isinstance(data, dict) and "rows" in data and "facts" not in data:
+        table = load_peers(path)
+        return f"{'results' if data.get('kind') == 'results' else 'peer table'} ({len(table.peers)} provinces, {table.year or '—'})"
     if isinstance(data, dict) and ("agency" in data or "year" in data):
         m = _methodology_for(args, path)
         facts_from_document(doc, m)
@@ -549,6 +551,9 @@ def build_parser() -> argparse.ArgumentParser:
     def planning(p: argparse.ArgumentParser) -> None:
         p.add_argument("--peers", help="a peer table (CSV or YAML) of other provinces' indices, for the projected rank")
         p.add_argument("--units", help="a lead-unit assignment file (default: the facts file's lead_units)")
+        p.add_argument("--baseline", metavar="LAST-YEAR",
+                       help="last year's facts file, or a published results file: fills every missing survey fact with last "
+                            "year's value, marked projected")
 
     p = sub.add_parser("score", help="score a facts file (.yaml, or a filled .xlsx template), or many with --batch")
     p.add_argument("facts", nargs="?")

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from .loading import Methodology
-from .models import BooleanScore, Condition, TiersScore
+from .models import BooleanScore, CompareScore, Condition, TiersScore
 
 Op = Literal["ge", "gt", "le", "lt", "eq", "ne", "defined", "undefined"]
 NEGATE: dict[str, str] = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge", "eq": "ne", "ne": "eq"}
@@ -80,6 +80,13 @@ def compile_rules(m: Methodology) -> CompiledRules:
         defined = Test("defined")
         prods.append(Production(f"{rule.id}#undefined", "undefined", rule.id, code,
                                 guard + (Pattern(score.fact, (Test("undefined"),)),)))
+        if isinstance(score, CompareScore):
+            # Two amounts compared exactly: the production joins the value and its
+            # reference (another fact, or last year's value); the action compares them in
+            # Decimal. A reference that is not known leaves the item missing data.
+            prods.append(Production(f"{rule.id}#compare", "score", rule.id, code,
+                                    guard + (Pattern(score.fact, (defined,)), Pattern(score.reference, (defined,)))))
+            continue
         for tier, tests in _outcome_tests(score, m):
             prods.append(Production(f"{rule.id}#{_suffix(score.kind, tier)}", "score", rule.id, code,
                                     guard + (Pattern(score.fact, (defined, *tests)),), tier))

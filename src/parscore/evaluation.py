@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from .compiler import CompiledRules, Pattern, Production, Test, compile_rules
 from .loading import FactValue, Facts, Methodology
 from .models import (
-    BooleanScore, PerOccurrenceScore, ProportionalScore, RuleSpec, SurveyScore, TiersScore,
+    BASELINE_SUFFIX, BooleanScore, CompareScore, PerOccurrenceScore, ProportionalScore, RuleSpec, SurveyScore, TiersScore,
 )
 
 CENT = Decimal("0.01")
@@ -43,7 +43,7 @@ def canonical(value: FactValue | None) -> str | None:
 def parse_canonical(text: str | None, m: Methodology, name: str) -> FactValue | None:
     if text is None:
         return None
-    spec = m.facts.get(name)
+    spec = m.facts.get(name.removesuffix(BASELINE_SUFFIX))
     kind = spec.type if spec else "number"
     if kind == "boolean":
         return text == "true"
@@ -76,6 +76,12 @@ def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None])
     return vals[0] - vals[1]  # type: ignore[operator]
 
 
+def compare_holds(score: CompareScore, value: FactValue, reference: FactValue) -> bool:
+    """The comparison of two amounts, exact (Decimal): no ratio, no rounding."""
+    v, r = Decimal(value), Decimal(reference)  # type: ignore[arg-type]
+    return v > r if score.kind == "increase" else v < r if score.kind == "decrease" else v >= r
+
+
 def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue | None) -> Decimal:
     """Points for the outcome that fired, cut to 0.01 here and only here.
 
@@ -86,7 +92,7 @@ def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue 
     score = rule.score
     if isinstance(score, TiersScore):
         pts = score.tiers[tier].award  # type: ignore[index]
-    elif isinstance(score, BooleanScore):
+    elif isinstance(score, (BooleanScore, CompareScore)):
         pts = leaf_max if tier == 0 else Decimal(0)
     else:
         v = Decimal(value)  # type: ignore[arg-type]
@@ -143,13 +149,18 @@ class Session:
         assert prod.item is not None
         rule = m.rules[prod.item]
         leaf_max = m.leaves[prod.item].max
+        tier = prod.tier
+        if prod.kind == "score" and isinstance(rule.score, CompareScore):
+            tier = 0 if compare_holds(rule.score, typed[rule.score.fact], typed[rule.score.reference]) else 1  # type: ignore[arg-type]
         if prod.kind == "score":
-            pts = award(rule, leaf_max, prod.tier, typed[rule.score.fact])
+            pts = award(rule, leaf_max, tier, typed[rule.score.fact])
+        elif prod.kind == "not_applicable" and m.when_not_arising_of(rule) == "full_points":
+            pts = leaf_max   # the situation did not arise: the maximum never shrinks
         else:
             pts = Decimal(0)
         step = Step(prod.id, prod.kind, rule.id, inputs, canonical(pts))
         self.trace.append(step)
-        self.verdicts[prod.item] = Verdict(prod.item, prod.kind, prod.tier, pts, step)
+        self.verdicts[prod.item] = Verdict(prod.item, prod.kind, tier, pts, step)
         return None
 
 
@@ -342,6 +353,46 @@ def backend_name(backend: str) -> str:
     return name
 
 
+def exact_value(m: Methodology, values: dict[str, FactValue], name: str) -> Decimal | None:
+    """A fact's amount, derived ones computed without the 4-decimal cut: what "more than
+    last year" compares, so a rise too small for a rounded rate still counts."""
+    if name in values:
+        v = values[name]
+        return None if isinstance(v, bool) or not isinstance(v, (int, Decimal)) else Decimal(v)
+    if name not in m.derived:
+        return None
+    spec = m.derived[name]
+    parts = [exact_value(m, values, p) for p in spec.inputs]
+    if any(p is None for p in parts):
+        return None
+    if spec.ratio:
+        return None if parts[1] == 0 else parts[0] / parts[1] * 100  # type: ignore[operator]
+    if spec.sum:
+        return sum(parts, Decimal(0))  # type: ignore[arg-type]
+    return parts[0] - parts[1]  # type: ignore[operator]
+
+
+def known_value(m: Methodology, values: dict[str, FactValue], name: str) -> FactValue | None:
+    """A reported value, or a derived one computed from its inputs (None if unknown)."""
+    if name in values:
+        return values[name]
+    if name not in m.derived:
+        return None
+    return derive_value(m, name, {p: known_value(m, values, p) for p in m.derived[name].inputs})
+
+
+def baseline_values(m: Methodology, baseline: Facts, consumed: frozenset[str]) -> dict[str, str | None]:
+    """Last year's values under their session names (`fact@baseline`); unknown ones are
+    left out, so an item comparing with them shows missing data, never a pass."""
+    out: dict[str, str | None] = {}
+    for name in consumed:
+        if name.endswith(BASELINE_SUFFIX):
+            v = known_value(m, baseline.values, name.removesuffix(BASELINE_SUFFIX))
+            if v is not None:
+                out[name] = canonical(v)
+    return out
+
+
 class Engine:
     """A methodology compiled once and bound to a backend; `evaluate` per fact set."""
 
@@ -357,11 +408,19 @@ class Engine:
         else:
             self.backend = PythonBackend(self.compiled)
 
+    def session_values(self, facts: Facts) -> dict[str, str | None]:
+        """The facts as the engine sees them: canonical text, plus last year's values under
+        `fact@baseline` when the facts name a baseline."""
+        values = {n: canonical(v) for n, v in facts.values.items()}
+        if facts.baseline is not None:
+            values.update(baseline_values(self.methodology, facts.baseline, self.compiled.consumed))
+        return values
+
     def evaluate(self, facts: Facts) -> Session:
         if self.name == "fast":
             from .fastpath import evaluate
             return evaluate(self, facts)
-        session = Session(self.compiled, {n: canonical(v) for n, v in facts.values.items()}, typed=facts.values)
+        session = Session(self.compiled, self.session_values(facts), typed=facts.values)
         self.backend.run(session)
         return session
 

@@ -13,7 +13,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from .evaluation import Session, Verdict
 from .loading import Methodology
 from .models import (
-    BooleanScore, PerOccurrenceScore, ProportionalScore, RuleSpec, TiersScore,
+    BASELINE_SUFFIX, BooleanScore, CompareScore, PerOccurrenceScore, ProportionalScore, RuleSpec, TiersScore,
 )
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -25,14 +25,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Không tính được {fact} vì {den} bằng 0 (tính 0 điểm); kiểm tra lại số liệu.",
         "en": "{fact} cannot be computed because {den} is 0 (counted as 0); check the facts.",
     },
+    "not_arising": {
+        "vi": "Tình huống không phát sinh trong năm ({fact} = {value}), nên được tối đa {max} điểm; điểm tối đa của lĩnh vực không bị giảm.",
+        "en": "The situation did not arise this year ({fact} = {value}), so the item earns its full {max} points; the field's maximum never shrinks.",
+    },
+    "baseline_missing": {
+        "vi": "Thiếu số liệu năm trước để so sánh (tính 0 điểm): cần {facts} trong tệp năm trước{file}.",
+        "en": "Last year's value to compare with is missing (counted as 0): supply {facts} in last year's facts file{file}.",
+    },
+    "no_baseline_file": {
+        "vi": " (tệp số liệu chưa khai báo baseline: tệp năm trước)",
+        "en": " (this facts file names no baseline: last year's file)",
+    },
+    "projected": {
+        "vi": "Chưa có kết quả điều tra năm nay: ước tính theo kết quả năm trước ({value}%, từ {source}), được {points}/{max} điểm; tính riêng là điểm ước tính.",
+        "en": "No survey result for this year yet: projected from last year's ({value}%, from {source}), {points} of {max} points; counted apart as projected.",
+    },
     "yes": {"vi": "có", "en": "yes"},
     "no": {"vi": "không", "en": "no"},
 }
 
 COUNTING: dict[str, dict[str, str]] = {
+    "not_arising": {
+        "vi": "Tình huống không phát sinh trong năm (không có hồ sơ trễ hạn, không có gì phải kiểm tra): tiêu chí được tối đa điểm, kèm lý do, và vẫn nằm trong điểm tối đa; điểm tối đa của mỗi lĩnh vực như nhau ở mọi tỉnh, nên chỉ số = điểm đạt / 100.",
+        "en": "A situation that did not arise in the year (no late dossiers, nothing to inspect): the item earns its full points, with a reason saying so, and stays in the maximum; every field's maximum is the same in every province, so index = points / 100.",
+    },
     "not_applicable": {
-        "vi": "Tiêu chí không áp dụng được loại khỏi cả điểm đạt và điểm tối đa; chỉ số = điểm đạt / điểm tối đa của các tiêu chí áp dụng × 100.",
-        "en": "Not-applicable items leave both the points and the maximum; index = points / maximum of applicable items × 100.",
+        "vi": "Tiêu chí không áp dụng chỉ khi quy tắc khai báo như vậy kèm trích dẫn: khi đó tiêu chí được loại khỏi cả điểm đạt và điểm tối đa.",
+        "en": "An item is not applicable only where its rule says so with a citation (when_not_arising: not_applicable): it then leaves both the points and the maximum.",
+    },
+    "projected": {
+        "vi": "Tiêu chí điều tra xã hội học chưa có kết quả có thể được ước tính (dự kiến) từ kết quả năm trước (--baseline): tính riêng, và thẻ điểm ghi chỉ số có và không có phần ước tính.",
+        "en": "Survey items without results can be projected from last year's (--baseline): counted apart, and the card shows the index with and without the projection.",
     },
     "missing_facts": {
         "vi": "Tiêu chí thiếu số liệu được tính 0 điểm và vẫn nằm trong điểm tối đa, kèm lý do ghi rõ số liệu cần bổ sung.",
@@ -106,6 +130,9 @@ def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
         return {"zero_at": _plain(s.zero_at), "full_at": _plain(s.full_at)}
     if isinstance(s, PerOccurrenceScore):
         return {"each": _plain(s.each), "floor": _plain(s.floor)}
+    if isinstance(s, CompareScore):
+        ref = s.than if s.than is not None else f"{s.fact} (baseline)"
+        return {"compare": f"{s.fact} {'>' if s.kind == 'increase' else '<' if s.kind == 'decrease' else '>='} {ref}"}
     return {"scale": "max × value / 100"}
 
 
@@ -149,6 +176,11 @@ def reason_text(m: Methodology, rule: RuleSpec, static: dict[str, str], values: 
     ctx: dict[str, str] = {n: display(m, n, values.get(n), lang) for n in m.reads(rule)}
     ctx.update(static, value=ctx[rule.score.fact], points=fmt_number(points, lang),
                lost=fmt_number(leaf_max - points, lang))
+    s = rule.score
+    if isinstance(s, CompareScore):   # last year's (or the other fact's) amount and the change, exact
+        ref = values.get(s.reference)
+        ctx["baseline"] = display(m, s.reference.removesuffix(BASELINE_SUFFIX), ref, lang)
+        ctx["change"] = change_text(values.get(s.fact), ref, lang)
     text = rule.explain.get(lang).format(**ctx)
     return _singular(text) if lang == "en" else text
 
@@ -166,6 +198,36 @@ def missing_reason(m: Methodology, missing: list[str], lang: str, locations: dic
     described = ", ".join(f"{n} ({m.kind_of(n).description.get(lang)}"
                           + (f"; {where.format(loc=locations[n])}" if locations and n in locations else "") + ")" for n in missing)
     return MESSAGES["missing"][lang].format(facts=described)
+
+
+def change_text(value: str | None, reference: str | None, lang: str) -> str:
+    """value − reference with its sign, exact: "+12", "−0,5", "0"."""
+    if value is None or reference is None:
+        return "—"
+    d = Decimal(value) - Decimal(reference)
+    sign = "+" if d > 0 else "−" if d < 0 else ""
+    return sign + fmt_number(abs(d), lang)
+
+
+def projected_reason(m: Methodology, rule: RuleSpec, session: Session, facts: object, lang: str) -> str:
+    verdict = session.verdicts[rule.item]
+    return MESSAGES["projected"][lang].format(value=display(m, rule.score.fact, session.values.get(rule.score.fact), lang),
+                                              source=getattr(facts, "projection_source", None) or "—",
+                                              points=fmt_number(verdict.points, lang), max=fmt_number(m.leaves[rule.item].max, lang))
+
+
+def not_arising_reason(m: Methodology, rule: RuleSpec, session: Session, lang: str) -> str:
+    na = rule.not_applicable_when
+    assert na is not None
+    return MESSAGES["not_arising"][lang].format(fact=na.fact, value=display(m, na.fact, session.values.get(na.fact), lang),
+                                                max=fmt_number(m.leaves[rule.item].max, lang))
+
+
+def baseline_missing_reason(m: Methodology, names: list[str], facts: object, lang: str) -> str:
+    described = ", ".join(f"{n} ({m.kind_of(n).description.get(lang)})" for n in names)
+    base = getattr(facts, "baseline", None)
+    where = f" ({base.file})" if base is not None else MESSAGES["no_baseline_file"][lang]
+    return MESSAGES["baseline_missing"][lang].format(facts=described, file=where)
 
 
 def counting_rules(lang: str) -> dict[str, str]:

@@ -33,9 +33,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable
 
 from .compiler import CompiledRules, Production, Test
-from .evaluation import RATIO_PLACES, Session, Step, Verdict, award, canonical
+from .evaluation import RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, compare_holds
 from .loading import FactValue, Facts, Methodology
-from .models import BooleanScore, TiersScore
+from .models import BooleanScore, CompareScore, TiersScore
 
 _PY_OPS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "==", "ne": "!="}
 ZERO = Decimal(0)
@@ -177,7 +177,11 @@ class FastBackend:
         undef = next(p for p in prods if p.kind == "undefined")
         outcomes = [p for p in prods if p.kind == "score"]
         fixed_points = isinstance(rule.score, (TiersScore, BooleanScore))  # points do not depend on the value
-        ns: dict[str, Any] = {"award": award, "RULE": rule, "MAX": leaf_max}
+        compare = isinstance(rule.score, CompareScore)
+        # a situation that did not arise keeps the maximum (full points) unless the rule says otherwise
+        na_points = leaf_max if m.when_not_arising_of(rule) == "full_points" else ZERO
+        ns: dict[str, Any] = {"award": award, "RULE": rule, "MAX": leaf_max, "D": Decimal, "holds": compare_holds,
+                              "ZERO": ZERO}
 
         def const(value: Any) -> str:
             name = f"k{len(ns)}"
@@ -202,18 +206,26 @@ class FastBackend:
             guard_fact = na.patterns[0].fact
             lines += [f"    if {guard_fact!r} not in values: return None",
                       f"    t = values[{guard_fact!r}]; n = nums.get({guard_fact!r})",
-                      f"    if {expr(na.patterns[0].tests)}: return {const((na, _inputs_of(na), ZERO, '0'))}",
+                      f"    if {expr(na.patterns[0].tests)}: return {const((na, _inputs_of(na), na_points, canonical(na_points), na.tier))}",
                       f"    if not ({expr(undef.patterns[0].tests)}): return None"]
         lines += [f"    if {score_fact!r} not in values: return None",
                   f"    t = values[{score_fact!r}]",
-                  f"    if t is None: return {const((undef, _inputs_of(undef), ZERO, '0'))}",
+                  f"    if t is None: return {const((undef, _inputs_of(undef), ZERO, '0', undef.tier))}",
                   f"    n = nums.get({score_fact!r})"]
         for p in outcomes:
+            if compare:
+                # two amounts compared exactly (Decimal): the reference is another fact or last year's value
+                ref = p.patterns[-1].fact
+                lines += [f"    r = values.get({ref!r})",
+                          "    if r is None: return None",
+                          "    ok = holds(RULE.score, D(t), D(r))",
+                          f"    return ({const(p)}, {const(_inputs_of(p))}, MAX if ok else ZERO, None, 0 if ok else 1)"]
+                continue
             if fixed_points:
                 pts = award(rule, leaf_max, p.tier, None)
-                result = const((p, _inputs_of(p), pts, canonical(pts)))
+                result = const((p, _inputs_of(p), pts, canonical(pts), p.tier))
             else:
-                result = f"({const(p)}, {const(_inputs_of(p))}, award(RULE, MAX, {p.tier!r}, n), None)"
+                result = f"({const(p)}, {const(_inputs_of(p))}, award(RULE, MAX, {p.tier!r}, n), None, {p.tier!r})"
             lines.append(f"    if {expr(p.patterns[-1].tests)}: return {result}")
         lines.append("    return None")
         exec(compile("\n".join(lines), f"<parscore rule {rule.id}>", "exec"), ns)  # our own source, from data
@@ -246,7 +258,7 @@ class FastBackend:
             fired = self._by_code[code](values, nums)
             if fired is None:
                 continue
-            prod, names, pts, out = fired
+            prod, names, pts, out, tier = fired
             if out is None:
                 out = canonical(pts)
             step = _new(Step)
@@ -254,16 +266,19 @@ class FastBackend:
                                  inputs={n: values[n] for n in names}, output=out)
             trace.append(step)
             verdict = _new(Verdict)
-            verdict.__dict__.update(item=code, kind=prod.kind, tier=prod.tier, points=pts, step=step)
+            verdict.__dict__.update(item=code, kind=prod.kind, tier=tier, points=pts, step=step)
             verdicts[code] = verdict
 
     def decide(self, code: str, values: dict[str, Any], nums: dict[str, Any]) -> tuple[Any, ...] | None:
-        """One rule's outcome without a trace: (production, trace input names, points, points text or None)."""
+        """One rule's outcome without a trace: (production, trace input names, points, points text or None, tier)."""
         return self._by_code[code](values, nums)
 
 
 def evaluate(engine: Any, facts: Facts, only: Iterable[str] | None = None) -> Session:
     """A session on the fast backend, its canonical values computed by type dispatch."""
-    session = Session(engine.compiled, canonical_values(facts.values), typed=facts.values)
+    values = canonical_values(facts.values)
+    if facts.baseline is not None:   # last year's values, as `fact@baseline`
+        values.update(baseline_values(engine.methodology, facts.baseline, engine.compiled.consumed))
+    session = Session(engine.compiled, values, typed=facts.values)
     engine.backend.run(session, only)
     return session

@@ -13,7 +13,7 @@ from typing import Any
 from .explanation import fmt_number
 from .models import Scorecard
 from .render.official import d, date_line, field_table, issuing_body, items_of, stage_note, subject
-from .reporting import action_text, caveat, missing_lines, num, pct, supply_text, t
+from .reporting import action_text, caveat, missing_lines, num, parts_rows, pct, supply_text, t
 from .svg import bar_chart
 
 
@@ -106,6 +106,7 @@ def render_html(card: Scorecard, plan: Any = None, m: Any = None, on: dt.date | 
             (t("index", lang), pct(card.index, lang), ""), (t("group", lang), card.group, "")]
     if card.rank is not None:
         kpis.append((t("rank", lang), f"{card.rank.rank}/{card.rank.of}", ""))
+    kpis += [(k, v, "") for k, v in parts_rows(card, lang)]   # appraisal /68, survey /32 (and any projection)
     out.append("<div class='kpis'>" + "".join(f"<div class='kpi'>{e(k)}<b>{e(v)}</b>{x}</div>" for k, v, x in kpis) + "</div>")
     starred = {f.code for f in card.fields if any(it.status == "missing_facts" for it in items_of(card, f))}
     chart = bar_chart([(f"{f.code}. {f.name}", f.points, f.applicable_max,

@@ -22,7 +22,8 @@ from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .models import (
-    Agency, BooleanScore, Constraint, Criterion, DerivedSpec, Evidence, FactSpec, FieldNode, Group,
+    BASELINE_SUFFIX, Agency, BooleanScore, CompareScore, Constraint, Criterion, Expected, DerivedSpec, Evidence,
+    FactConstraint, FactSpec, FieldNode, Group,
     MethodologyFile, PerOccurrenceScore, ProportionalScore, RuleSpec, RulesFile,
     SubCriterion, SurveyScore, Text, TiersScore,
 )
@@ -31,7 +32,7 @@ from .yamlio import Document, load_yaml, pydantic_problems
 
 FactValue = Union[int, Decimal, bool, date]
 
-TEMPLATE_KEYS = {"value", "points", "max", "lost", "full", "next", "next_points", "each", "floor"}
+TEMPLATE_KEYS = {"value", "points", "max", "lost", "full", "next", "next_points", "each", "floor", "baseline", "change"}
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,17 @@ class Methodology:
     overlay: str | None = None
     bonus: Any = None      # Cap, for internal indices with bonus points
     penalty: Any = None    # Cap, for internal indices with penalty points
-    constraints: tuple[Constraint, ...] = ()                        # consistency between reported facts
-    constraint_files: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # id -> (file, line)
+    when_not_arising: str = "full_points"   # the default policy for items whose situation did not arise
+    constraints: tuple[Constraint, ...] = ()   # published totals over fields (the methodology file's `constraints:`)
+    expected: Expected | None = None
+    appraisal_total: Decimal | None = None
+    survey_total: Decimal | None = None
+    fact_constraints: tuple[FactConstraint, ...] = ()   # consistency between reported facts (rules files)
+    fact_constraint_files: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # id -> (file, line)
+
+    def when_not_arising_of(self, rule: RuleSpec) -> str:
+        """full_points (the maximum never shrinks) or not_applicable (the item leaves it)."""
+        return rule.when_not_arising or self.when_not_arising
 
     @cached_property
     def codes(self) -> set[str]:
@@ -100,7 +110,17 @@ class Methodology:
                 names.append(n)
         if rule.not_applicable_when and rule.not_applicable_when.fact not in names:
             names.append(rule.not_applicable_when.fact)
+        than = getattr(rule.score, "than", None)
+        for extra in ([than] if than is not None else []) + list(rule.shows):
+            for n in [extra, *_closure(self, extra)]:
+                if n not in names:
+                    names.append(n)
         return names
+
+    def baseline_reads(self, rule: RuleSpec) -> list[str]:
+        """Facts whose baseline (last year's) value the rule compares with."""
+        s = rule.score
+        return [s.fact] if isinstance(s, CompareScore) and s.than is None else []
 
     def users_of(self, fact: str) -> list[str]:
         return [code for code, r in self.rules.items() if fact in self.reads(r)]
@@ -192,8 +212,11 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
         path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),
         facts=facts, derived=derived, rules={}, rule_files=rule_files, digest="", overlay=overlay_name,
-        bonus=mfile.bonus, penalty=mfile.penalty,
-        constraints=tuple(c for c, _, _ in constraints), constraint_files={c.id: (f, ln) for c, f, ln in constraints},
+        bonus=mfile.bonus, penalty=mfile.penalty, when_not_arising=mfile.when_not_arising,
+        constraints=tuple(mfile.constraints), expected=mfile.expected,
+        appraisal_total=mfile.appraisal_total, survey_total=mfile.survey_total,
+        fact_constraints=tuple(c for c, _, _ in constraints),
+        fact_constraint_files={c.id: (f, ln) for c, f, ln in constraints},
     )
     by_item: dict[str, RuleSpec] = {}
     leaves = m.leaves
@@ -267,6 +290,18 @@ def _check_tree(m: MethodologyFile, doc: Document, problems: list[Problem]) -> N
             want = getattr(m.expected, level)
             if n != want:
                 add(("expected", level), f"expected.{level}", f"the tree has {n} {level.replace('_', '-')}, expected {want}", "PS034")
+    field_max = {f.code: f.max for f in m.fields}
+    for i, c in enumerate(m.constraints):
+        unknown = [code for code in c.fields if code not in field_max]
+        if unknown:
+            add(("constraints", i, "fields"), f"constraints[{i}].fields",
+                f"unknown field code(s) {', '.join(unknown)}; list field codes such as \"2\"", "PS301")
+            continue
+        got = sum((field_max[code] for code in c.fields), Decimal(0))
+        if got != c.total:
+            add(("constraints", i, "total"), f"constraints[{i}].total",
+                f"fields {' + '.join(c.fields)} add up to {_fmt(got)}, but the {c.provenance} total is {_fmt(c.total)}"
+                f" ({c.citation or 'no citation'}); move points between these fields, not out of them", "PS300")
     mins = [g.min for g in m.groups]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] != 0:
         add(("groups",), "groups", "groups must be listed highest first with distinct 'min' values, the last one min: 0", "PS035")
@@ -368,12 +403,12 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
         for part in spec.inputs:
             if part not in known:
                 problems.append(Problem(*where[name], f"derived.{name}", f"derived from unknown fact '{part}'{_hint(part, known)}", "PS050"))
-    for con in m.constraints:
+    for con in m.fact_constraints:
         for name in con.names:
             spec = m.facts.get(name)
             if spec is None or spec.type not in ("count", "number", "percent"):
                 what = f"'{name}' is {spec.type}" if spec else f"'{name}' is not a reported fact{_hint(name, set(m.facts))}"
-                problems.append(Problem(*m.constraint_files[con.id], f"constraints.{con.id}",
+                problems.append(Problem(*m.fact_constraint_files[con.id], f"constraints.{con.id}",
                                         f"{what}; a constraint adds up reported numbers (count, number, percent)", "PS200"))
     cycle = _find_cycle(m)
     if cycle:
@@ -392,6 +427,10 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
         if score.fact not in known:
             add(("score", "fact"), f"reads undeclared fact '{score.fact}'{_hint(score.fact, known)}", "PS052")
             continue
+        unknown_shown = [n for n in rule.shows if n not in known]
+        if unknown_shown:
+            add(("shows",), f"shows undeclared fact '{unknown_shown[0]}'{_hint(unknown_shown[0], known)}", "PS052")
+            continue
         na = rule.not_applicable_when
         if na and na.fact not in known:
             add(("not_applicable_when", "fact"), f"reads undeclared fact '{na.fact}'{_hint(na.fact, known)}", "PS052")
@@ -407,15 +446,23 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
                 continue
         ftype = m.facts[score.fact].type if score.fact in m.facts else "percent_or_number"
         better = m.kind_of(score.fact).better
-        if rule.provenance == "official" and not rule.citation:
-            add(("provenance",), "provenance 'official' needs a citation", "PS053")
+        if rule.provenance in ("official", "published") and not rule.citation:
+            add(("provenance",), f"provenance '{rule.provenance}' needs a citation", "PS053")
         if rule.provenance == "plan-126" and not rule.citation:
             add(("citation",), "provenance 'plan-126' needs a citation naming the plan's section", "PS053")
+        if m.when_not_arising_of(rule) == "not_applicable" and rule.not_applicable_when is not None and not rule.citation:
+            add(("when_not_arising",), "an item may leave the maximum (when_not_arising: not_applicable) only with a "
+                "citation saying so; add citation: or use when_not_arising: full_points", "PS302")
+        if rule.when_not_arising is not None and rule.not_applicable_when is None:
+            add(("when_not_arising",), "when_not_arising needs a not_applicable_when condition saying when the "
+                "situation did not arise", "PS302")
+        if isinstance(score, CompareScore):
+            _check_compare(m, score, known, add)
         if leaf.assessed_by == "survey" and not isinstance(score, SurveyScore):
             add(("score", "kind"), "survey-scored sub-criteria must use kind 'survey'", "PS054")
         if isinstance(score, BooleanScore) and ftype != "boolean":
             add(("score", "fact"), f"kind 'boolean' needs a boolean fact; '{score.fact}' is {ftype}", "PS055")
-        if not isinstance(score, BooleanScore) and ftype in ("boolean", "date"):
+        if not isinstance(score, (BooleanScore, CompareScore)) and ftype in ("boolean", "date"):
             add(("score", "fact"), f"kind '{score.kind}' needs a number; '{score.fact}' is {ftype}", "PS055")
         if isinstance(score, SurveyScore) and ftype not in ("percent", "percent_or_number"):
             add(("score", "fact"), f"kind 'survey' needs a percent fact; '{score.fact}' is {ftype}", "PS055")
@@ -432,6 +479,8 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
             elif (score.full_at > score.zero_at) != (better != "lower"):
                 add(("score",), f"full_at/zero_at run against '{score.fact}' being better: {better}", "PS057")
         allowed = set(m.reads(rule)) | TEMPLATE_KEYS
+        if not isinstance(score, CompareScore):
+            allowed -= {"baseline", "change"}
         for lang in ("vi", "en"):
             text = getattr(rule.explain, lang)
             try:
@@ -443,6 +492,25 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
             for n in names:
                 if n not in allowed:
                     add(("explain", lang), f"template names unknown fact '{{{n}}}'; allowed: {', '.join(sorted(allowed))}", "PS058")
+
+
+def _check_compare(m: Methodology, score: CompareScore, known: set[str], add: Any) -> None:
+    kind = m.facts[score.fact].type if score.fact in m.facts else "number"
+    if kind in ("boolean", "date"):
+        add(("score", "fact"), f"kind '{score.kind}' compares amounts; '{score.fact}' is {kind}", "PS303")
+        return
+    if score.than is not None:
+        if score.than not in known:
+            add(("score", "than"), f"compares with undeclared fact '{score.than}'{_hint(score.than, known)}", "PS052")
+            return
+        tkind = m.facts[score.than].type if score.than in m.facts else "number"
+        if tkind in ("boolean", "date"):
+            add(("score", "than"), f"kind '{score.kind}' compares amounts; '{score.than}' is {tkind}", "PS303")
+    better = m.kind_of(score.fact).better
+    wrong = "lower" if score.kind in ("increase", "at_least_baseline") else "higher"
+    if better == wrong:
+        add(("score", "kind"), f"'{score.fact}' is better {better}, so kind '{score.kind}' would reward the worse "
+            f"direction; use {'decrease' if wrong == 'lower' else 'increase'}", "PS303")
 
 
 def _check_tiers(score: TiersScore, better: str, leaf_max: Decimal, add: Any) -> None:
@@ -526,6 +594,9 @@ class Facts:
     notes: dict[str, str] = field(default_factory=dict)   # a fact's `note:`, e.g. why it is unknown
     locations: dict[str, str] = field(default_factory=dict)   # where a person fills a fact in: `Lĩnh vực 6!D5`
     leads: dict[str, str] = field(default_factory=dict)   # `leads:` code → lead unit name, overriding lead_units
+    baseline: "Facts | None" = None   # last year's facts file, named by `baseline:`
+    projected: dict[str, FactValue] = field(default_factory=dict)   # facts filled from a baseline (--baseline)
+    projection_source: str | None = None
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)
@@ -534,10 +605,34 @@ class Facts:
                 values.pop(k, None)
             else:
                 values[k] = v
-        return replace(self, values=values)
+        # a value set here is this year's, no longer last year's projection
+        projected = {k: v for k, v in self.projected.items() if k not in changes}
+        return replace(self, values=values, projected=projected)
 
 
-FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "leads", "explanations", "claimed_total"}
+FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "leads", "explanations",
+              "claimed_total", "baseline"}
+
+
+def methodology_of_document(doc: Document, override: str | None = None, overlay: Any = None) -> Methodology:
+    """The methodology a facts file names (`methodology:`, a path relative to the file), or
+    `override`; an unknown one is reported at the facts file's `methodology:` line."""
+    if override:
+        return load_methodology(override, overlay=overlay)
+    ref = doc.data.get("methodology")
+    if ref is None:
+        return load_methodology("par-province-892", overlay=overlay)
+    line = doc.line(("methodology",))
+    if not isinstance(ref, str) or not ref.strip():
+        raise InputError.one(doc.file, line, "methodology",
+                             "expected a methodology id such as par-province-892, or a path to a .yaml file", "PS071")
+    target = str(Path(doc.file).parent / ref) if ref.endswith((".yaml", ".yml")) else ref
+    try:
+        return load_methodology(target, overlay=overlay)
+    except InputError as exc:
+        if len(exc.problems) == 1 and exc.problems[0].code == "PS020":
+            raise InputError.one(doc.file, line, "methodology", exc.problems[0].message, "PS020") from None
+        raise
 
 
 def read_facts_document(path: str | os.PathLike[str]) -> Document:
@@ -557,7 +652,7 @@ def load_facts(path: str | os.PathLike[str], methodology: Methodology, strict: b
     return facts_from_document(doc, methodology, strict)
 
 
-def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> Facts:
+def facts_from_document(doc: Document, m: Methodology, strict: bool = True, nested_baseline: bool = True) -> Facts:
     data = doc.data
     problems: list[Problem] = []
 
@@ -650,6 +745,7 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
     claimed_total = None
     if data.get("claimed_total") is not None:
         claimed_total = _number(data["claimed_total"], lambda msg: add(("claimed_total",), "claimed_total", msg, "PS081"))
+    baseline = _baseline(data.get("baseline"), doc, m, year, strict, add) if nested_baseline else None
     units = data.get("lead_units")
     if units is not None and not isinstance(units, str):
         add(("lead_units",), "lead_units", "expected the path of a lead-unit assignment file", "PS071")
@@ -659,7 +755,8 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
         raise InputError(problems)
     units_path = str(Path(doc.file).parent / units) if units else None
     return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path,
-                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions), notes, leads=leads)
+                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions), notes,
+                 leads=leads, baseline=baseline)
 
 
 def _leads(raw: Any, m: Methodology, add: Any) -> dict[str, str]:
@@ -679,6 +776,32 @@ def _leads(raw: Any, m: Methodology, add: Any) -> dict[str, str]:
         else:
             out[code_s] = " ".join(name.split())
     return out
+
+
+def _baseline(ref: Any, doc: Document, m: Methodology, year: int | None, strict: bool, add: Any) -> "Facts | None":
+    """Last year's facts file named by `baseline:` (relative to this file). Its own
+    baseline is not followed: one year back is what rules compare with."""
+    if ref is None:
+        return None
+    if not isinstance(ref, str) or not ref.strip():
+        add(("baseline",), "baseline", "expected the path of last year's facts file, e.g. baseline: ca-mau-2024.yaml", "PS304")
+        return None
+    path = Path(doc.file).parent / ref
+    if not path.is_file():
+        add(("baseline",), "baseline", f"last year's facts file '{ref}' was not found (looked for {path}); "
+            "the path is relative to this facts file", "PS304")
+        return None
+    try:
+        base = facts_from_document(read_facts_document(path), m, strict, nested_baseline=False)
+    except InputError as exc:
+        add(("baseline",), "baseline", f"last year's facts file '{ref}' has {len(exc.problems)} problem(s), "
+            f"the first: {exc.problems[0]}", "PS304")
+        return None
+    if year is not None and base.year is not None and base.year >= year:
+        add(("baseline",), "baseline", f"the baseline '{ref}' is for {base.year}, not a year before {year}; "
+            "name the previous year's facts file", "PS305")
+        return None
+    return base
 
 
 def _derived_value(v: Any, m: Methodology, name: str, bad: Any) -> Decimal | None:
@@ -862,7 +985,7 @@ def find_contradictions(values: dict[str, FactValue], m: Methodology, file: str,
         if whole and whole in values and value > values[whole]:  # type: ignore[operator]
             out.append(Problem(file, line_of(name), f"facts.{name}", f"{name} = {value} is larger than its whole "
                                f"{whole} = {values[whole]}; a part cannot exceed its whole", "PS079"))
-    for con in m.constraints:
+    for con in m.fact_constraints:
         if not all(n in values for n in con.names):
             continue
         relation, other = con.relation
@@ -875,7 +998,7 @@ def find_contradictions(values: dict[str, FactValue], m: Methodology, file: str,
         first = min(con.names, key=lambda n: (lines[n] is None, lines[n] or 0))
         others = sorted({ln for n, ln in lines.items() if ln is not None and n != first})
         need = {"equals": "must equal", "at_most": "must be at most", "at_least": "must be at least"}[relation]
-        rfile, rline = m.constraint_files.get(con.id, ("", None))
+        rfile, rline = m.fact_constraint_files.get(con.id, ("", None))
         out.append(Problem(file, lines[first], f"facts.{first}",
                            f"{_expr(con.sum, values)} {need} {_expr(other, values)}: {con.why.en}; correct whichever "
                            f"figure is wrong{' (see also line' + ('s ' if len(others) > 1 else ' ') + ', '.join(map(str, others)) + ')' if others else ''} "

@@ -13,11 +13,16 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
-Provenance = Literal["official", "plan-126", "reconstructed"]
+Provenance = Literal["official", "published", "plan-126", "reconstructed"]
+# Strongest first: a number from the decision's own table, one stated by published results of a
+# round scored under it, a target of Plan 126, or a reconstruction.
+PROVENANCES: tuple[str, ...] = ("official", "published", "plan-126", "reconstructed")
+WhenNotArising = Literal["full_points", "not_applicable"]
 AssessedBy = Literal["appraisal", "survey"]
 Better = Literal["higher", "lower", "none"]
 FactType = Literal["count", "number", "percent", "boolean", "date"]
-Status = Literal["full", "partial", "zero", "missing_facts", "not_applicable"]
+Status = Literal["full", "partial", "zero", "missing_facts", "not_applicable", "projected"]
+STATUSES: tuple[str, ...] = ("full", "partial", "zero", "missing_facts", "not_applicable", "projected")
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -80,8 +85,8 @@ class _Node(_Input):
 
     @model_validator(mode="after")
     def _official_needs_citation(self) -> "_Node":
-        if self.provenance == "official" and not self.citation:
-            raise ValueError("provenance 'official' needs a citation")
+        if self.provenance in ("official", "published") and not self.citation:
+            raise ValueError(f"provenance '{self.provenance}' needs a citation")
         return self
 
 
@@ -108,6 +113,23 @@ class Expected(_Input):
     fields: int
     criteria: int
     sub_criteria: int
+    sources: list[str] | None = None     # where each count is stated (they may disagree)
+
+
+class Constraint(_Input):
+    """A total several fields must add up to, known although their split is not."""
+
+    fields: list[str] = Field(min_length=2)
+    total: Num
+    provenance: Provenance
+    citation: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> "Constraint":
+        if self.provenance in ("official", "published") and not self.citation:
+            raise ValueError(f"provenance '{self.provenance}' needs a citation")
+        return self
 
 
 class Cap(_Input):
@@ -130,6 +152,10 @@ class MethodologyFile(_Input):
     expected: Expected | None = None
     groups: list[Group] = Field(min_length=1)
     fields: list[FieldNode] = Field(min_length=1)
+    constraints: list[Constraint] = Field(default_factory=list)
+    # What an item scores when its situation did not arise in the year (nothing to inspect,
+    # no late dossier): full points by default, since published field maxima never shrink.
+    when_not_arising: WhenNotArising = "full_points"
     bonus: Cap | None = None
     penalty: Cap | None = None
 
@@ -241,8 +267,38 @@ class SurveyScore(_Input):
     fact: str
 
 
+BASELINE = "baseline"
+BASELINE_SUFFIX = "@baseline"   # the session name of a fact's value in the baseline (last year's) file
+
+
+class CompareScore(_Input):
+    """Full points when a value compares as required with a reference amount, else 0.
+
+    The reference is another fact of the same year (`than`), or the same fact in the
+    baseline facts file (`than` left out). Amounts are compared exactly (Decimal), never
+    through a rounded ratio: 1,000,000 against 1,000,001 is a decrease.
+    `increase`: value > reference; `decrease`: value < reference;
+    `at_least_baseline`: value >= its baseline value.
+    """
+
+    kind: Literal["increase", "decrease", "at_least_baseline"]
+    fact: str
+    than: str | None = None
+
+    @model_validator(mode="after")
+    def _reference(self) -> "CompareScore":
+        if self.kind == "at_least_baseline" and self.than is not None:
+            raise ValueError("'at_least_baseline' compares with last year's value of the same fact; leave out 'than'")
+        return self
+
+    @property
+    def reference(self) -> str:
+        """The session name of the value compared with."""
+        return self.than if self.than is not None else self.fact + BASELINE_SUFFIX
+
+
 Score = Annotated[
-    Union[TiersScore, BooleanScore, ProportionalScore, PerOccurrenceScore, SurveyScore],
+    Union[TiersScore, BooleanScore, ProportionalScore, PerOccurrenceScore, SurveyScore, CompareScore],
     Field(discriminator="kind"),
 ]
 
@@ -253,7 +309,9 @@ class RuleSpec(_Input):
     provenance: Provenance
     citation: str | None = None
     note: str | None = None
-    not_applicable_when: Condition | None = None
+    not_applicable_when: Condition | None = None   # the situation did not arise (see when_not_arising)
+    when_not_arising: WhenNotArising | None = None  # None: the methodology's default
+    shows: list[str] = Field(default_factory=list)  # further facts the explanation shows (not scored)
     score: Score
     explain: Text
 
@@ -265,7 +323,7 @@ class RuleSpec(_Input):
         return v
 
 
-class Constraint(_Input):
+class FactConstraint(_Input):
     """Reported facts that must agree: the sum of `sum` equals, is at most or is at least
     the sum of the facts on the other side. Checked whenever every fact it names is given;
     a violation is an error (`score`, `validate`) or a finding (`audit`), never a silent
@@ -284,7 +342,7 @@ class Constraint(_Input):
         return [v] if isinstance(v, str) else v
 
     @model_validator(mode="after")
-    def _one_relation(self) -> "Constraint":
+    def _one_relation(self) -> "FactConstraint":
         given = [k for k in ("equals", "at_most", "at_least") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("a constraint needs exactly one of equals, at_most, at_least")
@@ -307,7 +365,7 @@ class RulesFile(_Input):
     facts: dict[str, FactSpec] = Field(default_factory=dict)
     derived: dict[str, DerivedSpec] = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(default_factory=list)
-    constraints: list[Constraint] = Field(default_factory=list)
+    constraints: list[FactConstraint] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- facts files
@@ -376,6 +434,8 @@ class ItemResult(_Output):
     trace: list[TraceStep]
     computed: Points | None = None   # set when points come from an appraisal stage
     history: list[HistoryEntry] | None = None
+    reason: str | None = None        # why an item scored without a deduction (its situation did not arise; projected)
+    baseline: dict[str, str | None] | None = None   # last year's values of the facts compared with them
 
 
 class NodeResult(_Output):
@@ -386,6 +446,8 @@ class NodeResult(_Output):
     applicable_max: Points
     index: Points | None
     lead_unit: str | None = None
+    provenance: Provenance | None = None   # of the node's maximum (fields: `published` where results quote it)
+    citation: str | None = None
 
 
 class MissingFact(_Output):
@@ -414,6 +476,16 @@ class Summary(_Output):
     rules_by_provenance: dict[str, int]
     reconstructed_share: Points
     missing: MissingData | None = None   # None only on cards stored before this key existed
+    field_maxima_by_provenance: dict[str, Points] = Field(default_factory=dict)
+    constraints: list[dict[str, str]] = Field(default_factory=list)   # published totals the table is checked against
+
+
+class FieldRankInfo(_Output):
+    field: str
+    best: int
+    worst: int
+    of: int
+    anchors: int
 
 
 class RankInfo(_Output):
@@ -422,6 +494,12 @@ class RankInfo(_Output):
     previous_rank: int | None
     change: int | None
     peers: str
+    year: int | None = None              # the year whose provinces the rank is among
+    previous_of: int | None = None
+    scaled_from: int | None = None       # the peer table's size, when the rank was scaled to `of`
+    raw_rank: int | None = None          # the rank among the table's rows, before scaling
+    table_year: int | None = None
+    fields: list[FieldRankInfo] | None = None   # field component ranks, where peers give field results
 
 
 class UnitRow(_Output):
@@ -453,6 +531,14 @@ class Scorecard(_Output):
     rank: RankInfo | None = None
     by_unit: list[UnitRow] | None = None
     adjustments: list[dict[str, str]] | None = None   # bonus and penalty points applied
+    # the two parts of the index: appraisal (68) and survey (32); survey points include any projected ones
+    appraisal_points: Points | None = None
+    appraisal_max: Points | None = None
+    survey_points: Points | None = None
+    survey_max: Points | None = None
+    projected_points: Points | None = None           # survey points projected from last year (--baseline)
+    index_without_projection: Points | None = None   # the index with projected items counted as missing
+    projection_source: str | None = None
     appraisal_errors: list[str] | None = None
 
     def item(self, code: str) -> ItemResult:

@@ -20,10 +20,10 @@ from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
-from .evaluation import engine_for
+from .evaluation import engine_for, known_value
 from .loading import FactValue, Facts, Methodology
 from .models import (
-    BooleanScore, PerOccurrenceScore, ProportionalScore, Scorecard, SurveyScore, TiersScore,
+    BooleanScore, CompareScore, PerOccurrenceScore, ProportionalScore, Scorecard, SurveyScore, TiersScore,
 )
 from .scorecard import build_scorecard, index_of, score
 
@@ -76,6 +76,7 @@ class Planner:
         self.base = score(m, facts, lang)
         self.base_points = {it.code: it.points for it in self.base.items}
         self.status = {it.code: it.status for it in self.base.items}
+        self.arising = {it.code: _arising(it) for it in self.base.items}
         self._cache: dict[frozenset[tuple[str, Any]], dict[str, tuple[Decimal, str]]] = {}
 
     # ------------------------------------------------------------ scoring with changes
@@ -85,7 +86,7 @@ class Planner:
         if key not in self._cache:
             session = self.engine.evaluate(self.facts.with_values(changes))
             card = build_scorecard(self.m, self.facts, session, self.lang)
-            self._cache[key] = {it.code: (it.points, it.status) for it in card.items}
+            self._cache[key] = {it.code: (it.points, _arising(it)) for it in card.items}
         return self._cache[key]
 
     def _admissible(self, changes: dict[str, FactValue]) -> bool:
@@ -98,8 +99,10 @@ class Planner:
             for part, spec in self.m.facts.items():
                 if spec.part_of == name and part in values and values[part] > values[name]:  # type: ignore[operator]
                     return False
+        # an item whose situation stops arising (no issue found any more) would earn full
+        # points: never a change to propose, so is one that makes an item's situation arise
         out = self.outcome(changes)
-        return all((out[c][1] == "not_applicable") == (s == "not_applicable") for c, s in self.status.items())
+        return all(out[c][1] == a for c, a in self.arising.items())
 
     # ------------------------------------------------------------ candidates from the rules
 
@@ -121,10 +124,24 @@ class Planner:
                 targets = [(s.full_at, "full")]
             elif isinstance(s, PerOccurrenceScore):
                 targets = [(Decimal(0), "full")]
+            elif isinstance(s, CompareScore):
+                targets = self._compare_target(s)
             for bound, reaches in targets:
                 for fact, value in self._invert(s.fact, bound):
                     out.append((code, fact, value, reaches))
         return out
+
+    def _compare_target(self, s: CompareScore) -> list[tuple[Any, str]]:
+        """The smallest amount that compares as required with the reference."""
+        if s.than is not None:
+            ref = known_value(self.m, self.facts.values, s.than)
+        else:
+            ref = known_value(self.m, self.facts.baseline.values, s.fact) if self.facts.baseline else None
+        if ref is None:
+            return []
+        step = Decimal(1) if s.fact in self.m.facts and self.m.facts[s.fact].type == "count" else Decimal("0.01")
+        bound = Decimal(ref) + step if s.kind == "increase" else Decimal(ref) - step if s.kind == "decrease" else Decimal(ref)
+        return [(bound, "full")]
 
     def _invert(self, name: str, bound: Any) -> list[tuple[str, FactValue]]:
         """The reported fact value(s) that bring `name` to `bound`."""
@@ -300,6 +317,11 @@ def _improves(m: Methodology, fact: str, old: FactValue, new: FactValue) -> bool
     if isinstance(old, bool) or isinstance(new, bool):
         return old != new and (new is True) == (better == "higher")
     return new > old if better == "higher" else new < old if better == "lower" else False  # type: ignore[operator]
+
+
+def _arising(it: Any) -> bool:
+    """False when the item's situation did not arise (its rule's not-arising outcome fired)."""
+    return not (it.trace and it.trace[-1].kind == "not_applicable")
 
 
 def _fit(m: Methodology, name: str, bound: Any, better: str) -> FactValue:

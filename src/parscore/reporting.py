@@ -11,7 +11,8 @@ from typing import Any
 
 from tabulate import tabulate as _tabulate
 
-from .explanation import fmt_number, fmt_value, thresholds
+from .models import PROVENANCES
+from .explanation import change_text, fmt_number, fmt_value, thresholds
 from .loading import Methodology
 from .models import ItemResult, Scorecard
 
@@ -49,16 +50,23 @@ L: dict[str, dict[str, str]] = {
     "missing_facts": {"vi": "thiếu số liệu", "en": "missing facts"},
     "not_applicable": {"vi": "không áp dụng", "en": "not applicable"},
     "official": {"vi": "chính thức", "en": "official"},
+    "published": {"vi": "đã công bố", "en": "published"},
+    "projected": {"vi": "ước tính từ năm trước", "en": "projected"},
     "plan-126": {"vi": "KH 126", "en": "plan-126"},
     "reconstructed": {"vi": "tái dựng", "en": "reconstructed"},
     "caveat": {
         "vi": "LƯU Ý NGUỒN SỐ LIỆU: {share}% điểm tối đa dựa trên điểm tối đa hoặc ngưỡng chấm TÁI DỰNG, "
               "không phải số chính thức (bảng điểm chính thức chưa có ở đây); ngưỡng lấy từ KH 126/KH-UBND: {plan} quy tắc; "
-              "tiêu chí có số liệu chính thức (có trích dẫn): {official}.",
+              "tiêu chí có số liệu chính thức (có trích dẫn): {official}. "
+              "Điểm tối đa ĐÃ CÔNG BỐ (kết quả năm 2024, có trích dẫn): {published_max} điểm ở các lĩnh vực {published_fields}{constraints}; "
+              "cách chia trong từng lĩnh vực vẫn là tái dựng.",
         "en": "PROVENANCE: {share}% of the maximum rests on RECONSTRUCTED maxima or thresholds, not official numbers "
               "(the official point table is not available here); thresholds taken from Plan 126/KH-UBND: {plan} rules; "
-              "items with official, cited numbers: {official}.",
+              "items with official, cited numbers: {official}. "
+              "PUBLISHED maxima (2024 results, cited): {published_max} points in fields {published_fields}{constraints}; "
+              "the split inside each field is still reconstructed.",
     },
+    "constraint": {"vi": ", và tổng {fields} = {total}", "en": ", and the total {fields} = {total}"},
     "facts_used": {"vi": "Số liệu sử dụng", "en": "Facts used"},
     "fact": {"vi": "Số liệu", "en": "Fact"},
     "value": {"vi": "Giá trị", "en": "Value"},
@@ -81,6 +89,17 @@ L: dict[str, dict[str, str]] = {
     "unscored": {"vi": "chưa chấm {points} điểm do thiếu số liệu", "en": "{points} points unscored: data missing"},
     "supply": {"vi": "Bổ sung số liệu: {what}", "en": "Supply the data: {what}"},
     "up_to": {"vi": "tới +{points}", "en": "up to +{points}"},
+    "baseline_change": {"vi": "So với năm trước", "en": "Change on last year"},
+    "part_appraisal": {"vi": "Điểm thẩm định", "en": "Appraisal points"},
+    "part_survey": {"vi": "Điểm điều tra XHH", "en": "Survey points"},
+    "part_projected": {"vi": "(trong đó {points} điểm ước tính từ năm trước)", "en": "(of which {points} projected from last year)"},
+    "index_without_projection": {"vi": "Chỉ số nếu không tính phần ước tính", "en": "Index without the projection"},
+    "projection_source": {"vi": "Nguồn ước tính điều tra XHH", "en": "Survey projected from"},
+    "plan_projection": {"vi": "Kế hoạch dùng điểm điều tra XHH ước tính từ năm trước cho {n} tiêu chí ({points} điểm, nguồn {source}); chỉ số nếu không tính phần ước tính: {without}.",
+                        "en": "This plan uses survey points projected from last year for {n} items ({points} points, from {source}); the index without the projection: {without}."},
+    "last_year": {"vi": "Năm trước", "en": "Last year"},
+    "this_year": {"vi": "Năm nay", "en": "This year"},
+    "change": {"vi": "Thay đổi", "en": "Change"},
 }
 
 
@@ -125,9 +144,31 @@ def pct(d: Decimal | None, lang: str) -> str:
 
 
 def caveat(sc: Scorecard, lang: str) -> str:
+    published = [f.code for f in sc.fields if f.provenance == "published"]
+    cons = "".join(t("constraint", lang).format(fields=c["fields"], total=fmt_number(Decimal(c["total"]), lang))
+                   for c in sc.summary.constraints if c["provenance"] in ("published", "official"))
     return t("caveat", lang).format(share=fmt_number(sc.summary.reconstructed_share, lang, 2),
                                    plan=sc.summary.rules_by_provenance.get("plan-126", 0),
-                                   official=sum(1 for it in sc.items if it.provenance == "official" or it.rule_provenance == "official"))
+                                   official=sum(1 for it in sc.items if it.provenance == "official" or it.rule_provenance == "official"),
+                                   published_max=fmt_number(sc.summary.field_maxima_by_provenance.get("published", Decimal(0)), lang),
+                                   published_fields=", ".join(published) or "—", constraints=cons)
+
+
+
+def parts_rows(sc: Scorecard, lang: str) -> list[tuple[str, str]]:
+    """Appraisal out of 68, survey out of 32 (projected points named), and the index
+    without the projection: the honest headline when the survey third is projected."""
+    if sc.appraisal_max is None or sc.survey_max is None:
+        return []
+    rows = [(t("part_appraisal", lang), f"{num(sc.appraisal_points, lang)} / {num(sc.appraisal_max, lang)}")]
+    survey = f"{num(sc.survey_points, lang)} / {num(sc.survey_max, lang)}"
+    if sc.projected_points is not None:
+        survey += " " + t("part_projected", lang).format(points=num(sc.projected_points, lang))
+    rows.append((t("part_survey", lang), survey))
+    if sc.index_without_projection is not None:
+        rows.append((t("index_without_projection", lang), pct(sc.index_without_projection, lang)))
+        rows.append((t("projection_source", lang), sc.projection_source or "—"))
+    return rows
 
 
 def missing_lines(sc: Scorecard) -> tuple[str, list[str]]:
@@ -172,6 +213,7 @@ def render_scorecard(sc: Scorecard, fmt: str) -> str:
         (t("index", lang), pct(sc.index, lang)),
         (t("group", lang), sc.group),
     ]
+    head += parts_rows(sc, lang)
     if sc.claimed_total is not None:
         head.append((t("claimed_total", lang), num(sc.claimed_total, lang)))
     if sc.overlay:
@@ -226,6 +268,8 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
         out.append(f"{t('citation', lang)}: {rule.citation}")
     if it.claimed is not None:
         out.append(f"{t('claimed', lang)}: {num(it.claimed, lang)}")
+    if it.reason:
+        out.append(f"{t('reason', lang)}: {it.reason}")
     out.append("")
     out.append(t("facts_used", lang))
     rows = []
@@ -237,6 +281,13 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
             ev = (ev + "; " if ev else "") + it.notes[name]
         rows.append([name, fmt_value(value, lang), spec.unit.get(lang), spec.description.get(lang), ev])
     out.append(tabulate(rows, headers=[t("fact", lang), t("value", lang), "", "", t("evidence", lang)], tablefmt=tf, disable_numparse=True))
+    if it.baseline is not None:
+        out.append("")
+        out.append(t("baseline_change", lang))
+        rows = [[name, fmt_value(b, lang), fmt_value(it.facts.get(name), lang), change_text(it.facts.get(name), b, lang)]
+                for name, b in it.baseline.items()]
+        out.append(tabulate(rows, headers=[t("fact", lang), t("last_year", lang), t("this_year", lang), t("change", lang)],
+                            tablefmt=tf, disable_numparse=True))
     out.append("")
     out.append(t("thresholds", lang))
     ths = it.deductions[0].thresholds if it.deductions else {}
@@ -267,12 +318,22 @@ def criteria_data(m: Methodology, lang: str) -> dict[str, Any]:
         "id": m.id, "version": m.version, "citation": m.citation, "overlay": m.overlay,
         "total": float(m.total), "appraisal": by["appraisal"], "survey": by["survey"],
         "counts": {"fields": len(m.fields), "criteria": sum(len(f.criteria) for f in m.fields), "sub_criteria": len(leaves)},
+        "expected_counts": ({"fields": m.expected.fields, "criteria": m.expected.criteria, "sub_criteria": m.expected.sub_criteria,
+                             "sources": list(m.expected.sources or [])} if m.expected else None),
+        "when_not_arising": m.when_not_arising,
+        "constraints": [{"fields": list(c.fields), "total": float(c.total), "provenance": c.provenance,
+                         "citation": c.citation, "note": c.note} for c in m.constraints],
+        "field_maxima_by_provenance": {p: float(sum((f.max for f in m.fields if f.provenance == p), Decimal(0)))
+                                       for p in PROVENANCES if any(f.provenance == p for f in m.fields)},
         "provenance": {"maxima": dict(sorted(prov.items())), "rules": dict(sorted(rule_prov.items()))},
         "fields": [{"code": f.code, "name": f.name.get(lang), "max": float(f.max), "provenance": f.provenance,
+                    "citation": f.citation,
                     "criteria": [{"code": c.code, "name": c.name.get(lang), "max": float(c.max), "provenance": c.provenance,
                                   "sub_criteria": [{"code": s.code, "name": s.name.get(lang), "max": float(s.max),
                                                     "assessed_by": s.assessed_by, "provenance": s.provenance,
-                                                    "rule": m.rules[s.code].id, "rule_provenance": m.rules[s.code].provenance}
+                                                    "rule": m.rules[s.code].id, "rule_provenance": m.rules[s.code].provenance,
+                                                    "when_not_arising": (m.when_not_arising_of(m.rules[s.code])
+                                                                         if m.rules[s.code].not_applicable_when else None)}
                                                    for s in c.sub_criteria]} for c in f.criteria]} for f in m.fields],
     }
 
@@ -301,6 +362,14 @@ def render_criteria(m: Methodology, lang: str, fmt: str) -> str:
     rprovs = ", ".join(f"{t(k, lang)}: {v}" for k, v in data["provenance"]["rules"].items())
     label = {"vi": ("Nguồn điểm tối đa (số tiêu chí thành phần)", "Nguồn ngưỡng chấm (số quy tắc)"),
              "en": ("Provenance of maxima (sub-criteria)", "Provenance of thresholds (rules)")}[lang]
+    fprovs = ", ".join(f"{t(k, lang)}: {num(Decimal(str(v)), lang)}" for k, v in data["field_maxima_by_provenance"].items())
+    summary += {"vi": f"\nĐiểm tối đa của lĩnh vực theo nguồn (điểm): {fprovs}",
+                "en": f"\nField maxima by provenance (points): {fprovs}"}[lang]
+    for con in data["constraints"]:
+        summary += {"vi": f"\nRàng buộc {t(con['provenance'], lang)}: lĩnh vực {' + '.join(con['fields'])} = {num(Decimal(str(con['total'])), lang)} ({con['citation'] or ''})",
+                    "en": f"\n{t(con['provenance'], lang).capitalize()} constraint: fields {' + '.join(con['fields'])} = {num(Decimal(str(con['total'])), lang)} ({con['citation'] or ''})"}[lang]
+    if m.expected and m.expected.sources:
+        summary += {"vi": "\nSố tiêu chí theo nguồn: ", "en": "\nCriteria count by source: "}[lang] + "; ".join(m.expected.sources)
     table = tabulate(rows, headers=[t("code", lang), t("name", lang), t("max", lang), t("assessed_by", lang), t("provenance", lang), t("rule", lang)],
                      tablefmt=tf, disable_numparse=True)
     return f"{summary}\n{label[0]}: {provs}\n{label[1]}: {rprovs}\n\n{table}\n"
@@ -337,6 +406,13 @@ L.update({
     "rank": {"vi": "Xếp hạng dự kiến", "en": "Projected rank"},
     "rank_fmt": {"vi": "{rank}/{of} ({change} bậc so với {prev}/{of} trong bảng so sánh)", "en": "{rank}/{of} ({change} places vs {prev}/{of} in the peer table)"},
     "rank_fmt_new": {"vi": "{rank}/{of}", "en": "{rank}/{of}"},
+    "rank_fmt_scaled": {"vi": "{rank}/{of} (quy đổi theo vị trí từ {raw}/{size} trong bảng so sánh năm {table_year}; năm {year} xếp hạng {of} tỉnh, thành phố{prev})",
+                        "en": "{rank}/{of} (carried over by position from {raw}/{size} in the {table_year} peer table; {of} provinces are ranked in {year}{prev})"},
+    "rank_prev_scaled": {"vi": "; năm trước {prev}/{size}", "en": "; {prev}/{size} last time"},
+    "field_ranks": {"vi": "Xếp hạng dự kiến Chỉ số thành phần (theo các tỉnh có công bố kết quả lĩnh vực)",
+                    "en": "Projected field component ranks (from provinces that published field results)"},
+    "field_rank_fmt": {"vi": "Lĩnh vực {field}: hạng {best}–{worst}/{of} ({anchors} tỉnh làm mốc)",
+                       "en": "Field {field}: rank {best}–{worst} of {of} ({anchors} provinces as anchors)"},
     "by_unit": {"vi": "Theo đơn vị chủ trì", "en": "By lead unit"},
     "unit": {"vi": "Đơn vị chủ trì", "en": "Lead unit"},
     "at_stake": {"vi": "Điểm tối đa phụ trách", "en": "Points at stake"},
@@ -382,10 +458,20 @@ L.update({
 
 
 def _rank_text(r: Any, lang: str) -> str:
+    if getattr(r, "scaled_from", None):
+        prev = t("rank_prev_scaled", lang).format(prev=r.previous_rank, size=r.scaled_from) if r.previous_rank else ""
+        raw = _raw_rank(r)
+        return t("rank_fmt_scaled", lang).format(rank=r.rank, of=r.of, raw=raw, size=r.scaled_from,
+                                                 table_year=getattr(r, "table_year", None) or "—", year=r.year, prev=prev)
     if r.previous_rank is None:
         return t("rank_fmt_new", lang).format(rank=r.rank, of=r.of)
     change = f"+{r.change}" if r.change > 0 else str(r.change)
     return t("rank_fmt", lang).format(rank=r.rank, of=r.of, change=change, prev=r.previous_rank)
+
+
+def _raw_rank(r: Any) -> str:
+    raw = getattr(r, "raw_rank", None)
+    return str(raw) if raw is not None else "?"
 
 
 def render_units(rows: list[Any], lang: str, tf: str) -> str:
@@ -401,6 +487,10 @@ def render_extras(sc: Scorecard, fmt: str) -> str:
     out = []
     if sc.rank is not None:
         out += [("## " if md else "") + t("rank", lang), _rank_text(sc.rank, lang), ""]
+        if sc.rank.fields:
+            out += [("## " if md else "") + t("field_ranks", lang)]
+            out += [t("field_rank_fmt", lang).format(field=f.field, best=f.best, worst=f.worst, of=f.of, anchors=f.anchors)
+                    for f in sc.rank.fields] + [""]
     if sc.by_unit is not None:
         out += [("## " if md else "") + t("by_unit", lang), render_units(sc.by_unit, lang, tf), ""]
     return "\n".join(out) + ("\n" if out else "")
@@ -482,6 +572,10 @@ def plan_data(p: Any, m: Methodology, lang: str) -> dict[str, Any]:
                     "max": float(s.max), "per_percent": float(s.per_percent), "lead_unit": s.lead_unit} for s in p.survey],
         "missing": [{"item": c, "facts": f, "at_stake": float(x), "locations": {n: where[n] for n in f if where.get(n)}}
                     for c, f, x in p.missing],
+        "projection": ({"items": [it.code for it in p.before.items if it.status == "projected"],
+                        "points": float(p.before.projected_points), "source": p.before.projection_source,
+                        "index_without_projection": float(p.before.index_without_projection or 0)}
+                       if p.before.projected_points is not None else None),
     }
     if p.target is not None:
         data["target"] = {
@@ -510,6 +604,10 @@ def render_plan(p: Any, m: Methodology, lang: str, fmt: str, unit: str | None = 
     out = [("# " if md else "") + t("plan", lang) + f": {_md(p.before.agency.name, md)}",
            f"{t('index', lang)}: {pct(p.before.index, lang)} ({t('group', lang)} {p.before.group})"
            + (f"; {t('rank', lang)}: {_rank_text(rank, lang)}" if rank is not None else ""), ""]
+    if p.before.projected_points is not None:
+        out[-1:-1] = [t("plan_projection", lang).format(
+            n=sum(1 for it in p.before.items if it.status == "projected"), points=num(p.before.projected_points, lang),
+            source=p.before.projection_source or "—", without=pct(p.before.index_without_projection, lang))]
     if p.target is not None:
         out.append(h + f"{t('target', lang)}: {pct(p.target, lang)}")
         if not p.reachable:
@@ -562,7 +660,8 @@ def render_plan_status(ps: Any, lang: str, fmt: str) -> str:
             "index": float(ps.card.index), "group": ps.card.group,
             "tasks": [{"id": s.task.id, "section": s.task.section, "title": s.task.title.get(lang), "lead": units[s.task.lead].get(lang),
                        "deadline": s.task.deadline.isoformat() if s.task.deadline else None, "state": s.state, "timing": s.timing,
-                       "serves": s.task.serves, "values": s.values, "at_stake": float(s.at_stake)} for s in ps.tasks],
+                       "serves": s.task.serves, "values": s.values, "baseline": s.baseline,
+                       "at_stake": float(s.at_stake)} for s in ps.tasks],
             "by_unit": [{"unit": units[u].get(lang), **c, "at_stake": float(x)} for u, c, x in ps.by_unit()],
         })
     md = fmt == "markdown"

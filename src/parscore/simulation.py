@@ -99,7 +99,7 @@ def compare(m: Methodology, facts: Facts, changes: dict[str, FactValue | None], 
     ranks: list[Rank | None] = [None, None]
     if peers is not None:
         for i, card in enumerate((before, after)):
-            p = project_rank(card.index, peers, facts.agency.code)
+            p = project_rank(card.index, peers, facts.agency.code, facts.year)
             ranks[i] = Rank(rank=p.rank, of=p.of, previous_rank=p.previous_rank, change=p.change)
     return Simulation(
         name=name, note=note, methodology=before.methodology, agency=facts.agency.name, lang=lang,

@@ -11,9 +11,9 @@ from typing import Any
 
 from .errors import InputError
 from .excel import import_xlsx
-from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
-from .models import RankInfo, Scorecard, UnitRow
-from .peers import PeerTable, RankProjection, project_rank
+from .loading import Facts, Methodology, facts_from_document, load_methodology, methodology_of_document, read_facts_document
+from .models import Scorecard, UnitRow
+from .peers import PeerTable, project_rank, rank_info
 from .units import LeadUnits, totals_by_unit
 from .yamlio import Document
 
@@ -50,19 +50,15 @@ def load_inputs(path: str | os.PathLike[str], methodology: str | None = None,
         m = load_methodology(methodology or DEFAULT_METHODOLOGY, overlay=overlay)
         return m, import_xlsx(path, m, lang)[0]
     doc = read_facts_document(path)
-    m = load_methodology(methodology_ref(doc, methodology), overlay=overlay)
+    m = methodology_of_document(doc, methodology, overlay)   # an unknown one is located at its line
     return m, facts_from_document(doc, m, strict=strict)
-
-
-def rank_info(r: RankProjection) -> RankInfo:
-    return RankInfo(rank=r.rank, of=r.of, previous_rank=r.previous_rank, change=r.change, peers=r.peers_file)
 
 
 def with_extras(card: Scorecard, facts: Facts, peers: PeerTable | None, units: LeadUnits | None) -> Scorecard:
     """The scorecard with its projected rank among `peers` and points by lead unit, when given."""
     extra: dict[str, Any] = {}
     if peers is not None:
-        extra["rank"] = rank_info(project_rank(card.index, peers, facts.agency.code))
+        extra["rank"] = rank_info(card, peers, facts.agency.code)   # among the peers of the card's year
     if units is not None:
         extra["by_unit"] = [UnitRow(unit=u.name, items=u.items, points=u.points, max=u.max, lost=u.lost)
                             for u in totals_by_unit(card, units)]
@@ -73,9 +69,9 @@ def plan_context(p: Any, facts: Facts, peers: PeerTable | None, units: LeadUnits
     """The rank before and after a plan, and the points by lead unit: `render_plan`'s extras."""
     rank = rank_after = None
     if peers is not None:
-        rank = project_rank(p.before.index, peers, facts.agency.code)
+        rank = project_rank(p.before.index, peers, facts.agency.code, facts.year)
         if p.after is not None:
-            rank_after = project_rank(p.after.index, peers, facts.agency.code)
+            rank_after = project_rank(p.after.index, peers, facts.agency.code, facts.year)
     by_unit = totals_by_unit(p.before, units) if units is not None else None
     return {"rank": rank, "rank_after": rank_after, "by_unit": by_unit}
 

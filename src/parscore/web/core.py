@@ -144,8 +144,9 @@ def facts_from_yaml_text(text: str, name: str, methodology: str | None, strict: 
         raise InputError.one(name, 1, "", "expected a facts mapping with agency, year and facts", "PS070")
     ref = methodology_ref(doc, methodology, allow_paths=False)
     m = methodology_by_id(ref, name, doc.line(("methodology",)))
-    facts = facts_from_document(doc, m, strict=strict)
-    return m, replace(facts, lead_units=None)   # a lead-unit path in posted facts is never followed
+    # a path in posted facts (lead_units:, baseline:) is never followed: nothing a request says names a file
+    facts = facts_from_document(doc, m, strict=strict, nested_baseline=False)
+    return m, replace(facts, lead_units=None)
 
 
 def load_request(*, upload: bytes | None = None, upload_name: str | None = None, text: str | None = None,
