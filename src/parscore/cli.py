@@ -22,6 +22,7 @@ from .excel import import_xlsx, write_scorecard, write_template
 from .html_report import render_html
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
+from .i18n import LANGS, argparse_language, language_from_argv, set_language, translate_parser
 from .loading import (
     FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
 )
@@ -495,22 +496,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = language_from_argv(argv)  # before the parser exists: its help and errors are in this language
+    set_language(lang)
     try:
+        with argparse_language(lang):
+            parser = build_parser()
+            parser.add_argument("--lang", choices=LANGS, default=lang, help="language of everything a person reads (default vi)")
+            translate_parser(parser, lang)
+            args = parser.parse_args(argv)
+        args.lang = lang
         return int(args.func(args))
     except InputError as exc:
         for problem in exc.problems:
-            print(f"parscore: {problem}", file=sys.stderr)
+            print(f"parscore: {problem.render(lang)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
     except OSError as exc:  # a path the system refuses (too long, no permission, a device...)
         name = str(exc.filename or "")[:200]
-        print(f"parscore: {name}: cannot be read or written: {exc.strerror or exc} [PS001]", file=sys.stderr)
+        problem = Problem(name, None, "", f"cannot be read or written: {exc.strerror or exc}", "PS001")
+        print(f"parscore: {problem.render(lang)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        set_language(None)
 
 
 if __name__ == "__main__":
