@@ -127,13 +127,13 @@ def test_unrelated_and_fake_xlsx(tmp_path):
     wb = Workbook()
     wb.active["A1"] = "Dự toán"
     wb.save(other)
-    r = run_cli("score", str(other))
+    r = run_cli("score", str(other), "--lang", "en")
     assert r.returncode == 2
     assert r.stderr.strip() == (f"parscore: {other}: is not a parscore facts template (no _parscore sheet); "
                                 "generate one with `parscore template` [PS181]")
     fake = tmp_path / "fake.xlsx"
     fake.write_text("agency: x\n", encoding="utf-8")
-    r = run_cli("score", str(fake))
+    r = run_cli("score", str(fake), "--lang", "en")
     assert r.returncode == 2
     assert r.stderr.strip() == (f"parscore: {fake}: is not an Excel workbook (.xlsx); save it as an Excel workbook "
                                 "or give a YAML file [PS180]")
