@@ -240,3 +240,70 @@ def test_labels():
     assert label("provenance", "reconstructed", "en") == "reconstructed"
     assert label("status", "missing_facts", "en") == "missing facts"
     assert label("status", "something-new", "vi") == "something-new"
+
+
+# ---------------------------------------------------------------- machine words in Vietnamese output
+
+MACHINE_WORDS = ["full", "partial", "missing_facts", "not_applicable", "reconstructed", "tier_", "at_least", "at_most",
+                 "plan-126", "published", "projected", "otherwise", "zero_at", "full_at", "official"]
+# whole words only: `full` inside `par_full_rate` or `full_at` inside a fact id the user types is legitimate
+_MACHINE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in MACHINE_WORDS if w != "tier_") + r")(?![\w-])"
+                      r"|(?<![\w-])(tier_)\d")
+FACTS_FIXTURES = ["fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/targets-met.yaml",
+                  "fixtures/incomplete-2025.yaml", "fixtures/weak-province-2025.yaml", "fixtures/audit/planted.yaml"]
+
+
+def _machine_words(text: str) -> list[str]:
+    return sorted({m.group(1) or m.group(2) for m in _MACHINE.finditer(text)})
+
+
+def test_the_scan_finds_machine_words():
+    assert _machine_words("Đạt mức: full; tier_2: at_least 20 → 0.5; reconstructed / plan-126") == \
+        ["at_least", "full", "plan-126", "reconstructed", "tier_"]
+    assert _machine_words("par_full_rate, units_not_applicable_x, tthc_at_least_count") == []
+
+
+def _commands(facts: str, tmp_path: Path) -> list[list[str]]:
+    store = str(tmp_path / "h.sqlite")
+    code = "3.4.2" if "ca-mau" in facts else "1.3.1"
+    cmds = [["score", facts], ["score", facts, "-f", "markdown", "--peers", "fixtures/peers-2024.yaml"],
+            ["explain", facts, "1.3.1"], ["explain", facts, "3.4.2"], ["explain", facts, "8.1.1"], ["explain", facts, code],
+            ["simulate", facts, "--set", "par_inspection_units_inspected=25"],
+            ["plan", facts, "--target", "92", "--peers", "fixtures/peers-2024.yaml"], ["plan", facts, "-f", "markdown"],
+            ["plan-status", facts, "fixtures/ca-mau-2025/plan-126.yaml", "--on", "2025-12-31"],
+            ["audit", facts], ["validate", facts],
+            ["history", "add", facts, "--store", store], ["history", "list", "--store", store],
+            ["history", "show", "1", "--store", store], ["history", "trend", "--store", store],
+            ["diff", facts, "fixtures/ca-mau-2025/targets-met.yaml"]]
+    if "ca-mau-2025/weaknesses" in facts:
+        cmds += [["appraise", facts, "fixtures/ca-mau-2025/appraisal-2025.yaml"],
+                 ["history", "add", facts, "--appraisal", "fixtures/ca-mau-2025/appraisal-2025.yaml", "--store", store],
+                 ["history", "show", "3", "--store", store], ["history", "list", "ca-mau", "--store", store, "-f", "markdown"],
+                 ["history", "trend", "ca-mau", "--store", store], ["diff", "history:1", "history:3", "--store", store],
+                 ["score", facts, "--units", "fixtures/ca-mau-2025/lead-units.yaml"]]
+    return cmds
+
+
+@pytest.mark.parametrize("facts", FACTS_FIXTURES)
+def test_no_machine_words_in_vietnamese_output(facts, tmp_path, monkeypatch):
+    monkeypatch.delenv("PARSCORE_LANG", raising=False)
+    leaks = {}
+    for argv in _commands(facts, tmp_path):
+        code, out, err = run(*argv)
+        assert code in (0, 1, 2), (argv, err)
+        found = _machine_words(out + err)
+        if found:
+            leaks[" ".join(argv)] = found
+    assert leaks == {}
+
+
+def test_no_machine_words_in_catalogue_commands(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARSCORE_LANG", raising=False)
+    leaks = {}
+    for argv in (["criteria"], ["criteria", "-f", "markdown"], ["facts"], ["validate", "criteria/par-province-892.yaml"],
+                 ["template", "-o", str(tmp_path / "t.xlsx")], ["import", str(tmp_path / "t.xlsx")]):
+        code, out, err = run(*argv)
+        found = _machine_words(out + err)
+        if found:
+            leaks[" ".join(argv)] = found
+    assert leaks == {}

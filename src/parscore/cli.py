@@ -31,7 +31,7 @@ from .yamlio import read_text
 from .peers import PeerTable, load_peers, project_rank
 from .planner import Planner
 from .reporting import (
-    render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
+    render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_history_list, render_trend, render_plan, render_plan_status, render_scorecard,
     render_simulation,
 )
 from .scorecard import score
@@ -219,26 +219,15 @@ def cmd_history(args: argparse.Namespace) -> int:
             ids = [store.add(card, h, args.note) for card, h in _cards_for_history(args)]
             print(" ".join(str(i) for i in ids))
         elif args.action == "list":
-            rows = [[e.id, e.agency, e.year, e.stage, f"{e.methodology} {e.version}", e.total, e.index, e.group, e.created_at]
-                    for e in store.entries(args.target)]
             if args.format == "json":
                 sys.stdout.write(entries_json(store.entries(args.target)))
             else:
-                sys.stdout.write(tabulate(rows, headers=["id", "agency", "year", "stage", "methodology", "total", "index", "group", "stored"],
-                                          tablefmt="github" if args.format == "markdown" else "simple") + "\n")
+                sys.stdout.write(render_history_list(store.entries(args.target), args.lang, args.format))
         elif args.action == "show":
             card = store.card(_entry_id(args.target))
             _emit(render_appraised(card, args.format) if card.stage != "computed" else render_scorecard(card, args.format), args)
         else:  # trend
-            entries = store.entries(args.target)
-            latest: dict[tuple[int, str], str] = {}
-            for e in entries:
-                latest[(e.year, e.stage)] = e.index
-            years = sorted({y for y, _ in latest})
-            stages = [s for s in ("self", "computed", "round-1", "round-2", "round-3", "appraised") if any(k[1] == s for k in latest)]
-            rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
-            sys.stdout.write(tabulate(rows, headers=["year"] + stages, tablefmt="github" if args.format == "markdown" else "simple",
-                                      disable_numparse=True) + "\n")
+            sys.stdout.write(render_trend(store.entries(args.target), args.lang, args.format))
     return 0
 
 

@@ -31,11 +31,11 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 COUNTING: dict[str, dict[str, str]] = {
     "not_applicable": {
-        "vi": "Tiêu chí không áp dụng (not_applicable) được loại khỏi cả điểm đạt và điểm tối đa; chỉ số = điểm đạt / điểm tối đa của các tiêu chí áp dụng × 100.",
+        "vi": "Tiêu chí không áp dụng được loại khỏi cả điểm đạt và điểm tối đa; chỉ số = điểm đạt / điểm tối đa của các tiêu chí áp dụng × 100.",
         "en": "Not-applicable items leave both the points and the maximum; index = points / maximum of applicable items × 100.",
     },
     "missing_facts": {
-        "vi": "Tiêu chí thiếu số liệu (missing_facts) được tính 0 điểm và vẫn nằm trong điểm tối đa, kèm lý do ghi rõ số liệu cần bổ sung.",
+        "vi": "Tiêu chí thiếu số liệu được tính 0 điểm và vẫn nằm trong điểm tối đa, kèm lý do ghi rõ số liệu cần bổ sung.",
         "en": "Items with missing facts (missing_facts) score 0 and stay in the maximum, with a deduction naming the facts to supply.",
     },
     "waived": {
