@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .explanation import fmt_number
+from .i18n import translate
 from .loading import Facts, Methodology
 from .models import Scorecard
 from .scorecard import score
@@ -79,7 +80,7 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
 
     n = lambda d: fmt_number(d, lang)  # noqa: E731
     for p in facts.contradictions:
-        add("AU010", None, p.line, message=p.message)
+        add("AU010", None, p.line, message=translate(p.code, p.message, lang))
     for it in card.items:
         claimed = it.claimed
         if claimed is None:
