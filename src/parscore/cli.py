@@ -22,6 +22,7 @@ from .excel import import_xlsx, write_scorecard, write_template
 from .html_report import render_html
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
+from .dates import parse_date, reading_notes
 from .i18n import LANGS, argparse_language, language_from_argv, set_language, translate_parser
 from .loading import (
     FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
@@ -267,9 +268,9 @@ def cmd_plan_status(args: argparse.Namespace) -> int:
     m, facts = _load(args)
     plan = load_plan(args.plan, m)
     try:
-        on = dt.date.fromisoformat(args.on) if args.on else dt.date.today()
+        on = parse_date(args.on) if args.on else dt.date.today()
     except ValueError:
-        raise InputError.one("--on", None, "on", f"expected a real date YYYY-MM-DD, got {args.on!r}", "PS133") from None
+        raise InputError.one("--on", None, "on", f"expected a real date dd/mm/yyyy or YYYY-MM-DD, got {args.on!r}", "PS133") from None
     _emit(render_plan_status(plan_status(m, facts, plan, on, args.lang), args.lang, args.format), args)
     return 0
 
@@ -488,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     lang = language_from_argv(argv)  # before the parser exists: its help and errors are in this language
     set_language(lang)
+    reading_notes(lang)  # forget readings of an earlier in-process run
     try:
         with argparse_language(lang):
             parser = build_parser()
@@ -510,6 +512,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
+        for note in reading_notes(lang):  # how a date like 03/04/2025 was read
+            print(f"parscore: {note}", file=sys.stderr)
         set_language(None)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+from .dates import parse_date
 from .loading import FactValue, Facts, Methodology, _typed, check_parts
 from .models import Agency, Evidence, Scorecard
 from .yamlio import MAX_INPUT_BYTES
@@ -218,7 +219,24 @@ def import_xlsx(path: str | os.PathLike[str], m: Methodology) -> tuple[Facts, di
             values[fact] = typed
             raw[fact] = _yaml_value(typed)
             number, date, issuer = row[5].value, row[6].value, row[7].value
+            if not number and (date or issuer):
+                problems.append(Problem(name, None, f"{title}!F{row[0].row}", f"{fact}: the evidence has a date or issuer but no "
+                                        "document number; write the number (e.g. 45/BC-SNV) in column F", "PS186"))
             if number:
+                if isinstance(date, (int, float)) and not isinstance(date, bool):
+                    from openpyxl.utils.datetime import from_excel
+                    try:  # a date cell formatted as a number: Excel's serial day
+                        date = from_excel(date)
+                    except (ValueError, OverflowError, TypeError):
+                        problems.append(Problem(name, None, f"{title}!G{row[0].row}", f"{fact}: evidence date: expected a real date "
+                                                f"written dd/mm/yyyy or YYYY-MM-DD, got '{date}'", "PS186"))
+                        date = None
+                if isinstance(date, str) and date.strip():
+                    try:  # typed as text, e.g. 28/11/2025: read day first, never dropped
+                        date = parse_date(date)
+                    except ValueError as exc:
+                        problems.append(Problem(name, None, f"{title}!G{row[0].row}", f"{fact}: evidence date: {exc}", "PS186"))
+                        date = None
                 ev = Evidence(number=str(number), date=date.date() if isinstance(date, dt.datetime) else date if isinstance(date, dt.date) else None,
                               issuer=str(issuer) if issuer else None)
                 evidence[fact] = (ev,)

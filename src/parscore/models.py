@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
+from .dates import PersonDate
+
 Provenance = Literal["official", "plan-126", "reconstructed"]
 AssessedBy = Literal["appraisal", "survey"]
 Better = Literal["higher", "lower", "none"]
@@ -315,7 +317,7 @@ class RulesFile(_Input):
 
 class Evidence(_Input):
     number: str
-    date: dt.date | None = None
+    date: PersonDate | None = None  # 28/11/2025 or 2025-11-28
     issuer: str | None = None
     title: str | None = None
 
