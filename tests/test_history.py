@@ -67,6 +67,8 @@ def test_history_add_list_show_trend_and_diff(tmp_path):
     listed = json.loads(run_cli("history", "list", "ca-mau", "--store", store, "-f", "json").stdout)
     assert [(e["stage"], e["index"]) for e in listed] == [("self", "91.03"), ("computed", "88.28"), ("round-1", "88.28"), ("round-2", "88.78")]
     trend = run_cli("history", "trend", "ca-mau", "--store", store).stdout.splitlines()
+    assert trend[0].split("  ")[0] == "Năm" and trend[-1].split() == ["2025", "91,03", "88,28", "88,28", "88,78"]
+    trend = run_cli("history", "trend", "ca-mau", "--store", store, "--lang", "en").stdout.splitlines()
     assert trend[-1].split() == ["2025", "91.03", "88.28", "88.28", "88.78"]
     shown = json.loads(run_cli("history", "show", "4", "--store", store, "-f", "json").stdout)
     assert shown["stage"] == "round-2" and shown["total"] == 88.78
