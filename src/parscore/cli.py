@@ -23,7 +23,7 @@ from .html_report import render_html
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
 from .dates import parse_date, reading_notes
-from .i18n import LANGS, argparse_language, language_from_argv, set_language, translate_parser
+from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, translate_parser
 from .loading import (
     FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value, read_facts_document,
 )
@@ -302,7 +302,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.paths:
         try:
             kind = _validate_one(path, args)
-            print(f"{path}: OK ({kind})")
+            print(f"{path}: {translate('OK', f'OK ({kind})', args.lang)}")
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -97,7 +97,9 @@ def _pattern(entry: dict[str, Any]) -> re.Pattern[str]:
 @lru_cache(maxsize=None)
 def _compiled(lang: str) -> dict[str, list[tuple[re.Pattern[str], str, bool]]]:
     out: dict[str, list[tuple[re.Pattern[str], str, bool]]] = {}
-    for code, entries in (catalogue(lang).get("errors") or {}).items():
+    data = catalogue(lang)
+    sections = {**(data.get("errors") or {}), **(data.get("messages") or {})}
+    for code, entries in sections.items():
         out[str(code)] = [(_pattern(e), str(e[lang]), bool(e.get("fallback"))) for e in entries]
     return out
 
