@@ -307,3 +307,37 @@ def test_no_machine_words_in_catalogue_commands(tmp_path, monkeypatch):
         if found:
             leaks[" ".join(argv)] = found
     assert leaks == {}
+
+
+def _raised_messages() -> list[tuple[str, str]]:
+    rows = []
+    for line in (ROOT / "tests/data/i18n/messages.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, message = line.split("\t", 1)
+            rows.append((code, message))
+    return rows
+
+
+def test_messages_raised_across_the_suite_translate():
+    """Messages of the fuzz, report, history, planning, overlay and audit tests (collected once)."""
+    rows = _raised_messages()
+    assert len(rows) >= 250
+    missing = [(c, m) for c, m in rows if translate_message(c, m, "vi", strict=True) is None]
+    assert missing == []
+
+
+def test_catalogue_entries_are_consistent():
+    """Every entry compiles, and its translation names only groups its pattern captures."""
+    from parscore.i18n import _FILL, _pattern
+
+    data = catalogue("vi")
+    for section in ("errors", "messages"):
+        for code, entries in data[section].items():
+            for e in entries:
+                assert set(e) <= {"en", "re", "vi", "fallback"} and ("en" in e) != ("re" in e), (code, e)
+                groups = set(_pattern(e).groupindex)
+                used = {m.group(1) for m in _FILL.finditer(e["vi"]) if not (m.group(0) == "{value}" and code == "PS058")}
+                assert used <= groups, (code, e)
+                assert not (m := _FILL.search(e["vi"])) or m.group(2) in (None, "msg", "word", "num"), (code, e)
+    for kind, entries in data["labels"].items():
+        assert all(set(v) == {"vi", "en"} for v in entries.values()), kind
