@@ -338,6 +338,17 @@ def test_catalogue_entries_are_consistent():
                 groups = set(_pattern(e).groupindex)
                 used = {m.group(1) for m in _FILL.finditer(e["vi"]) if not (m.group(0) == "{value}" and code == "PS058")}
                 assert used <= groups, (code, e)
-                assert not (m := _FILL.search(e["vi"])) or m.group(2) in (None, "msg", "word", "num"), (code, e)
+                assert all(m.group(2) in (None, "msg", "word", "num", "constraint") for m in _FILL.finditer(e["vi"])), (code, e)
     for kind, entries in data["labels"].items():
         assert all(set(v) == {"vi", "en"} for v in entries.values()), kind
+
+
+def test_a_broken_constraint_gives_its_reason_in_vietnamese():
+    rules = ROOT / "rules/par-province-892/field-3.yaml"
+    message = ("tthc_dossiers_resolved_on_time + tthc_dossiers_overdue = 600000 + 0 = 600000 must be at least "
+               "tthc_dossiers_resolved = 604215: every resolved dossier that was not on time is a late dossier; correct "
+               f"whichever figure is wrong (see also lines 5, 6) (constraint late-dossiers-counted, {rules}:185)")
+    vi = translate("PS202", message, "vi")
+    assert vi.startswith("tthc_dossiers_resolved_on_time + tthc_dossiers_overdue = 600000 + 0 = 600000 phải ít nhất bằng "
+                         "tthc_dossiers_resolved = 604215: mọi hồ sơ đã giải quyết mà không đúng hạn đều là hồ sơ trễ hẹn")
+    assert vi.endswith(f"sửa số liệu bị sai (xem thêm dòng 5, 6) (ràng buộc late-dossiers-counted, {rules}:185)")

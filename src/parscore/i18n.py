@@ -123,11 +123,30 @@ def _fill(template: str, groups: dict[str, str], lang: str, depth: int, strict: 
             return found
         if how == "word":
             return word(value, lang)
+        if how == "constraint":
+            return _constraint_why(groups, lang) or value
         if how == "num":
             return value.replace(".", ",") if re.fullmatch(r"-?\d+\.\d+", value) else value
         return value
 
     return _FILL.sub(one, template)
+
+
+def _constraint_why(groups: dict[str, str], lang: str) -> str | None:
+    """A constraint's `why` in `lang`, read from the rules file the message names
+    (`(constraint ID, FILE:LINE)`): the message carries only the English one."""
+    where, cid = groups.get("where", ""), groups.get("id", "")
+    path = re.sub(r":\d+$", "", where)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        for c in data.get("constraints") or []:
+            if isinstance(c, dict) and c.get("id") == cid and isinstance(c.get("why"), dict):
+                text = c["why"].get(lang)
+                return " ".join(str(text).split()) if text else None
+    except (OSError, yaml.YAMLError, AttributeError, TypeError):
+        return None
+    return None
 
 
 def _match(code: str, message: str, lang: str, depth: int, strict: bool, fallbacks: bool = False) -> str | None:
