@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import shutil
 from contextlib import redirect_stderr, redirect_stdout
 
@@ -144,3 +145,23 @@ def test_workbook_date_without_document_number_is_refused(tmp_path):
     with pytest.raises(InputError) as exc:
         import_xlsx(path, m)
     assert [(p.field, p.code) for p in exc.value.problems] == [(f"Lĩnh vực 1!F{r}", "PS186")]
+
+
+def test_appraisal_dates_and_deadlines_day_first(tmp_path):
+    """The same appraisal and plan with dates typed day first give the same JSON."""
+    shutil.copyfile(FACTS.parent / "lead-units.yaml", tmp_path / "lead-units.yaml")
+    shutil.copyfile(FACTS, tmp_path / "f.yaml")
+    appraisal = (FACTS.parent / "appraisal-2025.yaml").read_text(encoding="utf-8")
+    iso = re.compile(r"(date|deadline): (\d{4})-(\d{2})-(\d{2})")
+    assert iso.search(appraisal)
+    (tmp_path / "a.yaml").write_text(iso.sub(r"\1: \4/\3/\2", appraisal), encoding="utf-8")
+    plan = PLAN.read_text(encoding="utf-8")
+    lead = re.search(r"\n( +)lead: .*\n", plan)
+    for name, deadline in (("p.yaml", "30/06/2025"), ("iso.yaml", "2025-06-30")):
+        (tmp_path / name).write_text(plan[:lead.end()] + f"{lead.group(1)}deadline: {deadline}\n" + plan[lead.end():], encoding="utf-8")
+    a = run("appraise", str(tmp_path / "f.yaml"), str(tmp_path / "a.yaml"), "-f", "json")
+    b = run("appraise", str(FACTS), str(FACTS.parent / "appraisal-2025.yaml"), "-f", "json")
+    assert a[1] == b[1] and a[0] == b[0]
+    a = run("plan-status", str(FACTS), str(tmp_path / "p.yaml"), "--on", "31/12/2025", "-f", "json")
+    b = run("plan-status", str(FACTS), str(tmp_path / "iso.yaml"), "--on", "2025-12-31", "-f", "json")
+    assert a[0] == b[0] == 0 and a[1] == b[1] and '"deadline": "2025-06-30"' in a[1]
