@@ -13,8 +13,6 @@ from typing import Sequence
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from tabulate import tabulate
-
 from .appraisal import appraise, load_appraisal, self_assessment
 from .audit import audit
 from .diff import diff as diff_cards
