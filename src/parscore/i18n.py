@@ -9,9 +9,15 @@ call site changes when a translation is added or corrected.
   regex group matching any text; `re:` instead of `en:` gives a raw regex with named
   groups). TEMPLATE is the translation using the same names; `{name|msg}` translates the
   captured text again (a sub-message such as "expected a number, got text 'x'"),
-  `{name|word}` looks it up in `words:`, `{name|num}` writes a number the Vietnamese way.
-  The first pattern matching the whole message wins; `"*"` holds patterns any code may use.
-- `labels:` machine words shown to people (statuses, provenance, trace keys...), by kind.
+  `{name|word}` looks it up in `words:`, `{name|num}` writes a number the Vietnamese way,
+  `{why|constraint}` reads a broken constraint's reason in the language from the rules
+  file the message names. The first pattern matching the whole message wins (the code's
+  own, then `"*"`, which holds sub-messages any code may contain); `fallback: true`
+  entries, tried last, wrap a detail no pattern knows in a Vietnamese frame.
+- `labels:` machine words shown to people (statuses, provenance, thresholds...), by kind,
+  each with its `vi` and `en` text; `label(kind, key, lang)` is the one place renderers
+  (text, Markdown, and the HTML/PDF/docx documents) get them from.
+- `messages:` other sentences a command prints, keyed by a name (like `errors:`).
 - `help:` argparse help texts keyed by the English text, and `argparse:` argparse's own
   phrases (usage:, invalid choice ...).
 
@@ -202,10 +208,11 @@ def translate(code: str, message: str, lang: str | None = None) -> str:
 # ---------------------------------------------------------------- labels and words
 
 def label(kind: str, key: str, lang: str | None = None) -> str:
-    """A machine word as a person reads it: label("status", "full", "vi") → "đạt tối đa".
+    """A machine word as a person reads it: label("status", "full", "vi") → "đạt tối đa",
+    label("status", "missing_facts", "en") → "missing facts".
 
-    English labels are in the `en` catalogue's absence the key with `_`/`-` as spaces,
-    unless `labels_en:` gives one. Unknown keys come back unchanged."""
+    The `labels:` section of messages/vi.yaml holds both languages of each word (English
+    has no catalogue of its own). An unknown kind or key comes back unchanged."""
     lang = lang or get_language()
     labels = (catalogue("vi").get("labels") or {}).get(kind) or {}
     entry = labels.get(key)
