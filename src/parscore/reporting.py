@@ -12,7 +12,7 @@ from typing import Any
 from tabulate import tabulate
 
 from .explanation import fmt_number, fmt_value, thresholds
-from .i18n import label
+from .i18n import label, labels
 from .loading import Methodology
 from .models import ItemResult, Scorecard
 
@@ -44,14 +44,6 @@ L: dict[str, dict[str, str]] = {
     "assessed_by": {"vi": "Cách chấm", "en": "Assessed by"},
     "appraisal": {"vi": "thẩm định", "en": "appraisal"},
     "survey": {"vi": "điều tra XHH", "en": "survey"},
-    "full": {"vi": "đạt tối đa", "en": "full"},
-    "partial": {"vi": "đạt một phần", "en": "partial"},
-    "zero": {"vi": "0 điểm", "en": "zero"},
-    "missing_facts": {"vi": "thiếu số liệu", "en": "missing facts"},
-    "not_applicable": {"vi": "không áp dụng", "en": "not applicable"},
-    "official": {"vi": "chính thức", "en": "official"},
-    "plan-126": {"vi": "KH 126", "en": "plan-126"},
-    "reconstructed": {"vi": "tái dựng", "en": "reconstructed"},
     "caveat": {
         "vi": "LƯU Ý NGUỒN SỐ LIỆU: {share}% điểm tối đa dựa trên điểm tối đa hoặc ngưỡng chấm TÁI DỰNG, "
               "không phải số chính thức (bảng điểm chính thức chưa có ở đây); ngưỡng lấy từ KH 126/KH-UBND: {plan} quy tắc; "
@@ -71,6 +63,11 @@ L: dict[str, dict[str, str]] = {
     "citation": {"vi": "Trích dẫn", "en": "Citation"},
     "no_deductions": {"vi": "Không có khoản bị trừ điểm.", "en": "No points lost."},
 }
+
+
+# statuses and provenance names come from the catalogue's labels, the one place for them
+L.update({k: {lang: label(kind, k, lang) for lang in ("vi", "en")}
+          for kind in ("status", "provenance") for k in labels(kind, "en")})
 
 
 def t(key: str, lang: str) -> str:
