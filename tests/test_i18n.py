@@ -191,10 +191,13 @@ def test_every_help_text_has_a_translation():
     parser = build_parser()
     missing = translate_parser(parser, "vi")
     assert missing == []
+    shown = set(catalogue("vi")["metavars"].values())
     for p in _all_parsers(parser):
         for action in p._actions:
             if action.help:
                 assert looks_vietnamese(action.help), (p.prog, action.dest, action.help)
+            if action.option_strings and action.nargs != 0 and not action.choices:
+                assert action.metavar in shown, (p.prog, action.dest, action.metavar)  # e.g. --output TỆP
 
 
 @pytest.mark.parametrize("command", sorted(build_parser()._subparsers._group_actions[0].choices))

@@ -331,8 +331,12 @@ def translate_parser(parser: Any, lang: str) -> list[str]:
             return
         seen.add(id(p))
         p.description = one(p.description)
+        metavars = (catalogue(lang).get("metavars") or {}) if lang != "en" else {}
         for action in p._actions:
             action.help = one(action.help)
+            if action.option_strings and action.nargs != 0 and not action.choices:
+                shown = action.metavar or action.dest.upper()
+                action.metavar = metavars.get(shown, shown)
             if isinstance(action, argparse._SubParsersAction):
                 for choice in action._choices_actions:
                     choice.help = one(choice.help)
