@@ -154,6 +154,10 @@ def test_str_stays_english_render_translates():
 def test_quoted_year_says_it_is_quoted():
     vi = translate("PS072", "expected a year such as 2025, got '2025'", "vi")
     assert vi == "năm được viết trong ngoặc kép ('2025') nên là văn bản; viết năm là một số, ví dụ 2025, không có ngoặc kép"
+    assert translate("PS072", "expected a year such as 2025, got 'năm 2025'", "vi") == \
+        "cần năm là một số, ví dụ 2025, nhưng nhận được chữ 'năm 2025'"
+    assert translate("PS188", "expected the year such as 2025, got '2025'", "vi") == \
+        "năm '2025' được nhập dạng văn bản; nhập năm là một số, ví dụ 2025 (định dạng ô là Số, không phải Văn bản)"
 
 
 def test_language_choice(monkeypatch):
