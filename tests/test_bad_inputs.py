@@ -5,7 +5,12 @@ import re
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli as _run_cli
+
+
+def run_cli(*args: str, **kw):
+    """Messages are compared in English, their message id (tests/test_i18n.py checks the Vietnamese)."""
+    return _run_cli(*args, "--lang", "en", **kw)
 
 BAD = "tests/data/bad"
 

@@ -121,8 +121,12 @@ def test_json_is_byte_identical_across_runs_and_hash_seeds():
 
 
 def test_validate_reports_ok():
-    r = run_cli("validate", "criteria/par-province-892.yaml", "fixtures/ca-mau-2025/weaknesses.yaml", "rules/par-province-892")
+    r = run_cli("validate", "criteria/par-province-892.yaml", "fixtures/ca-mau-2025/weaknesses.yaml", "rules/par-province-892", "--lang", "en")
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["criteria/par-province-892.yaml: OK (methodology)",
                                      "fixtures/ca-mau-2025/weaknesses.yaml: OK (facts for par-province-892)",
                                      "rules/par-province-892: OK (directory)"]
+    r = run_cli("validate", "criteria/par-province-892.yaml", "fixtures/ca-mau-2025/weaknesses.yaml", "rules/par-province-892")
+    assert r.stdout.splitlines() == ["criteria/par-province-892.yaml: hợp lệ (tệp phương pháp)",
+                                     "fixtures/ca-mau-2025/weaknesses.yaml: hợp lệ (tệp số liệu theo phương pháp par-province-892)",
+                                     "rules/par-province-892: hợp lệ (thư mục)"]

@@ -42,7 +42,7 @@ def facts_file(tmp_path):
 @pytest.mark.parametrize("command", ["score", "validate"])
 def test_late_dossiers_that_do_not_add_up_are_refused(facts_file, capsys, command):
     path = facts_file(0)
-    assert main([command, str(path)]) == 2
+    assert main([command, str(path), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert f"{path}:4: facts.tthc_dossiers_resolved: {LATE}" in err
     assert "rules/par-province-892/field-3.yaml:" in err and err.rstrip().endswith("[PS202]")

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import MINI, ROOT
 from parscore.cli import main
+from parscore.i18n import looks_vietnamese
 
 MINI_RULES = MINI.parent / "rules"
 FACTS_TEXT = (MINI.parent / "facts-a.yaml").read_text(encoding="utf-8").replace(
@@ -131,6 +132,8 @@ def run(*argv: str) -> int:
         lines = err.getvalue().splitlines()
         assert lines, (argv, "exit 2 with nothing on stderr")
         assert all(ln.startswith("parscore: ") for ln in lines), (argv, err.getvalue())
+        # Vietnamese by default: every problem has at least a Vietnamese frame (tests/test_i18n.py)
+        assert all(looks_vietnamese(ln) for ln in lines), (argv, err.getvalue())
     return code
 
 

@@ -53,7 +53,7 @@ def test_appraisal_of_a_survey_item_is_refused(tmp_path):
     f = tmp_path / "a.yaml"
     f.write_text("agency: ca-mau\nyear: 2025\nrounds:\n  - round: 1\n    appraiser: HĐTĐ\n    items:\n"
                  "      \"8.1.1\": {score: 5, reason: x}\n", encoding="utf-8")
-    r = run_cli("appraise", FACTS, str(f))
+    r = run_cli("appraise", FACTS, str(f), "--lang", "en")
     assert r.returncode == 2
     assert r.stderr.strip() == f"parscore: {f}:7: rounds.1.8.1.1: survey-scored items are not appraised [PS154]"
 
@@ -67,6 +67,8 @@ def test_history_add_list_show_trend_and_diff(tmp_path):
     listed = json.loads(run_cli("history", "list", "ca-mau", "--store", store, "-f", "json").stdout)
     assert [(e["stage"], e["index"]) for e in listed] == [("self", "90.65"), ("computed", "88.65"), ("round-1", "88.65"), ("round-2", "88.90")]
     trend = run_cli("history", "trend", "ca-mau", "--store", store).stdout.splitlines()
+    assert trend[0].split("  ")[0] == "Năm" and trend[-1].split() == ["2025", "90,65", "88,65", "88,65", "88,90"]
+    trend = run_cli("history", "trend", "ca-mau", "--store", store, "--lang", "en").stdout.splitlines()
     assert trend[-1].split() == ["2025", "90.65", "88.65", "88.65", "88.90"]
     shown = json.loads(run_cli("history", "show", "4", "--store", store, "-f", "json").stdout)
     assert shown["stage"] == "round-2" and shown["total"] == 88.9
@@ -84,7 +86,7 @@ def test_diff_between_json_scorecards(tmp_path):
     assert Decimal(str(d["total_b"])) - Decimal(str(d["total_a"])) == sum(Decimal(str(i["delta"])) for i in d["items"])
     bad = tmp_path / "x.json"
     bad.write_text('{"hello": 1}', encoding="utf-8")
-    r = run_cli("diff", str(bad), str(b))
+    r = run_cli("diff", str(bad), str(b), "--lang", "en")
     assert r.returncode == 2 and "not a parscore scorecard JSON" in r.stderr
 
 
@@ -152,7 +154,7 @@ def load_and_score():
 def test_foreign_files_are_refused_clearly(tmp_path):
     text = tmp_path / "notes.sqlite"
     text.write_text("just some notes\n", encoding="utf-8")
-    r = run_cli("history", "list", "--store", str(text))
+    r = run_cli("history", "list", "--store", str(text), "--lang", "en")
     assert r.returncode == 2
     assert r.stderr.strip() == (f"parscore: {text}: store: is not a parscore history database (not an SQLite file); "
                                 "give another --store path [PS161]")
@@ -161,7 +163,7 @@ def test_foreign_files_are_refused_clearly(tmp_path):
     con.execute("CREATE TABLE customers (id INTEGER)")
     con.commit()
     con.close()
-    r = run_cli("history", "list", "--store", str(other))
+    r = run_cli("history", "list", "--store", str(other), "--lang", "en")
     assert r.returncode == 2
     assert r.stderr.strip() == (f"parscore: {other}: store: is another application's SQLite database (tables: customers), "
                                 "not a parscore history [PS163]")

@@ -148,7 +148,7 @@ def test_cli_simulate_set_and_scenario(tmp_path):
 
 
 def test_cli_simulate_bad_set():
-    r = run_cli("simulate", "fixtures/ca-mau-2025/weaknesses.yaml", "--set", "par_inspection_units_inspectd=25")
+    r = run_cli("simulate", "fixtures/ca-mau-2025/weaknesses.yaml", "--set", "par_inspection_units_inspectd=25", "--lang", "en")
     assert r.returncode == 2
     assert r.stderr.strip() == ("parscore: --set: par_inspection_units_inspectd: 'par_inspection_units_inspectd' is not in the catalogue "
                                 "(did you mean 'par_inspection_units_inspected'?) [PS075]")

@@ -41,6 +41,13 @@ def test_the_wheel_carries_methodologies_rules_and_type_information(installed):
     assert "parscore/py.typed" in names
     assert "parscore/data/criteria/par-province-892.yaml" in names
     assert "parscore/data/rules/par-province-892/field-3.yaml" in names
+    assert "parscore/messages/vi.yaml" in names  # the message catalogue
+
+
+def test_an_installed_wheel_speaks_vietnamese(installed, tmp_path):
+    _, site = installed
+    r = _run(site, tmp_path, "score", "nowhere.yaml")
+    assert (r.returncode, r.stderr) == (2, "parscore: nowhere.yaml: không tìm thấy tệp [PS001]\n")
 
 
 def _run(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem
+from .dates import PersonDate
 from .explanation import fmt_number
 from .loading import Facts, Methodology
 from .models import Deduction, HistoryEntry, ItemResult, Num, Scorecard
@@ -38,7 +39,7 @@ class Round(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     round: int = Field(ge=1)
     appraiser: str
-    date: dt.date | None = None
+    date: PersonDate | None = None  # 28/11/2025 or 2025-11-28
     items: dict[str, RoundItem] = Field(default_factory=dict)
 
 

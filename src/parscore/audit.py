@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .explanation import fmt_number
+from .i18n import translate
 from .loading import Facts, Methodology
 from .models import Scorecard
 from .scorecard import score
@@ -87,7 +88,7 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
 
     n = lambda d: fmt_number(d, lang)  # noqa: E731
     for p in facts.contradictions:
-        add("AU010", None, p.line, message=p.message)
+        add("AU010", None, p.line, message=translate(p.code, p.message, lang))
     where = {f.fact: f.location for f in card.summary.missing.facts} if card.summary.missing else {}
     at = {"vi": "điền tại", "en": "fill in"}[lang]
     for it in card.items:

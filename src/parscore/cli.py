@@ -25,6 +25,8 @@ from .render.official import parse_date
 from .render.pdf import html_to_pdf
 from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
 from .errors import InputError, Problem
+from .dates import parse_date as parse_person_date, reading_notes
+from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, translate_parser
 from .loading import (
     FactValue, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document, parse_fact_value, read_facts_document,
 )
@@ -37,9 +39,8 @@ from .peers import PeerTable, load_peers
 from .survey_projection import project as project_survey, resolve as resolve_baseline
 from .planner import Planner
 from .reporting import (
-    tabulate,
-    render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts, render_plan, render_plan_status, render_scorecard,
-    render_simulation, num, pct,
+    tabulate, render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts,
+    render_history_list, render_trend, render_plan, render_plan_status, render_scorecard, render_simulation, num, pct,
 )
 from .scorecard import score
 from .simulation import load_scenario, simulate
@@ -292,26 +293,15 @@ def cmd_history(args: argparse.Namespace) -> int:
             write_stdout(" ".join(str(i) for i in ids) + "\n")
             store.say_written(args.lang)
         elif args.action == "list":
-            rows = [[e.id, e.agency, e.year, e.stage, f"{e.methodology} {e.version}", e.total, e.index, e.group, e.created_at]
-                    for e in store.entries(args.target)]
             if args.format == "json":
                 _emit(entries_json(store.entries(args.target)), args)
             else:
-                _emit(tabulate(rows, headers=["id", "agency", "year", "stage", "methodology", "total", "index", "group", "stored"],
-                               tablefmt="github" if args.format == "markdown" else "simple") + "\n", args)
+                _emit(render_history_list(store.entries(args.target), args.lang, args.format), args)
         elif args.action == "show":
             card = store.card(_entry_id(args.target))
             _emit(render_appraised(card, args.format) if card.stage != "computed" else render_scorecard(card, args.format), args)
         else:  # trend
-            entries = store.entries(args.target)
-            latest: dict[tuple[int, str], str] = {}
-            for e in entries:
-                latest[(e.year, e.stage)] = e.index
-            years = sorted({y for y, _ in latest})
-            stages = [s for s in ("self", "computed", "round-1", "round-2", "round-3", "appraised") if any(k[1] == s for k in latest)]
-            rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
-            _emit(tabulate(rows, headers=["year"] + stages, tablefmt="github" if args.format == "markdown" else "simple",
-                           disable_numparse=True) + "\n", args)
+            _emit(render_trend(store.entries(args.target), args.lang, args.format), args)
     return 0
 
 
@@ -354,9 +344,9 @@ def cmd_plan_status(args: argparse.Namespace) -> int:
     m, facts = _load(args)
     plan = load_plan(args.plan, m)
     try:
-        on = dt.date.fromisoformat(args.on) if args.on else dt.date.today()
+        on = parse_person_date(args.on) if args.on else dt.date.today()
     except ValueError:
-        raise InputError.one("--on", None, "on", f"expected a real date YYYY-MM-DD, got {args.on!r}", "PS133") from None
+        raise InputError.one("--on", None, "on", f"expected a real date dd/mm/yyyy or YYYY-MM-DD, got {args.on!r}", "PS133") from None
     _emit(render_plan_status(plan_status(m, facts, plan, on, args.lang), args.lang, args.format), args)
     return 0
 
@@ -388,7 +378,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.paths:
         try:
             kind = _validate_one(path, args)
-            write_stdout(visible(f"{path}: OK ({kind})\n"))
+            write_stdout(visible(f"{path}: {translate('OK', f'OK ({kind})', args.lang)}\n"))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -681,33 +671,45 @@ EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer whose reader went aw
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    raw = list(sys.argv[1:] if argv is None else argv)
     # names typed on the command line compare like names read from files: NFC
-    args = parser.parse_args([unicodedata.normalize("NFC", a) for a in raw])
-    args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in raw)
+    raw = [unicodedata.normalize("NFC", a) for a in (sys.argv[1:] if argv is None else argv)]
+    lang = language_from_argv(raw)  # before the parser exists: its help and errors are in this language
+    set_language(lang)
+    reading_notes(lang)  # forget readings of an earlier in-process run
     token = track_reads()  # so no output can overwrite a file this run read
     try:
+        with argparse_language(lang):
+            parser = build_parser()
+            parser.add_argument("--lang", choices=LANGS, default=lang, help="language of everything a person reads (default vi)")
+            translate_parser(parser, lang)
+            args = parser.parse_args(raw)
+        args.lang = lang
+        args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in raw)
         args.format = resolve_format(getattr(args, "output", None), getattr(args, "format", None),
                                      getattr(args, "writes", ("table",)))
         return int(args.func(args))
     except InputError as exc:
-        _problems(exc)
+        _problems(exc, lang)
         return 2
     except BrokenPipeError:  # `parscore ... | head`: stop quietly, as Unix tools do
         return EXIT_BROKEN_PIPE
     except OSError as exc:  # a path the system refuses (too long, no permission, a device...)
         name = str(exc.filename or "")[:200]
-        _stderr(visible(f"parscore: {name}: cannot be read or written: {exc.strerror or exc} [PS001]") + "\n")
+        problem = Problem(name, None, "", f"cannot be read or written: {exc.strerror or exc}", "PS001")
+        _stderr(visible(f"parscore: {problem.render(lang)}") + "\n")
         return 2
     except KeyboardInterrupt:
         return 130
     finally:
         stop_tracking(token)
+        notes = reading_notes(lang)  # how a date like 03/04/2025 was read
+        if notes:
+            _stderr("".join(visible(f"parscore: {note}") + "\n" for note in notes))
+        set_language(None)
 
 
-def _problems(exc: InputError) -> None:
-    _stderr("".join(f"parscore: {visible(str(problem))}\n" for problem in exc.problems))
+def _problems(exc: InputError, lang: str) -> None:
+    _stderr("".join(f"parscore: {visible(problem.render(lang))}\n" for problem in exc.problems))
 
 
 def _stderr(text: str) -> None:
@@ -718,7 +720,6 @@ def _stderr(text: str) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -67,8 +67,8 @@ COUNTING: dict[str, dict[str, str]] = {
         "en": "This methodology waives no item; every applicable item counts in the index.",
     },
     "rounding": {
-        "vi": "Điểm từng tiêu chí thành phần làm tròn 0,01 (làm tròn nửa lên); tổng cộng chính xác; chỉ số làm tròn 2 chữ số thập phân như khi công bố.",
-        "en": "Each sub-criterion's points are rounded half-up to 0.01; sums are exact; the index is rounded to 2 decimals as published.",
+        "vi": "Điểm từng tiêu chí thành phần lấy đến 0,01 và luôn làm tròn xuống (chưa đạt điều kiện tối đa thì không được làm tròn lên điểm tối đa); tổng cộng chính xác; chỉ số làm tròn 2 chữ số thập phân như khi công bố.",
+        "en": "Each sub-criterion's points are cut down to 0.01 (never rounded up to the maximum); sums are exact; the index is rounded half-up to 2 decimals as published.",
     },
 }
 

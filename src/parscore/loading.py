@@ -21,6 +21,7 @@ from typing import Any, Callable, Union
 from pydantic import ValidationError
 
 from .errors import InputError, Problem
+from .dates import parse_date
 from .models import (
     BASELINE_SUFFIX, Agency, BooleanScore, CompareScore, Constraint, Criterion, Expected, DerivedSpec, Evidence,
     FactConstraint, FactSpec, FieldNode, Group,
@@ -914,10 +915,11 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
             return v
         if isinstance(v, str):
             try:
-                return date.fromisoformat(v.strip())
-            except ValueError:
-                pass
-        bad(f"expected a real date written YYYY-MM-DD, got {v!r}")
+                return parse_date(v)
+            except ValueError as exc:
+                bad(str(exc))
+                return None
+        bad(f"expected a real date written dd/mm/yyyy or YYYY-MM-DD, got {v!r}")
         return None
     num = _number(v, bad)
     if num is None:

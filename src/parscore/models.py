@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
+from .dates import PersonDate
+
 Provenance = Literal["official", "published", "plan-126", "reconstructed"]
 # Strongest first: a number from the decision's own table, one stated by published results of a
 # round scored under it, a target of Plan 126, or a reconstruction.
@@ -373,7 +375,7 @@ class RulesFile(_Input):
 
 class Evidence(_Input):
     number: str
-    date: dt.date | None = None
+    date: PersonDate | None = None  # 28/11/2025 or 2025-11-28
     issuer: str | None = None
     title: str | None = None
 

@@ -13,6 +13,7 @@ from tabulate import tabulate as _tabulate
 
 from .models import PROVENANCES
 from .explanation import change_text, fmt_number, fmt_value, thresholds
+from .i18n import label, labels
 from .loading import Methodology
 from .models import ItemResult, Scorecard
 
@@ -44,16 +45,6 @@ L: dict[str, dict[str, str]] = {
     "assessed_by": {"vi": "Cách chấm", "en": "Assessed by"},
     "appraisal": {"vi": "thẩm định", "en": "appraisal"},
     "survey": {"vi": "điều tra XHH", "en": "survey"},
-    "full": {"vi": "đạt tối đa", "en": "full"},
-    "partial": {"vi": "đạt một phần", "en": "partial"},
-    "zero": {"vi": "0 điểm", "en": "zero"},
-    "missing_facts": {"vi": "thiếu số liệu", "en": "missing facts"},
-    "not_applicable": {"vi": "không áp dụng", "en": "not applicable"},
-    "official": {"vi": "chính thức", "en": "official"},
-    "published": {"vi": "đã công bố", "en": "published"},
-    "projected": {"vi": "ước tính từ năm trước", "en": "projected"},
-    "plan-126": {"vi": "KH 126", "en": "plan-126"},
-    "reconstructed": {"vi": "tái dựng", "en": "reconstructed"},
     "caveat": {
         "vi": "LƯU Ý NGUỒN SỐ LIỆU: {share}% điểm tối đa dựa trên điểm tối đa hoặc ngưỡng chấm TÁI DỰNG, "
               "không phải số chính thức (bảng điểm chính thức chưa có ở đây); ngưỡng lấy từ KH 126/KH-UBND: {plan} quy tắc; "
@@ -72,7 +63,7 @@ L: dict[str, dict[str, str]] = {
     "value": {"vi": "Giá trị", "en": "Value"},
     "evidence": {"vi": "Tài liệu kiểm chứng", "en": "Evidence"},
     "thresholds": {"vi": "Ngưỡng chấm", "en": "Thresholds"},
-    "trace": {"vi": "Vết suy luận (quy tắc đã kích hoạt)", "en": "Trace (productions fired)"},
+    "trace": {"vi": "Các bước chấm (quy tắc đã áp dụng)", "en": "Trace (productions fired)"},
     "inputs": {"vi": "Đầu vào", "en": "Inputs"},
     "output": {"vi": "Kết quả", "en": "Output"},
     "citation": {"vi": "Trích dẫn", "en": "Citation"},
@@ -124,8 +115,67 @@ def tabulate(rows: Any, headers: Any = (), tablefmt: str = "simple", **kw: Any) 
     return _tabulate(rows, headers=headers, tablefmt=tablefmt, **kw)
 
 
+# statuses and provenance names come from the catalogue's labels, the one place for them
+L.update({k: {lang: label(kind, k, lang) for lang in ("vi", "en")}
+          for kind in ("status", "provenance") for k in labels(kind, "en")})
+
+
 def t(key: str, lang: str) -> str:
     return L[key][lang]
+
+
+# Machine words (statuses, provenance, assessed-by, ...) are shown through the labels of the
+# message catalogue (parscore.i18n.label), one place for every renderer; JSON keeps the words.
+def st(status: str, lang: str) -> str:
+    return label("status", status, lang)
+
+
+def pv(provenance: str, lang: str) -> str:
+    return label("provenance", provenance, lang)
+
+
+def ab(assessed_by: str, lang: str) -> str:
+    return label("assessed_by", assessed_by, lang)
+
+
+def reaches_text(reaches: str, lang: str) -> str:
+    """The planner's "full" / "tier-2" as a person reads it: "đạt tối đa" / "mức 2"."""
+    if reaches.startswith("tier-") and reaches[5:].isdigit():
+        return label("threshold", "tier", lang).format(n=reaches[5:])
+    return st(reaches, lang)
+
+
+def threshold_lines(rule: Any, reached: str | None, lang: str) -> list[str]:
+    """The rule's thresholds, one line each; `reached` is the JSON's "tier_N" when known.
+
+    English keeps the JSON's own keys (tier_1: at_least 30 → 1), which the contract documents;
+    Vietnamese reads "mức 1: từ 30 trở lên → 1 điểm"."""
+    from .models import BooleanScore, PerOccurrenceScore, ProportionalScore, TiersScore
+
+    if lang == "en":
+        return [f"{k}: {v}" for k, v in thresholds(rule, None).items()] + ([f"reached: {reached}"] if reached else [])
+    s = rule.score
+    n = lambda d: fmt_number(d, lang)  # noqa: E731
+    lab = lambda k: label("threshold", k, lang)  # noqa: E731
+    if isinstance(s, TiersScore):
+        out = []
+        for i, tier in enumerate(s.tiers):
+            key = "at_least" if tier.at_least is not None else "at_most" if tier.at_most is not None else "otherwise"
+            bound = lab(key).format(b=n(tier.bound)) if tier.bound is not None else lab("otherwise")
+            mark = f" ← {lab('reached')}" if reached == f"tier_{i + 1}" else ""
+            out.append(f"{lab('tier').format(n=i + 1)}: {bound} → {lab('points').format(p=n(tier.award))}{mark}")
+        return out
+    if isinstance(s, BooleanScore):
+        return [f"{lab('expect')}: {fmt_value('true' if s.expect else 'false', lang)}"]
+    if isinstance(s, ProportionalScore):
+        return [f"{lab('zero_at')}: {n(s.zero_at)}", f"{lab('full_at')}: {n(s.full_at)}"]
+    if isinstance(s, PerOccurrenceScore):
+        return [f"{lab('each')}: {n(s.each)}", f"{lab('floor')}: {n(s.floor)}"]
+    return [f"{lab('scale')}: {lab('scale_value')}"]
+
+
+def _date(d: Any, lang: str) -> str:
+    return d.strftime("%d/%m/%Y") if lang == "vi" else d.isoformat()
 
 
 def to_json(obj: Any) -> str:
@@ -250,8 +300,8 @@ def render_scorecard(sc: Scorecard, fmt: str) -> str:
 
 
 def _item_row(it: ItemResult, lang: str) -> list[str]:
-    return [it.code, it.name, num(it.points, lang), num(it.max, lang), t(it.status, lang), t(it.assessed_by, lang),
-            t(it.provenance, lang), num(it.claimed, lang)]
+    return [it.code, it.name, num(it.points, lang), num(it.max, lang), st(it.status, lang), ab(it.assessed_by, lang),
+            pv(it.provenance, lang), num(it.claimed, lang)]
 
 
 def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
@@ -262,8 +312,8 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
     rule = m.rules[code]
     tf = "github" if fmt == "markdown" else "simple"
     out = [f"{it.code} {it.name}",
-           f"{t('points', lang)}: {num(it.points, lang)} / {num(it.max, lang)} ({t(it.status, lang)}); "
-           f"{t('rule', lang)}: {rule.id} [{t(rule.provenance, lang)}]; {t('assessed_by', lang)}: {t(it.assessed_by, lang)}"]
+           f"{t('points', lang)}: {num(it.points, lang)} / {num(it.max, lang)} ({st(it.status, lang)}); "
+           f"{t('rule', lang)}: {rule.id} [{pv(rule.provenance, lang)}]; {t('assessed_by', lang)}: {ab(it.assessed_by, lang)}"]
     if rule.citation:
         out.append(f"{t('citation', lang)}: {rule.citation}")
     if it.claimed is not None:
@@ -275,7 +325,7 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
     rows = []
     for name, value in it.facts.items():
         spec = m.kind_of(name)
-        ev = "; ".join(f"{e.number}" + (f", {e.date.isoformat()}" if e.date else "") + (f", {e.issuer}" if e.issuer else "")
+        ev = "; ".join(f"{e.number}" + (f", {_date(e.date, lang)}" if e.date else "") + (f", {e.issuer}" if e.issuer else "")
                        for e in it.evidence.get(name, []))
         if name in it.notes:
             ev = (ev + "; " if ev else "") + it.notes[name]
@@ -291,8 +341,7 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
     out.append("")
     out.append(t("thresholds", lang))
     ths = it.deductions[0].thresholds if it.deductions else {}
-    for k, v in (ths or thresholds(rule, None)).items():
-        out.append(f"  {k}: {v}")
+    out.extend("  " + line for line in threshold_lines(rule, (ths or {}).get("reached"), lang))
     out.append("")
     out.append(t("deductions", lang))
     out.extend(f"  -{num(d.points, lang)}: {d.reason}" for d in it.deductions)
@@ -300,7 +349,9 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
         out.append("  " + t("no_deductions", lang))
     out.append("")
     out.append(t("trace", lang))
-    rows = [[s.rule, s.kind, ", ".join(f"{k}={v}" for k, v in s.inputs.items()), s.output] for s in it.trace]
+    rows = [[s.rule, s.kind if lang == "en" else label("kind", s.kind, lang),
+             ", ".join(f"{k}={v if lang == 'en' else fmt_value(v, lang)}" for k, v in s.inputs.items()),
+             s.output if lang == "en" else fmt_value(s.output, lang)] for s in it.trace]
     out.append(tabulate(rows, headers=[t("rule", lang), "", t("inputs", lang), t("output", lang)], tablefmt=tf, disable_numparse=True))
     return "\n".join(out) + "\n"
 
@@ -345,12 +396,12 @@ def render_criteria(m: Methodology, lang: str, fmt: str) -> str:
     tf = "github" if fmt == "markdown" else "simple"
     rows = []
     for f in data["fields"]:
-        rows.append([f["code"], f["name"], num(Decimal(str(f["max"])), lang), "", t(f["provenance"], lang), ""])
+        rows.append([f["code"], f["name"], num(Decimal(str(f["max"])), lang), "", pv(f["provenance"], lang), ""])
         for c in f["criteria"]:
-            rows.append([c["code"], "  " + c["name"], num(Decimal(str(c["max"])), lang), "", t(c["provenance"], lang), ""])
+            rows.append([c["code"], "  " + c["name"], num(Decimal(str(c["max"])), lang), "", pv(c["provenance"], lang), ""])
             for s in c["sub_criteria"]:
-                rows.append([s["code"], "    " + s["name"], num(Decimal(str(s["max"])), lang), t(s["assessed_by"], lang),
-                             t(s["provenance"], lang), f"{s['rule']} [{t(s['rule_provenance'], lang)}]"])
+                rows.append([s["code"], "    " + s["name"], num(Decimal(str(s["max"])), lang), ab(s["assessed_by"], lang),
+                             pv(s["provenance"], lang), f"{s['rule']} [{pv(s['rule_provenance'], lang)}]"])
     c = data["counts"]
     summary = {
         "vi": f"{m.id} (phiên bản {m.version}): {c['fields']} lĩnh vực, {c['criteria']} tiêu chí, {c['sub_criteria']} tiêu chí thành phần; "
@@ -358,8 +409,8 @@ def render_criteria(m: Methodology, lang: str, fmt: str) -> str:
         "en": f"{m.id} (version {m.version}): {c['fields']} fields, {c['criteria']} criteria, {c['sub_criteria']} sub-criteria; "
               f"{num(m.total, lang)} points = {num(Decimal(str(data['appraisal'])), lang)} appraisal + {num(Decimal(str(data['survey'])), lang)} survey",
     }[lang]
-    provs = ", ".join(f"{t(k, lang)}: {v}" for k, v in data["provenance"]["maxima"].items())
-    rprovs = ", ".join(f"{t(k, lang)}: {v}" for k, v in data["provenance"]["rules"].items())
+    provs = ", ".join(f"{pv(k, lang)}: {v}" for k, v in data["provenance"]["maxima"].items())
+    rprovs = ", ".join(f"{pv(k, lang)}: {v}" for k, v in data["provenance"]["rules"].items())
     label = {"vi": ("Nguồn điểm tối đa (số tiêu chí thành phần)", "Nguồn ngưỡng chấm (số quy tắc)"),
              "en": ("Provenance of maxima (sub-criteria)", "Provenance of thresholds (rules)")}[lang]
     fprovs = ", ".join(f"{t(k, lang)}: {num(Decimal(str(v)), lang)}" for k, v in data["field_maxima_by_provenance"].items())
@@ -394,9 +445,10 @@ def render_facts(m: Methodology, lang: str, fmt: str) -> str:
         return to_json(data)
     tf = "github" if fmt == "markdown" else "simple"
     derived_label = {"vi": "suy ra", "en": "derived"}[lang]
-    rows = [[d["name"] + (f" ({derived_label})" if d["derived"] else ""), d["type"], d["unit"], d["better"], d["description"],
-             ", ".join(d["used_by"])] for d in data]
-    return tabulate(rows, headers=[t("fact", lang), "type", "unit", "better", "description", "items"], tablefmt=tf,
+    rows = [[d["name"] + (f" ({derived_label})" if d["derived"] else ""), label("fact_type", d["type"], lang), d["unit"],
+             label("better", d["better"], lang), d["description"], ", ".join(d["used_by"])] for d in data]
+    cols = [label("fact_columns", k, lang) for k in ("type", "unit", "better", "description", "items")]
+    return tabulate(rows, headers=[t("fact", lang), *cols], tablefmt=tf,
                     disable_numparse=True, maxcolwidths=[None, None, 16, None, 60, 24]) + "\n"
 
 
@@ -434,7 +486,7 @@ L.update({
     "chosen": {"vi": "Tập thay đổi ít nhất để đạt mục tiêu", "en": "Smallest set of changes reaching the target"},
     "unreachable": {"vi": "Không tập thay đổi nào trong tầm tay tỉnh đạt được mục tiêu {target}%; tối đa có thể: {best}%.",
                     "en": "No set of changes within the province's hands reaches {target}%; the best possible is {best}%."},
-    "optimal": {"vi": "Tối ưu: không tập nào ít hơn {n} thay đổi đạt mục tiêu (đã kiểm chứng bằng tìm kiếm đầy đủ có cận).",
+    "optimal": {"vi": "Tối ưu: không có cách nào đạt mục tiêu với ít hơn {n} thay đổi (đã xét hết mọi phương án).",
                 "en": "Optimal: no set of fewer than {n} changes reaches the target (exhaustive branch-and-bound search)."},
     "not_proven": {"vi": "Chưa chứng minh được tối ưu: tìm kiếm dừng ở giới hạn số nút; có thể còn tập ít hơn {n} thay đổi.",
                    "en": "Not proven optimal: the search stopped at its node limit; a set of fewer than {n} changes may exist."},
@@ -521,7 +573,7 @@ def render_simulation(sim: Any, fmt: str) -> str:
     else:
         out.append(("## " if md else "") + t("items", lang))
         out.append(tabulate([[i.code, i.name, f"{num(i.before, lang)} → {num(i.after, lang)}", _signed(i.delta, lang),
-                              f"{t(i.status_before, lang)} → {t(i.status_after, lang)}", i.lead_unit or ""] for i in sim.items],
+                              f"{st(i.status_before, lang)} → {st(i.status_after, lang)}", i.lead_unit or ""] for i in sim.items],
                             headers=[t("code", lang), t("name", lang), t("points", lang), t("delta", lang), t("status", lang), t("unit", lang)],
                             tablefmt=tf, disable_numparse=True, maxcolwidths=[None, 40, None, None, None, None]))
         for key, attr in (("gone", "reasons_gone"), ("new", "reasons_new")):
@@ -635,7 +687,7 @@ def render_plan(p: Any, m: Methodology, lang: str, fmt: str, unit: str | None = 
     out.append(h + t("improvements", lang))
     rows = [["", x["item"], t("up_to", lang).format(points=num(Decimal(str(x["at_stake"])), lang)), "", supply_text(m, x, lang)]
             for x in data["missing"]]
-    rows += [[i["lead_unit"] or "", i["item"], _signed(Decimal(str(i["gain"])), lang), i["reaches"], i["action"]]
+    rows += [[i["lead_unit"] or "", i["item"], _signed(Decimal(str(i["gain"])), lang), reaches_text(i["reaches"], lang), i["action"]]
              for i in data["improvements"][:limit]]
     out.append(tabulate(rows, headers=[t("unit", lang), t("code", lang), t("gain", lang), t("reaches", lang), t("action", lang)],
                         tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, None, 80]))
@@ -739,8 +791,33 @@ L.update({
 
 def _stage(stage: str, lang: str) -> str:
     if stage.startswith("round-"):
-        return {"vi": "thẩm định vòng ", "en": "appraisal round "}[lang] + stage.split("-", 1)[1]
-    return t(stage, lang) if stage in L else stage
+        return label("stage", "round", lang).format(n=stage.split("-", 1)[1])
+    return label("stage", stage, lang)
+
+
+def render_history_list(entries: list[Any], lang: str, fmt: str) -> str:
+    """`history list`: one row per stored entry, headers and stages in `lang`."""
+    rows = [[e.id, e.agency, e.year, e.stage if lang == "en" else _stage(e.stage, lang), f"{e.methodology} {e.version}",
+             e.total if lang == "en" else fmt_value(str(e.total), lang), e.index if lang == "en" else fmt_value(str(e.index), lang),
+             e.group, e.created_at] for e in entries]
+    heads = [label("history", k, lang) for k in ("id", "agency", "year", "stage", "methodology", "total", "index", "group", "stored")]
+    return tabulate(rows, headers=heads, tablefmt="github" if fmt == "markdown" else "simple",
+                    disable_numparse=lang != "en") + "\n"
+
+
+TREND_STAGES = ("self", "computed", "round-1", "round-2", "round-3", "appraised")
+
+
+def render_trend(entries: list[Any], lang: str, fmt: str) -> str:
+    """`history trend`: the latest index of each year and stage."""
+    latest: dict[tuple[int, str], str] = {}
+    for e in entries:
+        latest[(e.year, e.stage)] = e.index if lang == "en" else fmt_value(str(e.index), lang)
+    years = sorted({y for y, _ in latest})
+    stages = [s for s in TREND_STAGES if any(k[1] == s for k in latest)]
+    rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
+    heads = [label("history", "year", lang)] + [s if lang == "en" else _stage(s, lang) for s in stages]
+    return tabulate(rows, headers=heads, tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True) + "\n"
 
 
 def render_appraised(card: Scorecard, fmt: str) -> str:
@@ -751,7 +828,8 @@ def render_appraised(card: Scorecard, fmt: str) -> str:
     h = "## " if md else ""
     out = [render_scorecard(card, fmt).rstrip("\n"), ""]
     if card.adjustments:
-        out += [h + t("adjustments", lang)] + [f"  {a['kind']} {a['id']}: {a['points']} — {a['reason']}" for a in card.adjustments] + [""]
+        out += [h + t("adjustments", lang)] + [f"  {label('adjustment', str(a['kind']), lang)} {a['id']}: {a['points']} — {a['reason']}"
+                                              for a in card.adjustments] + [""]
     out.append(h + t("history_title", lang))
     rows = []
     for it in card.items:
@@ -773,7 +851,9 @@ def render_diff(d: Any, lang: str, fmt: str) -> str:
     md = fmt == "markdown"
     tf = "github" if md else "simple"
     out = [("# " if md else "") + t("diff_title", lang), ""]
-    heads = [[k, d.a[k], d.b[k]] for k in ("label", "agency", "year", "stage", "methodology")]
+    shown = {"stage": lambda v: _stage(str(v), lang)} if lang != "en" else {}
+    heads = [[label("history", k, lang), shown.get(k, str)(d.a[k]) if d.a[k] is not None else "",
+              shown.get(k, str)(d.b[k]) if d.b[k] is not None else ""] for k in ("label", "agency", "year", "stage", "methodology")]
     heads += [[t("total", lang), num(d.total_a, lang), num(d.total_b, lang)],
               [t("index", lang), pct(d.index_a, lang), pct(d.index_b, lang)],
               [t("group", lang), d.group_a, d.group_b]]

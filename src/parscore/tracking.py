@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import InputError, Problem
+from .dates import PersonDate
 from .evaluation import canonical, engine_for, exact_value, known_value, parse_canonical
 from .loading import Facts, Methodology, _hint
 from .models import Num, Scorecard, Text
@@ -75,7 +76,7 @@ class Task(BaseModel):
     title: Text
     lead: str
     cooperating: list[str] = Field(default_factory=list)
-    deadline: dt.date | None = None
+    deadline: PersonDate | None = None  # 31/12/2025 or 2025-12-31
     serves: list[str] = Field(min_length=1)
     target: Target
 
