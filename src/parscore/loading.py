@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .models import (
-    Agency, BooleanScore, Criterion, DerivedSpec, Evidence, FactSpec, FieldNode, Group,
+    AdjustmentRule, Agency, BooleanScore, Criterion, DerivedSpec, Evidence, FactSpec, FieldNode, Group,
     MethodologyFile, PerOccurrenceScore, ProportionalScore, RuleSpec, RulesFile,
     SubCriterion, SurveyScore, Text, TiersScore,
 )
@@ -54,6 +54,14 @@ class Methodology:
     overlay: str | None = None
     bonus: Any = None      # Cap, for internal indices with bonus points
     penalty: Any = None    # Cap, for internal indices with penalty points
+    # Conventions of provinces' internal indices (docs/rule-format.md); defaults are the national table's.
+    applies_to: str = "province"
+    denominator: str = "fixed"
+    survey: Any = None     # SurveyPolicy or None
+    feeds_into: str | None = None
+    bonus_rules: tuple[AdjustmentRule, ...] = ()
+    penalty_rules: tuple[AdjustmentRule, ...] = ()
+    facts_from: tuple[str, ...] = ()
 
     @cached_property
     def codes(self) -> set[str]:
@@ -99,6 +107,11 @@ class Methodology:
         if rule.not_applicable_when and rule.not_applicable_when.fact not in names:
             names.append(rule.not_applicable_when.fact)
         return names
+
+    @property
+    def adjustment_rules(self) -> list[tuple[str, AdjustmentRule]]:
+        """Bonus and penalty rules, as (kind, rule)."""
+        return [("bonus", r) for r in self.bonus_rules] + [("penalty", r) for r in self.penalty_rules]
 
     def users_of(self, fact: str) -> list[str]:
         return [code for code, r in self.rules.items() if fact in self.reads(r)]
@@ -179,7 +192,12 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     tree_ok = not problems
     rules_dir = (Path(path).parent / mfile.rules)
     before = len(problems)
-    facts, derived, rules, rule_files, rule_docs, where = _load_rules(rules_dir, problems, hasher)
+    adjust: dict[str, list[tuple[AdjustmentRule, Document, int]]] = {"bonus": [], "penalty": []}
+    facts, derived, rules, rule_files, rule_docs, where = _load_rules(rules_dir, problems, hasher, adjust)
+    if mfile.facts_from and len(problems) == before:
+        from .conventions import import_facts
+
+        import_facts(Path(path).parent, mfile, doc, facts, derived, where, rules, adjust, problems, hasher)
     rules_ok = len(problems) == before
     if patches:
         from .overlay import apply_rule_patches
@@ -189,7 +207,9 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
         path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),
         facts=facts, derived=derived, rules={}, rule_files=rule_files, digest="", overlay=overlay_name,
-        bonus=mfile.bonus, penalty=mfile.penalty,
+        bonus=mfile.bonus, penalty=mfile.penalty, applies_to=mfile.applies_to, denominator=mfile.denominator,
+        survey=mfile.survey, feeds_into=mfile.feeds_into, facts_from=tuple(mfile.facts_from),
+        bonus_rules=tuple(r for r, _, _ in adjust["bonus"]), penalty_rules=tuple(r for r, _, _ in adjust["penalty"]),
     )
     by_item: dict[str, RuleSpec] = {}
     leaves = m.leaves
@@ -214,6 +234,10 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     object.__setattr__(m, "digest", hasher.hexdigest()[:16])
     if not problems:
         _check_rules(m, rule_docs, where, problems)
+    if not problems:
+        from .conventions import check_conventions
+
+        check_conventions(m, mfile, doc, rule_docs, adjust, problems)
     if problems:
         raise InputError(problems)
     return m
@@ -286,7 +310,7 @@ def _check_sum(code: str, declared: Decimal, parts: list[Decimal], path: tuple[s
         add(path, f"{code}.max", f"{what} of {code} add up to {_fmt(total)}, but its max is {_fmt(declared)}", "PS032")
 
 
-def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any) -> tuple[
+def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any, adjust: dict[str, list[Any]] | None = None) -> tuple[
         dict[str, FactSpec], dict[str, DerivedSpec], list[RuleSpec], dict[str, tuple[str, int | None]],
         dict[str, tuple[Document, int]], dict[str, tuple[str, int | None]]]:
     facts: dict[str, FactSpec] = {}
@@ -338,6 +362,16 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any) -> tuple[
             rules.append(rule)
             rule_files[rule.id] = (doc.file, line)
             rule_docs[rule.id] = (doc, i)
+        for kind in ("bonus", "penalty"):
+            for i, adj in enumerate(getattr(rf, kind)):
+                line = doc.line((kind, i))
+                if adj.id in rule_files:
+                    ofile, oline = rule_files[adj.id]
+                    problems.append(Problem(doc.file, line, f"{kind}.{adj.id}", f"duplicate rule id (also {ofile}:{oline})", "PS047"))
+                    continue
+                rule_files[adj.id] = (doc.file, line)
+                if adjust is not None:
+                    adjust[kind].append((adj, doc, i))
     for name in set(facts) & set(derived):
         file, line = where[name]
         problems.append(Problem(file, line, name, f"'{name}' is declared both as a reported fact and a derived fact", "PS046"))
@@ -504,6 +538,9 @@ class Facts:
     claimed_total: Decimal | None = None
     contradictions: tuple[Problem, ...] = ()   # kept (not raised) when loaded for an audit
     notes: dict[str, str] = field(default_factory=dict)   # a fact's `note:`, e.g. why it is unknown
+    level: str | None = None        # department | commune | province, when the file says
+    illustrative: bool = False      # the figures are made up (fixtures, training)
+    not_assigned: dict[str, str] = field(default_factory=dict)   # item code -> why the unit has no such task
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)
@@ -515,7 +552,8 @@ class Facts:
         return replace(self, values=values)
 
 
-FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "explanations", "claimed_total"}
+FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "explanations", "claimed_total",
+              "level", "illustrative", "not_assigned"}
 
 
 def read_facts_document(path: str | os.PathLike[str]) -> Document:
@@ -639,11 +677,15 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True) -> F
     if units is not None and not isinstance(units, str):
         add(("lead_units",), "lead_units", "expected the path of a lead-unit assignment file", "PS071")
         units = None
+    from .conventions import unit_keys
+
+    level, illustrative, not_assigned = unit_keys(data, doc, m, add)
     if problems:
         raise InputError(problems)
     units_path = str(Path(doc.file).parent / units) if units else None
     return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path,
-                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions), notes)
+                 {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions), notes,
+                 level, illustrative, not_assigned)
 
 
 def _derived_value(v: Any, m: Methodology, name: str, bad: Any) -> Decimal | None:

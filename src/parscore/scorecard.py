@@ -39,7 +39,14 @@ def score(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durabl
 
 def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -> Scorecard:
     items = [_item(m, facts, session, code, lang) for code in m.leaves]
-    return assemble(m, facts.agency, facts.year, items, lang)
+    from .conventions import apply_conventions, conventions_text
+
+    items, adjustment, applied, unit = apply_conventions(m, facts, items, lang)
+    card = assemble(m, facts.agency, facts.year, items, lang, adjustment=adjustment)
+    if unit is None:
+        return card
+    return card.model_copy(update={"adjustments": applied, "unit": unit,
+                                   "counting": {**card.counting, **conventions_text(m, lang)}})
 
 
 def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemResult], lang: str,
