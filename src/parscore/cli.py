@@ -79,6 +79,8 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    if getattr(args, "batch", False):
+        return cmd_rank(args)
     m, facts = _load(args)
     units, peers = _units(args, m, facts), _peers(args)
     card = score(m, facts, args.lang)
@@ -101,7 +103,42 @@ def cmd_score(args: argparse.Namespace) -> int:
         text = render_scorecard(card, args.format)
         if args.format != "json":
             text += render_extras(card, args.format)
+            if card.unit is not None:
+                from .unit_report import render_unit_info
+                text += render_unit_info(card, args.format)
     _emit(text, args)
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    """Every unit in a folder (or a workbook with one sheet per unit), scored and ranked."""
+    from .ranking import rank_path
+    from .ranking_render import render_ranking, render_ranking_html, write_new, write_ranking_xlsx
+
+    if not args.methodology:
+        raise InputError.one("--methodology", None, "methodology", "name the units' methodology, e.g. -m par-department-ca-mau", "PS410")
+    m = load_methodology(args.methodology, overlay=args.overlay)
+    ranking = rank_path(args.facts, m, args.lang)
+    fmt = args.format
+    if fmt in ("xlsx", "html"):
+        _require_output(args)
+    if args.output and Path(args.output).exists():
+        raise InputError.one(args.output, None, "output", "exists already; parscore does not overwrite it: remove it or choose another name", "PS414")
+    if fmt == "xlsx":
+        tmp = Path(args.output).with_name(f".{Path(args.output).name}.part")
+        write_ranking_xlsx(ranking, tmp)
+        try:
+            write_new(args.output, tmp.read_bytes())
+        finally:
+            tmp.unlink()
+    elif args.output:
+        write_new(args.output, render_ranking_html(ranking, args.decision) if fmt == "html" else render_ranking(ranking, fmt))
+    else:
+        sys.stdout.write(render_ranking(ranking, fmt))
+    if args.output:
+        print(f"parscore: wrote {args.output} ({len(ranking.units)} units)", file=sys.stderr)
+    if ranking.skipped:
+        print(f"parscore: skipped {len(ranking.skipped)} file(s) for another level or methodology: {', '.join(ranking.skipped)}", file=sys.stderr)
     return 0
 
 
@@ -113,8 +150,35 @@ def _require_output(args: argparse.Namespace) -> None:
 
 def cmd_template(args: argparse.Namespace) -> int:
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
+    if args.units and _is_roster(args.units):
+        return _unit_templates(args, m)
     units = load_lead_units(args.units, m) if args.units else None
     write_template(m, args.output, args.lang, units)
+    return 0
+
+
+def _is_roster(path: str) -> bool:
+    from .yamlio import load_yaml
+
+    data = load_yaml(path).data
+    return isinstance(data, dict) and "roster" in data
+
+
+def _unit_templates(args: argparse.Namespace, m: Methodology) -> int:
+    """A unit roster: one workbook per unit in a folder, or one workbook with a sheet per unit (-o X.xlsx)."""
+    from .unit_workbook import load_roster, write_unit_templates, write_units_workbook
+
+    roster = load_roster(args.units, m)
+    out = args.output
+    if str(out).lower().endswith(".xlsx"):
+        write_units_workbook(m, roster, out, args.lang)
+        print(f"parscore: wrote {out} ({len(roster.units)} sheets, one per unit)", file=sys.stderr)
+        return 0
+    written, skipped = write_unit_templates(m, roster, out, args.lang)
+    for w in written:
+        print(f"parscore: wrote {w}", file=sys.stderr)
+    for s_ in skipped:
+        print(f"parscore: kept {s_} (exists already; not overwritten)", file=sys.stderr)
     return 0
 
 
@@ -405,7 +469,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("facts")
     common(p, formats=("table", "json", "markdown", "xlsx", "html"))
     planning(p)
+    p.add_argument("--batch", action="store_true", help="FACTS is a folder of units' facts files or a workbook with one sheet per unit: "
+                   "score them all and print the ranking (as `parscore rank`)")
+    p.add_argument("--decision", help="rank/batch HTML: the decision the ranking is published with, e.g. '125/QĐ-UBND ngày 20/01/2026'")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("rank", help="score many units (a folder of facts files, or a workbook with one sheet per unit) and rank them")
+    p.add_argument("facts", metavar="DIR|WORKBOOK")
+    common(p, formats=("table", "json", "markdown", "xlsx", "html"))
+    p.add_argument("--decision", help="HTML/xlsx: the decision the ranking is published with, e.g. '125/QĐ-UBND ngày 20/01/2026'")
+    p.set_defaults(func=cmd_rank)
 
     p = sub.add_parser("simulate", help="what if some facts changed")
     p.add_argument("facts")
@@ -433,7 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="an Excel facts template generated from the fact catalogue")
     p.add_argument("id", nargs="?")
     common(p)
-    p.add_argument("--units", help="a lead-unit assignment file, to fill the lead-unit column")
+    p.add_argument("--units", help="a lead-unit assignment file, to fill the lead-unit column; or a unit roster "
+                   "(roster, year, level, units): one workbook per unit in the folder -o, or one sheet per unit when -o ends in .xlsx")
     p.set_defaults(func=cmd_template, output="facts.xlsx")
 
     p = sub.add_parser("import", help="a filled Excel template → a YAML facts file")

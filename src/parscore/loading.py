@@ -62,6 +62,7 @@ class Methodology:
     bonus_rules: tuple[AdjustmentRule, ...] = ()
     penalty_rules: tuple[AdjustmentRule, ...] = ()
     facts_from: tuple[str, ...] = ()
+    issuer: Text | None = None
 
     @cached_property
     def codes(self) -> set[str]:
@@ -208,7 +209,7 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),
         facts=facts, derived=derived, rules={}, rule_files=rule_files, digest="", overlay=overlay_name,
         bonus=mfile.bonus, penalty=mfile.penalty, applies_to=mfile.applies_to, denominator=mfile.denominator,
-        survey=mfile.survey, feeds_into=mfile.feeds_into, facts_from=tuple(mfile.facts_from),
+        survey=mfile.survey, feeds_into=mfile.feeds_into, facts_from=tuple(mfile.facts_from), issuer=mfile.issuer,
         bonus_rules=tuple(r for r, _, _ in adjust["bonus"]), penalty_rules=tuple(r for r, _, _ in adjust["penalty"]),
     )
     by_item: dict[str, RuleSpec] = {}

@@ -152,6 +152,7 @@ class MethodologyFile(_Input):
     survey: SurveyPolicy | None = None
     facts_from: list[str] = Field(default_factory=list)
     feeds_into: str | None = None
+    issuer: Text | None = None      # who issues the methodology and publishes its ranking (e.g. UBND tỉnh Cà Mau)
 
 
 # ---------------------------------------------------------------- rules files
