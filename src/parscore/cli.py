@@ -126,7 +126,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         raise InputError.one(args.output, None, "output", "exists already; parscore does not overwrite it: remove it or choose another name", "PS414")
     if fmt == "xlsx":
         tmp = Path(args.output).with_name(f".{Path(args.output).name}.part")
-        write_ranking_xlsx(ranking, tmp)
+        write_ranking_xlsx(ranking, tmp, args.decision)
         try:
             write_new(args.output, tmp.read_bytes())
         finally:

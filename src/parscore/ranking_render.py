@@ -19,7 +19,7 @@ R = {
     "of_level": {"department": {"vi": "CỦA CÁC SỞ, BAN, NGÀNH", "en": "OF PROVINCIAL DEPARTMENTS"},
                  "commune": {"vi": "CỦA ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG", "en": "OF COMMUNES AND WARDS"},
                  "province": {"vi": "CỦA CÁC TỈNH", "en": "OF PROVINCES"}},
-    "attached": {"vi": "(Kèm theo Quyết định số {decision} của {issuer})", "en": "(Attached to Decision No. {decision} of the {issuer})"},
+    "attached": {"vi": "(Kèm theo Quyết định số {decision})", "en": "(Attached to Decision No. {decision})"},
     "decision_blank": {"vi": "……/QĐ-UBND ngày …/…/……", "en": "…… dated …/…/……"},
     "issuer_blank": {"vi": "ỦY BAN NHÂN DÂN ……", "en": "PEOPLE'S COMMITTEE OF ……"},
     "nation": {"vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "en": "SOCIALIST REPUBLIC OF VIET NAM"},
@@ -98,7 +98,7 @@ def _lost(d: Decimal, lang: str) -> str:
     return "0" if d == 0 else "−" + fmt_number(d, lang)
 
 
-def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str]) -> None:
+def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str], decision: str | None = None) -> None:
     """A print-ready workbook: A4 landscape, fit to one page wide, header rows repeated."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -112,7 +112,7 @@ def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str]) -> None:
     last = get_column_letter(ncol)
     ws.append([r.issuer or _r("issuer_blank", lang)])
     ws.append([_title(r)])
-    ws.append([_r("attached", lang).format(decision=_r("decision_blank", lang), issuer=r.issuer or _r("issuer_blank", lang))])
+    ws.append([_r("attached", lang).format(decision=decision or _r("decision_blank", lang))])
     for row in (1, 2, 3):
         ws.merge_cells(f"A{row}:{last}{row}")
         ws.cell(row=row, column=1).alignment = Alignment(horizontal="center", wrap_text=True)
@@ -190,7 +190,7 @@ def render_ranking_html(r: Ranking, decision: str | None = None) -> str:
     out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(_title(r))}</title><style>{CSS}</style></head><body>',
            f"<div class='head'><div><b>{e(issuer)}</b></div><div><b>{e(_r('nation', lang))}</b><span class='motto'>{e(_r('motto', lang))}</span></div></div>",
            f"<h1>{e(_title(r))}</h1>",
-           f"<p class='att'>{e(_r('attached', lang).format(decision=decision or _r('decision_blank', lang), issuer=issuer.title() if issuer.isupper() else issuer))}</p>"]
+           f"<p class='att'>{e(_r('attached', lang).format(decision=decision or _r('decision_blank', lang)))}</p>"]
     if r.illustrative:
         out.append(f"<p class='warn'>{e(_r('illustrative', lang))}</p>")
     out.append("<table><thead><tr>" + "".join(f"<th rowspan='2'>{e(_r(k, lang))}</th>" for k in ("rank", "unit", "index", "band", "points", "max"))
