@@ -222,8 +222,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if p.after is not None:
             rank_after = project_rank(p.after.index, peers, facts.agency.code)
     by_unit = totals_by_unit(p.before, units) if units is not None else None
-    _emit(render_plan(p, m, args.lang, args.format, args.unit, rank=rank, rank_after=rank_after, by_unit=by_unit), args)
+    text = render_plan(p, m, args.lang, args.format, args.unit, rank=rank, rank_after=rank_after, by_unit=by_unit)
+    if args.units_dir:
+        text = _with_unit_contributions(text, p, m, args)
+    _emit(text, args)
     return 0
+
+
+def _with_unit_contributions(text: str, p: Planner | object, m: Methodology, args: argparse.Namespace) -> str:
+    """Append (or, for JSON, add as `units`) the units whose results feed each provincial item."""
+    import json
+
+    from .feeds import contributions, load_unit_cards, render_contributions, render_contributions_json
+
+    cards, skipped = load_unit_cards(args.units_dir, m.id, args.lang)
+    before, after = p.before, p.after  # type: ignore[attr-defined]
+    improved = set()
+    if after is not None:
+        improved = {it.code for it in after.items if it.points > before.item(it.code).points}
+    rows = contributions(before, cards, improved)
+    if args.format == "json":
+        data = json.loads(text)
+        data["units"] = render_contributions_json(rows)
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return text + render_contributions(rows, args.lang, args.format, skipped)
 
 
 def _index_arg(raw: str) -> Decimal:
@@ -492,6 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("facts")
     p.add_argument("--target", help="target index, e.g. 92")
     p.add_argument("--unit", help="show only improvements led by this unit (name contains)")
+    p.add_argument("--units-dir", help="a folder of departments' and communes' facts files: list, per provincial item, "
+                   "the units whose results feed it and their shortfall")
     common(p)
     planning(p)
     p.set_defaults(func=cmd_plan)
