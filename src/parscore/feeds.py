@@ -121,7 +121,7 @@ def render_contributions(rows: list[FedItem], lang: str, fmt: str, skipped: list
             "en": ["Provincial item", "Province loses", "In the plan", "Unit", "Unit's item", "Unit loses / max"]}[lang]
     yes = {"vi": "có", "en": "yes"}[lang]
     table = []
-    full = {"vi": "(+{n} đơn vị không mất điểm)", "en": "(+{n} units losing nothing)"}[lang]
+    full = {"vi": "(+{n} đơn vị không mất điểm hoặc không áp dụng)", "en": "(+{n} units losing nothing, or not applicable)"}[lang]
     for r in rows:
         first = True
         shown = [c for c in r.units if c.shortfall > 0] or r.units[:1]
