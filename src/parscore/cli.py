@@ -125,7 +125,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).exists():
         raise InputError.one(args.output, None, "output", "exists already; parscore does not overwrite it: remove it or choose another name", "PS414")
     if fmt == "xlsx":
-        tmp = Path(args.output).with_name(f".{Path(args.output).name}.part")
+        tmp = Path(args.output).with_name(f".{Path(args.output).stem}.part.xlsx")
         write_ranking_xlsx(ranking, tmp, args.decision)
         try:
             write_new(args.output, tmp.read_bytes())

@@ -79,7 +79,7 @@ def write_unit_templates(m: Methodology, roster: Roster, outdir: str | os.PathLi
         if target.exists():
             skipped.append(str(target))
             continue
-        tmp = out / f".{u.code}.xlsx.part"
+        tmp = out / f".{u.code}.part.xlsx"
         write_template(m, tmp, lang)
         wb = load_workbook(tmp)
         info = wb[INFO[lang]]
@@ -160,7 +160,7 @@ def write_units_workbook(m: Methodology, roster: Roster, path: str | os.PathLike
     for k, v in (("methodology", m.id), ("version", m.version), ("digest", m.digest), ("lang", lang), ("layout", "one-sheet-per-unit")):
         meta.append([k, v])
     meta.sheet_state = "hidden"
-    tmp = target.with_name(f".{target.name}.part")
+    tmp = target.with_name(f".{target.stem}.part.xlsx")
     wb.save(tmp)
     try:
         os.link(tmp, target)
