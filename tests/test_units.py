@@ -476,3 +476,29 @@ def test_plan_lists_the_units_whose_results_move_each_provincial_item(dept):
     assert shortfalls == sorted(shortfalls, reverse=True)
     table = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--units-dir", str(UNITS), "--lang", "en")
     assert "Departments and communes whose results move the provincial items" in table.stdout
+
+
+# ---------------------------------------------------------------- the province's overlay with its real table
+
+OVERLAY = ROOT / "tests" / "data" / "units" / "official-1437.yaml"
+
+
+def test_an_overlay_restates_the_table_the_conventions_and_the_bonus_rules():
+    m = load_methodology(DEPT, overlay=OVERLAY)
+    assert m.overlay.startswith("QĐ 1437/QĐ-UBND")
+    assert [g.code for g in m.groups] == ["xuat-sac", "tot", "kha", "thap"]
+    assert (m.bonus.cap, m.bonus.provenance, m.penalty.cap, m.penalty.provenance) == (Decimal(3), "official", Decimal(10), "reconstructed")
+    assert (m.leaves["1.1.2"].max, m.leaves["1.1.2"].provenance, m.rules["1.1.2"].provenance) == (Decimal(2), "official", "official")
+    bonus = {r.id: r for r in m.bonus_rules}
+    assert (bonus["bonus-initiatives-recognised"].each, bonus["bonus-initiatives-recognised"].provenance) == (Decimal("0.5"), "official")
+    card = score(m, load_facts(UNITS / "so-tu-phap.yaml", m))
+    assert card.unit.bonus == Decimal(1)                    # 2 initiatives × 0.5; commendation not given
+    r = run_cli("rank", str(UNITS), "-m", DEPT, "--overlay", str(OVERLAY), "-f", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["overlay"].startswith("QĐ 1437/QĐ-UBND")
+
+
+def test_an_overlay_may_not_restate_anything_else(tmp_path):
+    bad = tmp_path / "o.yaml"
+    bad.write_text('overlay: x\ncitation: y\nconventions: {applies_to: commune}\n', encoding="utf-8")
+    r = run_cli("criteria", DEPT, "--overlay", str(bad))
+    assert r.returncode == 2 and "conventions.applies_to: an overlay restates only groups, bonus, penalty, survey" in r.stderr

@@ -129,6 +129,28 @@ def import_facts(base: Path, mfile: MethodologyFile, doc: Document, facts: dict[
         where[name] = avail_where[name]
 
 
+def patch_adjustments(adjust: dict[str, list[tuple[AdjustmentRule, Document, int]]], ov: Any, doc: Document) -> list[Any]:
+    """An overlay's `rules:` entries naming bonus or penalty rules restate them (they become
+    official); the other entries are left for the scoring rules."""
+    remaining = dict(ov.rules)
+    problems = []
+    for kind in ("bonus", "penalty"):
+        for i, (r, rdoc, idx) in enumerate(adjust[kind]):
+            patch = remaining.pop(r.id, None)
+            if patch is None:
+                continue
+            merged = {**r.model_dump(mode="python", exclude_none=True), **patch, "provenance": "official", "citation": ov.citation}
+            try:
+                adjust[kind][i] = (AdjustmentRule.model_validate(merged), rdoc, idx)
+            except ValidationError as exc:
+                from .yamlio import pydantic_problems
+
+                problems.extend(pydantic_problems(doc, exc, prefix=("rules", r.id), code="PS102"))
+    if problems:
+        raise InputError(problems)
+    return [ov.model_copy(update={"rules": remaining}), doc]
+
+
 # ---------------------------------------------------------------- loading: checks
 
 

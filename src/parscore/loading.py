@@ -201,8 +201,10 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         import_facts(Path(path).parent, mfile, doc, facts, derived, where, rules, adjust, problems, hasher)
     rules_ok = len(problems) == before
     if patches:
+        from .conventions import patch_adjustments
         from .overlay import apply_rule_patches
 
+        patches = patch_adjustments(adjust, *patches)
         rules = apply_rule_patches(rules, *patches)
     m = Methodology(
         id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
