@@ -502,3 +502,17 @@ def test_an_overlay_may_not_restate_anything_else(tmp_path):
     bad.write_text('overlay: x\ncitation: y\nconventions: {applies_to: commune}\n', encoding="utf-8")
     r = run_cli("criteria", DEPT, "--overlay", str(bad))
     assert r.returncode == 2 and "conventions.applies_to: an overlay restates only groups, bonus, penalty, survey" in r.stderr
+
+
+def test_appraisal_rounds_keep_the_unit_conventions_and_share_the_bonus_cap(tmp_path, dept):
+    from parscore.appraisal import appraise, load_appraisal
+
+    facts = load_facts(UNITS / "so-noi-vu.yaml", dept)     # 2 initiatives (+2) and a commendation (+1) from facts
+    a = tmp_path / "a.yaml"
+    a.write_text("agency: so-noi-vu\nyear: 2025\nrounds:\n  - {round: 1, appraiser: Hội đồng thẩm định, items: {}}\n"
+                 "bonus:\n  - {id: giai-thuong-quoc-gia, points: 4, reason: Giải thưởng cấp quốc gia}\n", encoding="utf-8")
+    card = appraise(dept, facts, load_appraisal(a, dept, facts))
+    computed = score(dept, facts)
+    assert card.unit.bonus == Decimal(5)                   # 2 + 1 + 4 = 7, capped at 5 once
+    assert card.total == computed.total - computed.unit.bonus + 5
+    assert card.unit.not_assigned == computed.unit.not_assigned and "denominator" in card.counting

@@ -314,14 +314,17 @@ def apply_conventions(m: Any, facts: Any, items: list[ItemResult], lang: str
     return out, net, applied or None, info
 
 
-def adjustments(m: Any, values: dict[str, Any], lang: str) -> tuple[Decimal, list[dict[str, str]], dict[str, Decimal]]:
-    """Bonus and penalty points from facts, each kind capped; every rule is listed, even at 0."""
+def adjustments(m: Any, values: dict[str, Any], lang: str, extra: dict[str, list[tuple[str, Decimal, str]]] | None = None
+                ) -> tuple[Decimal, list[dict[str, str]], dict[str, Decimal]]:
+    """Bonus and penalty points from facts (and `extra` ones, e.g. given in appraisal
+    rounds), each kind capped once; every rule is listed, even at 0."""
     applied: list[dict[str, str]] = []
     used: dict[str, Decimal] = {}
     net = ZERO
     for kind, sign in (("bonus", 1), ("penalty", -1)):
         rules = m.bonus_rules if kind == "bonus" else m.penalty_rules
-        if not rules:
+        more = (extra or {}).get(kind, [])
+        if not rules and not more:
             continue
         cap = getattr(m, kind).cap
         raw = ZERO
@@ -339,6 +342,9 @@ def adjustments(m: Any, values: dict[str, Any], lang: str) -> tuple[Decimal, lis
             text = r.explain.get(lang).format(**{r.fact: _show(v, lang), "value": _show(v, lang), "points": fmt_number(pts, lang),
                                                  "cap": fmt_number(cap, lang), "each": fmt_number(r.each or ZERO, lang)})
             applied.append({"kind": kind, "id": r.id, "points": _plain(pts), "reason": text})
+        for rid, pts, reason in more:
+            raw += pts
+            applied.append({"kind": kind, "id": rid, "points": _plain(pts), "reason": reason})
         take = min(raw, cap)
         if take < raw:
             applied.append({"kind": kind, "id": "cap", "points": _plain(cap),
