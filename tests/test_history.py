@@ -30,7 +30,7 @@ def cards():
 
 def test_two_rounds_final_is_the_last_round(cards):
     _, _, final, own = cards
-    assert (own.total, final.total) == (Decimal("91.15"), Decimal("88.90"))
+    assert (own.total, final.total) == (Decimal("91.03"), Decimal("88.78"))
     item = final.item("8.5.1")
     assert [(h.stage, h.points) for h in item.history] == [
         ("self", Decimal("2.5")), ("computed", Decimal("1.50")), ("round-1", Decimal("1.5")),
@@ -65,11 +65,11 @@ def test_history_add_list_show_trend_and_diff(tmp_path):
     again = run_cli("history", "add", FACTS, "--appraisal", APPRAISAL, "--store", store)
     assert again.stdout.strip() == "1 2 3 4"  # the same inputs are stored once
     listed = json.loads(run_cli("history", "list", "ca-mau", "--store", store, "-f", "json").stdout)
-    assert [(e["stage"], e["index"]) for e in listed] == [("self", "91.15"), ("computed", "88.40"), ("round-1", "88.40"), ("round-2", "88.90")]
+    assert [(e["stage"], e["index"]) for e in listed] == [("self", "91.03"), ("computed", "88.28"), ("round-1", "88.28"), ("round-2", "88.78")]
     trend = run_cli("history", "trend", "ca-mau", "--store", store).stdout.splitlines()
-    assert trend[-1].split() == ["2025", "91.15", "88.40", "88.40", "88.90"]
+    assert trend[-1].split() == ["2025", "91.03", "88.28", "88.28", "88.78"]
     shown = json.loads(run_cli("history", "show", "4", "--store", store, "-f", "json").stdout)
-    assert shown["stage"] == "round-2" and shown["total"] == 88.9
+    assert shown["stage"] == "round-2" and shown["total"] == 88.78
     d = json.loads(run_cli("diff", "history:1", "history:4", "--store", store, "-f", "json", "--lang", "en").stdout)
     assert [(i["code"], i["a"], i["b"]) for i in d["items"]] == [("1.3.1", 1.0, 0.5), ("2.2.2", 1.5, 0.75), ("3.3.1", 1.25, 0.75), ("8.5.1", 2.5, 2.0)]
     assert all(i["reasons_b"] for i in d["items"])  # every changed point is explained

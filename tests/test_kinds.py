@@ -34,7 +34,7 @@ def facts(**changes):
     ({"violations": 9}, "1.2.2", "0.00", "zero", "9 vi phạm, trừ 0,5 điểm mỗi vi phạm."),
     ({"disbursement_rate": Decimal(75)}, "2.1.1", "1.00", "partial", "Giải ngân 75%; đạt tối đa khi 100%."),
     ({"disbursement_rate": Decimal(40)}, "2.1.1", "0.00", "zero", "Giải ngân 40%; đạt tối đa khi 100%."),
-    ({"satisfaction": Decimal("86.42")}, "2.1.2", "1.73", "partial", "Tỷ lệ hài lòng 86,42%."),
+    ({"satisfaction": Decimal("86.42")}, "2.1.2", "1.72", "partial", "Tỷ lệ hài lòng 86,42%."),
 ])
 def test_kind(mini, backend, changes, code, points, status, reason):
     card = score(mini, facts(**changes), "vi", backend)
