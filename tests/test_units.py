@@ -259,6 +259,22 @@ def test_validate_checks_each_declaration(tmp_path, name, edit_criteria, edit_ru
     assert expected in r.stderr, r.stderr
 
 
+def test_a_methodology_feeding_itself_is_refused_not_recursed(tmp_path):
+    path = _copy_methodology(tmp_path, lambda t: t.replace("feeds_into: par-province-892", "feeds_into: m.yaml"))
+    r = run_cli("validate", str(path))
+    assert r.returncode == 2 and "feeds_into: 'm.yaml' feeds back into par-department-ca-mau" in r.stderr and "[PS404]" in r.stderr
+
+
+def test_a_folder_of_single_unit_templates_is_ranked_with_missing_facts_shown(tmp_path):
+    out = tmp_path / "gui"
+    run_cli("template", "-m", COMMUNE, "--units", str(_roster(tmp_path, "commune")), "-o", str(out))
+    r = run_cli("rank", str(out), "-m", COMMUNE, "-f", "json")
+    assert r.returncode == 0, r.stderr
+    units = json.loads(r.stdout)["units"]
+    assert [(u["rank"], u["code"], u["index"]) for u in units] == [(1, "so-noi-vu", 0.0), (1, "so-tu-phap", 0.0)]
+    assert len(units[0]["missing_items"]) == 20      # 22 items, the 2 survey items rescaled away
+
+
 def test_validate_accepts_the_copied_methodology_as_is(tmp_path):
     r = run_cli("validate", str(_copy_methodology(tmp_path)))
     assert r.returncode == 0, r.stderr

@@ -218,20 +218,36 @@ def check_conventions(m: Any, mfile: MethodologyFile, doc: Document, rule_docs: 
                                             f"'{code}' is not an item of {target.id}{_hint(code, target.codes)}", "PS405"))
 
 
+_FEEDING: set[str] = set()   # methodologies whose feeds_into is being loaded (a cycle would recurse forever)
+
+
 def load_feeds_target(m: Any, doc: Document | None = None) -> Any:
     """The methodology a unit methodology's `feeds:` codes name (raises a located PS404)."""
-    from .loading import load_methodology
+    from .loading import load_methodology, resolve_methodology
 
     ref = m.feeds_into
     if ref.endswith((".yaml", ".yml")) or "/" in ref:
         ref = str(Path(m.path).parent / ref)
+    file, line = (doc.file, doc.line(("feeds_into",))) if doc else (m.path, None)
+    me = str(Path(m.path).resolve())
+    try:
+        target = str(resolve_methodology(ref).resolve())
+    except InputError as exc:
+        raise InputError.one(file, line, "feeds_into", f"'{m.feeds_into}' cannot be loaded ({exc.problems[0].message}); "
+                             "name a methodology id such as par-province-892", "PS404") from None
+    if target == me or target in _FEEDING:
+        raise InputError.one(file, line, "feeds_into", f"'{m.feeds_into}' feeds back into {m.id}; feeds_into names the "
+                             "provincial methodology, which feeds nothing", "PS404")
+    _FEEDING.add(me)
     try:
         return load_methodology(ref)
     except InputError as exc:
         first = exc.problems[0]
-        raise InputError.one(doc.file if doc else m.path, doc.line(("feeds_into",)) if doc else None, "feeds_into",
+        raise InputError.one(file, line, "feeds_into",
                              f"'{m.feeds_into}' cannot be loaded ({first.message}); name a methodology id such as par-province-892",
                              "PS404") from None
+    finally:
+        _FEEDING.discard(me)
 
 
 # ---------------------------------------------------------------- facts files
