@@ -432,6 +432,7 @@ class UnitInfo(_Output):
 
     level: str                       # department | commune | province
     denominator: str                 # fixed | applicable
+    band: str | None = None          # the name of the card's group (band), e.g. "Tốt"
     illustrative: bool = False
     survey_absent: bool = False      # True: no survey fact given and the appraisal was rescaled to 100
     not_assigned: dict[str, str] = Field(default_factory=dict)   # item code -> why the unit has no such task

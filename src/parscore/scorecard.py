@@ -45,7 +45,8 @@ def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -
     card = assemble(m, facts.agency, facts.year, items, lang, adjustment=adjustment)
     if unit is None:
         return card
-    return card.model_copy(update={"adjustments": applied, "unit": unit,
+    band = next((g.name.get(lang) for g in m.groups if g.code == card.group and g.name), None)
+    return card.model_copy(update={"adjustments": applied, "unit": unit.model_copy(update={"band": band}),
                                    "counting": {**card.counting, **conventions_text(m, lang)}})
 
 

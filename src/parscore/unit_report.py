@@ -10,6 +10,7 @@ from .models import Scorecard
 U = {
     "title": {"vi": "Quy ước của phương pháp đối với đơn vị", "en": "The methodology's conventions for this unit"},
     "level": {"vi": "Cấp đơn vị", "en": "Unit level"},
+    "band": {"vi": "Xếp loại", "en": "Band"},
     "levels": {"department": {"vi": "sở, ban, ngành", "en": "department"}, "commune": {"vi": "xã, phường", "en": "commune"},
                "province": {"vi": "tỉnh", "en": "province"}},
     "max": {"vi": "Điểm tối đa áp dụng cho đơn vị", "en": "Maximum that applies to the unit"},
@@ -37,16 +38,17 @@ def render_unit_info(card: Scorecard, fmt: str) -> str:
         return U[k][lang]
 
     rows = [(t("level"), U["levels"].get(u.level, {}).get(lang, u.level)),
+            (t("band"), f"{u.band or card.group} ({fmt_number(card.index, lang, 2)}%)"),
             (t("max"), fmt_number(card.applicable_max, lang)),
             (t("survey"), t("survey_absent") if u.survey_absent else t("survey_present")),
             (t("not_assigned"), "; ".join(f"{c}: {r}" for c, r in u.not_assigned.items()) or t("none"))]
     if u.bonus is not None:
-        rows.append((t("bonus"), "+" + fmt_number(u.bonus, lang)))
+        rows.append((t("bonus"), ("+" if u.bonus else "") + fmt_number(u.bonus, lang)))
     if u.penalty is not None:
-        rows.append((t("penalty"), "−" + fmt_number(u.penalty, lang)))
+        rows.append((t("penalty"), ("−" if u.penalty else "") + fmt_number(u.penalty, lang)))
     if u.illustrative:
         rows.insert(0, (t("illustrative"), "illustrative: true"))
-    out = ["", ("## " if md else "") + t("title"), tabulate(rows, tablefmt=tf, headers=["", ""] if md else ())]
+    out = ["", "", ("## " if md else "") + t("title"), tabulate(rows, tablefmt=tf, headers=["", ""] if md else ())]
     if card.adjustments:
         out.append(tabulate([[a["kind"], a["id"], a["points"], a["reason"]] for a in card.adjustments], tablefmt=tf,
                             disable_numparse=True, maxcolwidths=[None, None, None, 70]))
