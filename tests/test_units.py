@@ -532,3 +532,16 @@ def test_appraisal_rounds_keep_the_unit_conventions_and_share_the_bonus_cap(tmp_
     assert card.unit.bonus == Decimal(5)                   # 2 + 1 + 4 = 7, capped at 5 once
     assert card.total == computed.total - computed.unit.bonus + 5
     assert card.unit.not_assigned == computed.unit.not_assigned and "denominator" in card.counting
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10000), min_size=1, max_size=12))
+def test_ranks_follow_the_tie_rule(cents):
+    """Law: a unit's rank is 1 + the number of units with a strictly higher index."""
+    m = load_methodology(DEPT)
+    base = score(m, _facts(m, FIELD_1, ALL_BUT_FIELD_1))
+    cards = [(base.model_copy(update={"index": Decimal(c) / 100, "agency": Agency(code=f"u{i}", name=f"Đơn vị {i:02d}")}),
+              _facts(m, {}, code=f"u{i}")) for i, c in enumerate(cents)]
+    rows = rank_cards(m, cards).units
+    for row in rows:
+        assert row.rank == 1 + sum(1 for r in rows if r.index > row.index)
+    assert [r.index for r in rows] == sorted((r.index for r in rows), reverse=True)
