@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from conftest import ROOT, run_cli
 from parscore import InputError, load_methodology, score
@@ -164,6 +164,7 @@ def test_an_index_rounding_up_to_80_is_in_the_top_band(dept):
     assert group_of(dept, index_of(Decimal("79.994"), Decimal(100))) == "kha"
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=10000))
 def test_every_index_falls_in_the_band_whose_range_holds_it(cents):
     m = load_methodology(DEPT)
@@ -534,6 +535,7 @@ def test_appraisal_rounds_keep_the_unit_conventions_and_share_the_bonus_cap(tmp_
     assert card.unit.not_assigned == computed.unit.not_assigned and "denominator" in card.counting
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.lists(st.integers(min_value=0, max_value=10000), min_size=1, max_size=12))
 def test_ranks_follow_the_tie_rule(cents):
     """Law: a unit's rank is 1 + the number of units with a strictly higher index."""
