@@ -401,6 +401,25 @@ def test_rank_html_prints_on_one_landscape_page(tmp_path):
         assert re.search(r"Pages:\s+1\n", info) and re.search(r"Page size:\s+841\.\d+ x 59[45]\.\d+ pts \(A4\)", info), info
 
 
+SOFFICE = shutil.which("soffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (.ci/run installs libreoffice-calc-nogui)")
+def test_rank_xlsx_prints_on_one_landscape_page_in_libreoffice(tmp_path):
+    import subprocess
+
+    out = tmp_path / "rank.xlsx"
+    assert run_cli("rank", str(UNITS), "-m", DEPT, "-f", "xlsx", "-o", str(out)).returncode == 0
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(out)], capture_output=True, timeout=180)
+    pdf = tmp_path / "rank.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdfinfo"):
+        import re as _re
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=60).stdout
+        assert _re.search(r"Pages:\s+1\n", info) and _re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts \(A4\)", info), info
+
+
 # ---------------------------------------------------------------- rosters and workbooks
 
 

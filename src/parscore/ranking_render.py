@@ -126,6 +126,8 @@ def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str], decision: str |
         if c <= 6 or c == ncol:
             ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
     ws.merge_cells(start_row=4, start_column=7, end_row=4, end_column=6 + len(r.fields))
+    ws.row_dimensions[4].height = 32
+    ws.row_dimensions[5].height = 16
     thin = Side(style="thin", color="888888")
     for row in ws.iter_rows(min_row=4, max_row=5, max_col=ncol):
         for cell in row:
@@ -141,7 +143,12 @@ def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str], decision: str |
         for c in range(1, ncol + 1):
             cell = ws.cell(row=row, column=c)
             cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-            cell.alignment = Alignment(vertical="top", wrap_text=c in (2, 4, ncol))
+            cell.alignment = Alignment(vertical="top", wrap_text=c in (2, 4, ncol), horizontal="center" if c == 1 else None)
+        # Excel and LibreOffice do not grow a row for wrapped text written by a library: size it here
+        lines = max(-(-len(_notes(x, lang)) // 44), -(-len(x.name) // 32), 1)
+        ws.row_dimensions[row].height = 15 * lines
+    for row in (1, 2, 3):
+        ws.row_dimensions[row].height = 18
     ws.append([])
     foot = [f"{_r('legend', lang)}: " + "; ".join(f"{_r('field', lang)}{f.code} = {f.name}" for f in r.fields),
             f"{_r('bands', lang)}: " + "; ".join(f"{b['name']}: {b['range']}" for b in r.bands),
@@ -154,7 +161,7 @@ def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str], decision: str |
         ws.merge_cells(f"A{ws.max_row}:{last}{ws.max_row}")
         ws.cell(row=ws.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[ws.max_row].height = 30
-    widths = [7, 34, 10, 18, 9, 10] + [7] * len(r.fields) + [40]
+    widths = [7, 32, 10, 12, 9, 11] + [7] * len(r.fields) + [42]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.page_setup.orientation = "landscape"
