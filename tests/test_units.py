@@ -566,3 +566,17 @@ def test_ranks_follow_the_tie_rule(cents):
     for row in rows:
         assert row.rank == 1 + sum(1 for r in rows if r.index > row.index)
     assert [r.index for r in rows] == sorted((r.index for r in rows), reverse=True)
+
+
+def test_plan_takes_saved_unit_cards_too(tmp_path):
+    d = tmp_path / "cards"
+    d.mkdir()
+    for name in ("so-tu-phap", "xa-dat-mui"):
+        assert run_cli("score", str(UNITS / f"{name}.yaml"), "-f", "json", "-o", str(d / f"{name}.json")).returncode == 0
+    (d / "broken.json").write_text("{}", encoding="utf-8")
+    r = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--units-dir", str(d))
+    assert r.returncode == 2 and f"{d / 'broken.json'}: not a parscore scorecard JSON" in r.stderr and "[PS416]" in r.stderr
+    (d / "broken.json").unlink()
+    from_cards = json.loads(run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--units-dir", str(d), "-f", "json").stdout)["units"]
+    fed = {x["code"]: [(u["unit"], u["shortfall"]) for u in x["units"]] for x in from_cards}
+    assert sorted(u for u, _ in fed["3.4.1"]) == ["so-tu-phap", "xa-dat-mui"]

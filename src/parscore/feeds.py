@@ -50,15 +50,23 @@ class FedItem(_Out):
 
 
 def load_unit_cards(path: str | os.PathLike[str], province_id: str, lang: str = "vi") -> tuple[list[Scorecard], list[str]]:
-    """Score every unit facts file in a folder under its own methodology (the file's
-    `methodology:`); files whose methodology does not feed `province_id` are skipped."""
+    """Every unit in a folder: facts files scored under their own methodology (the file's
+    `methodology:`), or unit scorecards saved as JSON; units whose methodology does not
+    feed `province_id` are skipped."""
     p = Path(path)
     if not p.is_dir():
         raise InputError.one(str(path), None, "--units-dir", "expected a folder of units' facts files", "PS416")
     cards: list[Scorecard] = []
     skipped: list[str] = []
     problems: list[Problem] = []
-    for f in sorted(x for x in p.iterdir() if x.suffix.lower() in (".yaml", ".yml")):
+    for f in sorted(x for x in p.iterdir() if x.suffix.lower() in (".yaml", ".yml", ".json") and not x.name.startswith(".")):
+        if f.suffix.lower() == ".json":   # a unit's scorecard saved with `score -f json`
+            card = _card(f, problems)
+            if card is not None and card.unit is not None and card.unit.feeds_into and Path(card.unit.feeds_into).stem == province_id:
+                cards.append(card)
+            elif card is not None:
+                skipped.append(f.name)
+            continue
         try:
             doc = read_facts_document(f)
             ref = doc.data.get("methodology")
@@ -78,6 +86,21 @@ def load_unit_cards(path: str | os.PathLike[str], province_id: str, lang: str = 
     if not cards:
         raise InputError.one(str(path), None, "--units-dir", f"no unit facts file whose methodology feeds {province_id}", "PS416")
     return cards, skipped
+
+
+def _card(path: Path, problems: list[Problem]) -> Scorecard | None:
+    from pydantic import ValidationError
+
+    from .yamlio import read_text
+
+    try:
+        return Scorecard.model_validate_json(read_text(path))
+    except InputError as exc:
+        problems.extend(exc.problems)
+    except ValidationError as exc:
+        problems.append(Problem(str(path), None, "", f"not a parscore scorecard JSON ({exc.error_count()} problems); "
+                                "save unit cards with `parscore score UNIT.yaml -f json -o UNIT.json`", "PS416"))
+    return None
 
 
 def contributions(province: Scorecard, units: list[Scorecard], improved: set[str] | None = None) -> list[FedItem]:
