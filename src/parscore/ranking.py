@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -213,8 +212,3 @@ def rank_path(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") ->
     r = rank_units(m, facts, lang)
     return r.model_copy(update={"skipped": sorted(skipped)})
 
-
-def lost_text(d: Any, lang: str) -> str:
-    from .explanation import fmt_number
-
-    return "" if d == 0 else "−" + fmt_number(d, lang)
