@@ -580,3 +580,17 @@ def test_plan_takes_saved_unit_cards_too(tmp_path):
     from_cards = json.loads(run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--units-dir", str(d), "-f", "json").stdout)["units"]
     fed = {x["code"]: [(u["unit"], u["shortfall"]) for u in x["units"]] for x in from_cards}
     assert sorted(u for u, _ in fed["3.4.1"]) == ["so-tu-phap", "xa-dat-mui"]
+
+
+def test_describe_restates_an_imported_fact_at_the_unit_scope_without_changing_it(dept, par892):
+    mine, theirs = dept.facts["tthc_dossiers_resolved"], par892.facts["tthc_dossiers_resolved"]
+    assert "tại đơn vị" in mine.description.vi and "của tỉnh" in theirs.description.vi
+    assert mine.model_copy(update={"description": theirs.description}) == theirs
+
+
+def test_describe_of_an_unused_fact_is_refused(tmp_path):
+    path = _copy_methodology(tmp_path, edit_rules=lambda t: t + "  grdp_growth_rate_actual: {vi: x, en: y}\n")
+    r = run_cli("validate", str(path))
+    assert r.returncode == 2
+    assert "describe.grdp_growth_rate_actual: describes 'grdp_growth_rate_actual', which no rule of this methodology uses" in r.stderr
+    assert "[PS417]" in r.stderr

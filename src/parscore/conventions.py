@@ -151,6 +151,20 @@ def patch_adjustments(adjust: dict[str, list[tuple[AdjustmentRule, Document, int
     return [ov.model_copy(update={"rules": remaining}), doc]
 
 
+def apply_descriptions(facts: dict[str, FactSpec], derived: dict[str, DerivedSpec], entries: list[Any], problems: list[Problem]) -> None:
+    """`describe:` restates how a fact reads at this methodology's scope (e.g. a department's
+    own dossiers rather than the province's); the fact itself (type, unit, bounds) is unchanged."""
+    from .loading import _hint
+
+    for name, text, doc in entries:
+        table: Any = facts if name in facts else derived if name in derived else None
+        if table is None:
+            problems.append(Problem(doc.file, doc.line(("describe", name)), f"describe.{name}",
+                                    f"describes '{name}', which no rule of this methodology uses{_hint(name, set(facts) | set(derived))}", "PS417"))
+            continue
+        table[name] = table[name].model_copy(update={"description": text})
+
+
 # ---------------------------------------------------------------- loading: checks
 
 

@@ -193,12 +193,16 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     tree_ok = not problems
     rules_dir = (Path(path).parent / mfile.rules)
     before = len(problems)
-    adjust: dict[str, list[tuple[AdjustmentRule, Document, int]]] = {"bonus": [], "penalty": []}
+    adjust: dict[str, list[Any]] = {"bonus": [], "penalty": []}
     facts, derived, rules, rule_files, rule_docs, where = _load_rules(rules_dir, problems, hasher, adjust)
     if mfile.facts_from and len(problems) == before:
         from .conventions import import_facts
 
         import_facts(Path(path).parent, mfile, doc, facts, derived, where, rules, adjust, problems, hasher)
+    if adjust.get("describe") and len(problems) == before:
+        from .conventions import apply_descriptions
+
+        apply_descriptions(facts, derived, adjust["describe"], problems)
     rules_ok = len(problems) == before
     if patches:
         from .conventions import patch_adjustments
@@ -365,6 +369,8 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any, adjust: d
             rules.append(rule)
             rule_files[rule.id] = (doc.file, line)
             rule_docs[rule.id] = (doc, i)
+        if adjust is not None:
+            adjust.setdefault("describe", []).extend((name, text, doc) for name, text in rf.describe.items())
         for kind in ("bonus", "penalty"):
             for i, adj in enumerate(getattr(rf, kind)):
                 line = doc.line((kind, i))

@@ -321,6 +321,7 @@ class RulesFile(_Input):
     rules: list[RuleSpec] = Field(default_factory=list)
     bonus: list[AdjustmentRule] = Field(default_factory=list)
     penalty: list[AdjustmentRule] = Field(default_factory=list)
+    describe: dict[str, Text] = Field(default_factory=dict)   # a fact's description at this methodology's scope
 
 
 # ---------------------------------------------------------------- facts files
