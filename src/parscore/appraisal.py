@@ -130,9 +130,17 @@ def appraise(m: Methodology, facts: Facts, appraisal: AppraisalFile, lang: str =
         final = it.points if it.assessed_by == "survey" else current
         items.append(_restaged(it, final, reason, by, history))
     adjustment, applied = _adjustments(m, appraisal)
+    update: dict[str, Any] = {}
+    if computed.unit is not None:   # an internal index: bonus/penalty from facts and from the rounds share one cap
+        from .conventions import adjustments
+
+        extra = {kind: [(e.id, e.points, e.reason) for e in getattr(appraisal, kind)] for kind in ("bonus", "penalty")}
+        adjustment, applied, used = adjustments(m, facts.values, lang, extra)
+        update = {"unit": computed.unit.model_copy(update={"bonus": used.get("bonus"), "penalty": used.get("penalty")}),
+                  "counting": computed.counting}
     card = assemble(m, computed.agency, computed.year, items, lang, stage="appraised", adjustment=adjustment, facts=facts)
     return card.model_copy(update={"adjustments": applied or None, "appraisal_errors": errors or None,
-                                   "overlay": computed.overlay})
+                                   "overlay": computed.overlay, **update})
 
 
 def self_assessment(m: Methodology, facts: Facts, lang: str = "vi") -> Scorecard:

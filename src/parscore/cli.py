@@ -127,6 +127,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     if args.batch:
+        # a province's internal index (-m par-department-ca-mau): its units scored and ranked;
+        # otherwise many agencies or scenarios as JSON Lines on the fast engine
+        if args.methodology and _is_unit_methodology(args.methodology, args.overlay):
+            args.facts = args.batch
+            return cmd_rank(args)
         return cmd_batch(args)
     if not args.facts:
         raise InputError.one("score", None, "FACTS", "give a facts file (.yaml or .xlsx), or --batch IN", "PS384")
@@ -144,6 +149,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         text = render_scorecard(card, args.format)
         if args.format != "json":
             text += render_extras(card, args.format)
+            if card.unit is not None:
+                from .unit_report import render_unit_info
+                text += render_unit_info(card, args.format)
     _emit(text, args)
     return 0
 
@@ -169,6 +177,44 @@ def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args:
     return 1 if card.appraisal_errors else 0
 
 
+def cmd_rank(args: argparse.Namespace) -> int:
+    """Every unit in a folder (or a workbook with one sheet per unit), scored and ranked."""
+    from .ranking import rank_path
+    from .ranking_render import render_ranking, render_ranking_html, write_new, write_ranking_xlsx
+
+    if not args.methodology:
+        raise InputError.one("--methodology", None, "methodology", "name the units' methodology, e.g. -m par-department-ca-mau", "PS410")
+    m = load_methodology(args.methodology, overlay=args.overlay)
+    ranking = rank_path(args.facts, m, args.lang)
+    fmt = args.format
+    if fmt in ("xlsx", "html"):
+        _require_output(args)
+    if args.output and Path(args.output).exists():
+        raise InputError.one(args.output, None, "output", "exists already; parscore does not overwrite it: remove it or choose another name", "PS414")
+    if fmt == "xlsx":
+        tmp = Path(args.output).with_name(f".{Path(args.output).stem}.part.xlsx")
+        write_ranking_xlsx(ranking, tmp, args.decision)
+        try:
+            write_new(args.output, tmp.read_bytes())
+        finally:
+            tmp.unlink()
+    elif args.output:
+        write_new(args.output, render_ranking_html(ranking, args.decision) if fmt == "html" else render_ranking(ranking, fmt))
+    else:
+        sys.stdout.write(render_ranking(ranking, fmt))
+    if args.output:
+        print(f"parscore: wrote {args.output} ({len(ranking.units)} units)", file=sys.stderr)
+    if ranking.skipped:
+        print(f"parscore: skipped {len(ranking.skipped)} file(s) for another level or methodology: {', '.join(ranking.skipped)}", file=sys.stderr)
+    return 0
+
+
+def _is_unit_methodology(ref: str, overlay: str | None) -> bool:
+    from .conventions import is_unit_methodology
+
+    return bool(is_unit_methodology(load_methodology(ref, overlay=overlay)))
+
+
 def _require_output(args: argparse.Namespace) -> None:
     """Workbooks, documents and HTML pages go to a file, never to the terminal."""
     if args.format in ("xlsx", "html", "pdf", "docx") and not args.output:
@@ -185,6 +231,8 @@ def _write_workbook(args: argparse.Namespace, build: object, default: str | None
 
 def cmd_template(args: argparse.Namespace) -> int:
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
+    if args.units and _is_roster(args.units):
+        return _unit_templates(args, m)
     units = load_lead_units(args.units, m) if args.units else None
     if args.split_by_unit:
         for path in write_split_templates(m, args.split_by_unit, args.lang, units):
@@ -200,6 +248,31 @@ def _wrote(path: str, lang: str) -> None:
     from .files import announce_written
 
     announce_written(path, Path(path).stat().st_size, lang)
+
+
+def _is_roster(path: str) -> bool:
+    from .yamlio import load_yaml
+
+    data = load_yaml(path).data
+    return isinstance(data, dict) and "roster" in data
+
+
+def _unit_templates(args: argparse.Namespace, m: Methodology) -> int:
+    """A unit roster: one workbook per unit in a folder, or one workbook with a sheet per unit (-o X.xlsx)."""
+    from .unit_workbook import load_roster, write_unit_templates, write_units_workbook
+
+    roster = load_roster(args.units, m)
+    out = args.output or "."   # a folder of workbooks (existing files are kept), or one workbook with -o X.xlsx
+    if str(out).lower().endswith(".xlsx"):
+        write_units_workbook(m, roster, out, args.lang)
+        print(f"parscore: wrote {out} ({len(roster.units)} sheets, one per unit)", file=sys.stderr)
+        return 0
+    written, skipped = write_unit_templates(m, roster, out, args.lang)
+    for w in written:
+        print(f"parscore: wrote {w}", file=sys.stderr)
+    for s_ in skipped:
+        print(f"parscore: kept {s_} (exists already; not overwritten)", file=sys.stderr)
+    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -236,8 +309,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.target is not None:
         target = _index_arg(args.target)
     p = Planner(m, facts, args.lang, units).plan(target)
-    _emit(render_plan(p, m, args.lang, args.format, args.unit, **plan_context(p, facts, peers, units)), args)
+    text = render_plan(p, m, args.lang, args.format, args.unit, **plan_context(p, facts, peers, units))
+    if args.units_dir:   # which departments' and communes' results move the provincial items
+        text = _with_unit_contributions(text, p, m, args)
+    _emit(text, args)
     return 0
+
+
+def _with_unit_contributions(text: str, p: Planner | object, m: Methodology, args: argparse.Namespace) -> str:
+    """Append (or, for JSON, add as `units`) the units whose results feed each provincial item."""
+    import json
+
+    from .feeds import contributions, load_unit_cards, render_contributions, render_contributions_json
+
+    cards, skipped = load_unit_cards(args.units_dir, m.id, args.lang)
+    before, after = p.before, p.after  # type: ignore[attr-defined]
+    improved = set()
+    if after is not None:
+        improved = {it.code for it in after.items if it.points > before.item(it.code).points}
+    rows = contributions(before, cards, improved)
+    if args.format == "json":
+        data = json.loads(text)
+        data["units"] = render_contributions_json(rows)
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return text + render_contributions(rows, args.lang, args.format, skipped)
 
 
 def _index_arg(raw: str) -> Decimal:
@@ -554,7 +649,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", metavar="IN", help="score many: a directory of facts files, or a .jsonl file (one facts "
                    "document per line); JSON Lines out, one card per line, in input order")
     p.add_argument("--jobs", help="--batch: worker processes (default: all cores)")
+    p.add_argument("--decision", help="rank/batch HTML: the decision the ranking is published with, e.g. '125/QĐ-UBND ngày 20/01/2026'")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("rank", help="score many units (a folder of facts files, or a workbook with one sheet per unit) and rank them")
+    p.add_argument("facts", metavar="DIR|WORKBOOK")
+    common(p, formats=("table", "json", "markdown", "xlsx", "html"))
+    p.add_argument("--decision", help="HTML/xlsx: the decision the ranking is published with, e.g. '125/QĐ-UBND ngày 20/01/2026'")
+    p.set_defaults(func=cmd_rank)
 
     p = sub.add_parser("simulate", help="what if some facts changed")
     p.add_argument("facts")
@@ -568,6 +670,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("facts")
     p.add_argument("--target", help="target index, e.g. 92")
     p.add_argument("--unit", help="show only improvements led by this unit (name contains)")
+    p.add_argument("--units-dir", help="a folder of departments' and communes' facts files: list, per provincial item, "
+                   "the units whose results feed it and their shortfall")
     common(p)
     planning(p)
     p.set_defaults(func=cmd_plan)
@@ -583,7 +687,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default ./facts.xlsx, never replacing a file already there)")
     p.add_argument("id", nargs="?")
     common(p, writes=("xlsx",))
-    p.add_argument("--units", help="a lead-unit assignment file, to fill the lead-unit column")
+    p.add_argument("--units", help="a lead-unit assignment file, to fill the lead-unit column; or a unit roster "
+                   "(roster, year, level, units): one workbook per unit in the folder -o, or one sheet per unit when -o ends in .xlsx")
     p.add_argument("--split-by-unit", metavar="DIR", help="write one workbook per lead unit into DIR (needs --units); never overwrites")
     p.set_defaults(func=cmd_template)
 

@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from .errors import InputError, Problem
 from .dates import parse_date
 from .models import (
-    BASELINE_SUFFIX, Agency, BooleanScore, CompareScore, Constraint, Criterion, Expected, DerivedSpec, Evidence,
-    FactConstraint, FactSpec, FieldNode, Group,
+    AdjustmentRule, BASELINE_SUFFIX, Agency, BooleanScore, CompareScore, Constraint, Criterion, Expected, DerivedSpec,
+    Evidence, FactConstraint, FactSpec, FieldNode, Group,
     MethodologyFile, PerOccurrenceScore, ProportionalScore, RuleSpec, RulesFile,
     SubCriterion, SurveyScore, Text, TiersScore,
 )
@@ -67,6 +67,15 @@ class Methodology:
     def when_not_arising_of(self, rule: RuleSpec) -> str:
         """full_points (the maximum never shrinks) or not_applicable (the item leaves it)."""
         return rule.when_not_arising or self.when_not_arising
+    # Conventions of provinces' internal indices (docs/rule-format.md); defaults are the national table's.
+    applies_to: str = "province"
+    denominator: str = "fixed"
+    survey: Any = None     # SurveyPolicy or None
+    feeds_into: str | None = None
+    bonus_rules: tuple[AdjustmentRule, ...] = ()
+    penalty_rules: tuple[AdjustmentRule, ...] = ()
+    facts_from: tuple[str, ...] = ()
+    issuer: Text | None = None
 
     @cached_property
     def codes(self) -> set[str]:
@@ -122,6 +131,11 @@ class Methodology:
         """Facts whose baseline (last year's) value the rule compares with."""
         s = rule.score
         return [s.fact] if isinstance(s, CompareScore) and s.than is None else []
+
+    @property
+    def adjustment_rules(self) -> list[tuple[str, AdjustmentRule]]:
+        """Bonus and penalty rules, as (kind, rule)."""
+        return [("bonus", r) for r in self.bonus_rules] + [("penalty", r) for r in self.penalty_rules]
 
     def users_of(self, fact: str) -> list[str]:
         return [code for code, r in self.rules.items() if fact in self.reads(r)]
@@ -202,12 +216,23 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     tree_ok = not problems
     rules_dir = Path(os.path.normpath(Path(path).parent / mfile.rules))
     before = len(problems)
-    constraints: list[tuple[Constraint, str, int | None]] = []
-    facts, derived, rules, rule_files, rule_docs, where = _load_rules(rules_dir, problems, hasher, constraints)
+    constraints: list[tuple[FactConstraint, str, int | None]] = []
+    adjust: dict[str, list[Any]] = {"bonus": [], "penalty": []}
+    facts, derived, rules, rule_files, rule_docs, where = _load_rules(rules_dir, problems, hasher, adjust, constraints)
+    if mfile.facts_from and len(problems) == before:
+        from .conventions import import_facts
+
+        import_facts(Path(path).parent, mfile, doc, facts, derived, where, rules, adjust, problems, hasher)
+    if adjust.get("describe") and len(problems) == before:
+        from .conventions import apply_descriptions
+
+        apply_descriptions(facts, derived, adjust["describe"], problems)
     rules_ok = len(problems) == before
     if patches:
+        from .conventions import patch_adjustments
         from .overlay import apply_rule_patches
 
+        patches = patch_adjustments(adjust, *patches)
         rules = apply_rule_patches(rules, *patches)
     m = Methodology(
         id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
@@ -218,6 +243,9 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         appraisal_total=mfile.appraisal_total, survey_total=mfile.survey_total,
         fact_constraints=tuple(c for c, _, _ in constraints),
         fact_constraint_files={c.id: (f, ln) for c, f, ln in constraints},
+        applies_to=mfile.applies_to, denominator=mfile.denominator,
+        survey=mfile.survey, feeds_into=mfile.feeds_into, facts_from=tuple(mfile.facts_from), issuer=mfile.issuer,
+        bonus_rules=tuple(r for r, _, _ in adjust["bonus"]), penalty_rules=tuple(r for r, _, _ in adjust["penalty"]),
     )
     by_item: dict[str, RuleSpec] = {}
     leaves = m.leaves
@@ -242,6 +270,10 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     object.__setattr__(m, "digest", hasher.hexdigest()[:16])
     if not problems:
         _check_rules(m, rule_docs, where, problems)
+    if not problems:
+        from .conventions import check_conventions
+
+        check_conventions(m, mfile, doc, rule_docs, adjust, problems)
     if problems:
         raise InputError(problems)
     return m
@@ -326,8 +358,8 @@ def _check_sum(code: str, declared: Decimal, parts: list[Decimal], path: tuple[s
         add(path, f"{code}.max", f"{what} of {code} add up to {_fmt(total)}, but its max is {_fmt(declared)}", "PS032")
 
 
-def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any,
-                constraints: list[tuple[Constraint, str, int | None]]) -> tuple[
+def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any, adjust: dict[str, list[Any]] | None = None,
+                constraints: list[tuple[FactConstraint, str, int | None]] | None = None) -> tuple[
         dict[str, FactSpec], dict[str, DerivedSpec], list[RuleSpec], dict[str, tuple[str, int | None]],
         dict[str, tuple[Document, int]], dict[str, tuple[str, int | None]]]:
     facts: dict[str, FactSpec] = {}
@@ -379,7 +411,7 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any,
             rules.append(rule)
             rule_files[rule.id] = (doc.file, line)
             rule_docs[rule.id] = (doc, i)
-        for i, con in enumerate(rf.constraints):
+        for i, con in enumerate(rf.constraints if constraints is not None else ()):
             line = doc.line(("constraints", i))
             seen = next(((f, ln) for c, f, ln in constraints if c.id == con.id), None)
             if seen is not None:
@@ -387,6 +419,18 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any,
                                         f"duplicate constraint id (also {seen[0]}:{seen[1]})", "PS201"))
                 continue
             constraints.append((con, doc.file, line))
+        if adjust is not None:
+            adjust.setdefault("describe", []).extend((name, text, doc) for name, text in rf.describe.items())
+        for kind in ("bonus", "penalty"):
+            for i, adj in enumerate(getattr(rf, kind)):
+                line = doc.line((kind, i))
+                if adj.id in rule_files:
+                    ofile, oline = rule_files[adj.id]
+                    problems.append(Problem(doc.file, line, f"{kind}.{adj.id}", f"duplicate rule id (also {ofile}:{oline})", "PS047"))
+                    continue
+                rule_files[adj.id] = (doc.file, line)
+                if adjust is not None:
+                    adjust[kind].append((adj, doc, i))
     for name in set(facts) & set(derived):
         file, line = where[name]
         problems.append(Problem(file, line, name, f"'{name}' is declared both as a reported fact and a derived fact", "PS046"))
@@ -451,7 +495,10 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
             add(("provenance",), f"provenance '{rule.provenance}' needs a citation", "PS053")
         if rule.provenance == "plan-126" and not rule.citation:
             add(("citation",), "provenance 'plan-126' needs a citation naming the plan's section", "PS053")
-        if m.when_not_arising_of(rule) == "not_applicable" and rule.not_applicable_when is not None and not rule.citation:
+        # leaving the maximum needs a citation, unless the methodology itself declares that policy for every
+        # item (a province's internal index judged over the maxima that apply: denominator: applicable)
+        if (m.when_not_arising_of(rule) == "not_applicable" and m.when_not_arising != "not_applicable"
+                and rule.not_applicable_when is not None and not rule.citation):
             add(("when_not_arising",), "an item may leave the maximum (when_not_arising: not_applicable) only with a "
                 "citation saying so; add citation: or use when_not_arising: full_points", "PS302")
         if rule.when_not_arising is not None and rule.not_applicable_when is None:
@@ -598,6 +645,9 @@ class Facts:
     baseline: "Facts | None" = None   # last year's facts file, named by `baseline:`
     projected: dict[str, FactValue] = field(default_factory=dict)   # facts filled from a baseline (--baseline)
     projection_source: str | None = None
+    level: str | None = None        # department | commune | province, when the file says
+    illustrative: bool = False      # the figures are made up (fixtures, training)
+    not_assigned: dict[str, str] = field(default_factory=dict)   # item code -> why the unit has no such task
 
     def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
         values = dict(self.values)
@@ -612,7 +662,7 @@ class Facts:
 
 
 FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead_units", "leads", "explanations",
-              "claimed_total", "baseline"}
+              "claimed_total", "baseline", "level", "illustrative", "not_assigned"}
 
 
 def methodology_of_document(doc: Document, override: str | None = None, overlay: Any = None) -> Methodology:
@@ -752,12 +802,15 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True, nest
         add(("lead_units",), "lead_units", "expected the path of a lead-unit assignment file", "PS071")
         units = None
     leads = _leads(data.get("leads"), m, add)
+    from .conventions import unit_keys
+
+    level, illustrative, not_assigned = unit_keys(data, doc, m, add)
     if problems:
         raise InputError(problems)
     units_path = str(Path(doc.file).parent / units) if units else None
     return Facts(doc.file, agency, year, mref, values, evidence, claimed, lines, units_path,
                  {str(k): v for k, v in explanations.items()}, claimed_total, tuple(contradictions), notes,
-                 leads=leads, baseline=baseline)
+                 leads=leads, baseline=baseline, level=level, illustrative=illustrative, not_assigned=not_assigned)
 
 
 def _leads(raw: Any, m: Methodology, add: Any) -> dict[str, str]:

@@ -140,6 +140,20 @@ class Cap(_Input):
     cap: Num = Field(ge=0)
     provenance: Provenance = "reconstructed"
     citation: str | None = None
+    note: str | None = None
+
+
+UnitLevel = Literal["province", "department", "commune"]
+
+
+class SurveyPolicy(_Input):
+    """Whether the survey part may be absent for a unit, and what then happens."""
+
+    optional: bool = False
+    when_absent: Literal["missing", "rescale"] = "missing"
+    provenance: Provenance = "reconstructed"
+    citation: str | None = None
+    note: str | None = None
 
 
 class MethodologyFile(_Input):
@@ -160,6 +174,13 @@ class MethodologyFile(_Input):
     when_not_arising: WhenNotArising = "full_points"
     bonus: Cap | None = None
     penalty: Cap | None = None
+    # Conventions of provinces' internal indices; the defaults are the national table's.
+    applies_to: UnitLevel = "province"
+    denominator: Literal["fixed", "applicable"] = "fixed"
+    survey: SurveyPolicy | None = None
+    facts_from: list[str] = Field(default_factory=list)
+    feeds_into: str | None = None
+    issuer: Text | None = None      # who issues the methodology and publishes its ranking (e.g. UBND tỉnh Cà Mau)
 
 
 # ---------------------------------------------------------------- rules files
@@ -316,6 +337,7 @@ class RuleSpec(_Input):
     shows: list[str] = Field(default_factory=list)  # further facts the explanation shows (not scored)
     score: Score
     explain: Text
+    feeds: list[str] = Field(default_factory=list)   # codes of the methodology named by `feeds_into`
 
     @field_validator("id")
     @classmethod
@@ -362,12 +384,42 @@ class FactConstraint(_Input):
     def names(self) -> list[str]:
         return list(dict.fromkeys(self.sum + self.relation[1]))
 
+class AdjustmentRule(_Input):
+    """A bonus or penalty earned from one fact: `each` point(s) per unit of a count or
+    number, or `points` once when a yes/no fact equals `when`."""
+
+    id: str
+    fact: str
+    each: Num | None = Field(default=None, gt=0)
+    points: Num | None = Field(default=None, gt=0)
+    when: bool = True
+    provenance: Provenance
+    citation: str | None = None
+    note: str | None = None
+    explain: Text
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not RULE_ID_RE.match(v):
+            raise ValueError("rule ids are kebab-case: lowercase letters, digits and '-'")
+        return v
+
+    @model_validator(mode="after")
+    def _one_award(self) -> "AdjustmentRule":
+        if (self.each is None) == (self.points is None):
+            raise ValueError("a bonus or penalty rule needs exactly one of 'each' (per unit of a count) or 'points' (once, for a yes/no fact)")
+        return self
+
 
 class RulesFile(_Input):
     facts: dict[str, FactSpec] = Field(default_factory=dict)
     derived: dict[str, DerivedSpec] = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(default_factory=list)
     constraints: list[FactConstraint] = Field(default_factory=list)
+    bonus: list[AdjustmentRule] = Field(default_factory=list)
+    penalty: list[AdjustmentRule] = Field(default_factory=list)
+    describe: dict[str, Text] = Field(default_factory=dict)   # a fact's description at this methodology's scope
 
 
 # ---------------------------------------------------------------- facts files
@@ -512,6 +564,22 @@ class UnitRow(_Output):
     lost: Points
 
 
+class UnitInfo(_Output):
+    """How a unit's card was counted under its methodology's declared conventions."""
+
+    level: str                       # department | commune | province
+    denominator: str                 # fixed | applicable
+    band: str | None = None          # the name of the card's group (band), e.g. "Tốt"
+    illustrative: bool = False
+    survey_absent: bool = False      # True: no survey fact given and the appraisal was rescaled to 100
+    not_assigned: dict[str, str] = Field(default_factory=dict)   # item code -> why the unit has no such task
+    bonus: Points | None = None      # capped bonus points added
+    penalty: Points | None = None    # capped penalty points taken off
+    feeds_into: str | None = None    # the provincial methodology its items feed
+    feeds: dict[str, list[str]] = Field(default_factory=dict)    # item code -> provincial item codes
+
+
+
 class Scorecard(_Output):
     methodology: dict[str, str]
     overlay: str | None = None
@@ -542,6 +610,7 @@ class Scorecard(_Output):
     index_without_projection: Points | None = None   # the index with projected items counted as missing
     projection_source: str | None = None
     appraisal_errors: list[str] | None = None
+    unit: UnitInfo | None = None     # the conventions of a provincial internal index, when scored under one
 
     def item(self, code: str) -> ItemResult:
         for it in self.items:

@@ -34,6 +34,11 @@ class Overlay(BaseModel):
     base: str | None = None
     items: dict[str, ItemPatch] = Field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    conventions: dict[str, Any] = Field(default_factory=dict)   # methodology-level keys, e.g. groups, bonus, survey
+
+
+# Methodology-level declarations an overlay may restate (docs/rule-format.md).
+CONVENTION_KEYS = ("groups", "bonus", "penalty", "survey", "denominator", "appraisal_total", "survey_total", "issuer")
 
 
 def read_overlay(path: str | os.PathLike[str]) -> tuple[Overlay, Document, bytes]:
@@ -66,6 +71,14 @@ def apply_overlay(data: dict[str, Any], path: str | os.PathLike[str]) -> tuple[d
             node[key] = value
         node["provenance"] = "official"
         node["citation"] = ov.citation
+    for key, value in ov.conventions.items():
+        if key not in CONVENTION_KEYS:
+            problems.append(Problem(doc.file, doc.line(("conventions", key)), f"conventions.{key}",
+                                    f"an overlay restates only {', '.join(CONVENTION_KEYS)}", "PS101"))
+            continue
+        if key in ("bonus", "penalty", "survey") and isinstance(value, dict):
+            value = {**value, "provenance": "official", "citation": ov.citation}
+        merged[key] = value
     if problems:
         raise InputError(problems)
     return merged, f"{ov.overlay} ({Path(path).name})", raw, ov, doc

@@ -812,7 +812,7 @@ def render_trend(entries: list[Any], lang: str, fmt: str) -> str:
     """`history trend`: the latest index of each year and stage."""
     latest: dict[tuple[int, str], str] = {}
     for e in entries:
-        latest[(e.year, e.stage)] = e.index if lang == "en" else fmt_value(str(e.index), lang)
+        latest[(e.year, e.stage)] = e.index if lang == "en" else fmt_number(Decimal(str(e.index)), lang, 2)
     years = sorted({y for y, _ in latest})
     stages = [s for s in TREND_STAGES if any(k[1] == s for k in latest)]
     rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]

@@ -20,17 +20,39 @@ __all__ = ["ZERO", "assemble", "build_scorecard", "fact_locations", "group_of", 
 
 def score(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durable") -> Scorecard:
     """Score one agency's facts under a methodology (backend: durable, reference or fast)."""
-    return card_model(score_data(m, facts, lang, backend))
+    return build_scorecard(m, facts, engine_for(m, backend).evaluate(facts), lang)
 
 
 def score_data(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durable") -> dict[str, Any]:
     """The same scorecard as plain data (`cards.card_json` writes it as the JSON contract)."""
     session = engine_for(m, backend).evaluate(facts)
+    if has_conventions(m, facts):
+        return build_scorecard(m, facts, session, lang).model_dump()
     return plan_for(m, lang).card(facts, session)
 
 
 def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -> Scorecard:
-    return card_model(plan_for(m, lang).card(facts, session))
+    plan = plan_for(m, lang)
+    if not has_conventions(m, facts):
+        return card_model(plan.card(facts, session))
+    # a province's internal index: tasks not assigned, the optional survey, bonus and penalty
+    from .conventions import apply_conventions, conventions_text
+
+    items = [ItemResult.model_validate(d) for d in plan.items_of(facts, session)]
+    items, adjustment, applied, unit = apply_conventions(m, facts, items, lang)
+    card = assemble(m, facts.agency, facts.year, items, lang, adjustment=adjustment, facts=facts)
+    if unit is None:
+        return card
+    band = next((g.name.get(lang) for g in m.groups if g.code == card.group and g.name), None)
+    return card.model_copy(update={"adjustments": applied, "unit": unit.model_copy(update={"band": band}),
+                                   "counting": {**card.counting, **conventions_text(m, lang)}})
+
+
+def has_conventions(m: Methodology, facts: Facts) -> bool:
+    """Whether a card needs the internal-index conventions (the national table needs none)."""
+    from .conventions import is_unit_methodology
+
+    return bool(is_unit_methodology(m) or facts.not_assigned)
 
 
 def assemble(m: Methodology, agency: Agency, year: int | None, items: list[ItemResult], lang: str,

@@ -1,0 +1,228 @@
+"""A ranking of units as a terminal table, JSON, a print-ready workbook and an HTML
+page ready to publish with the province's decision (self-contained, national header)."""
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from .explanation import fmt_number
+from .ranking import Ranking, RankRow
+from .reporting import to_json
+
+R = {
+    "title": {"vi": "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}", "en": "PAR INDEX RESULTS {year}"},
+    "of_level": {"department": {"vi": "CỦA CÁC SỞ, BAN, NGÀNH", "en": "OF PROVINCIAL DEPARTMENTS"},
+                 "commune": {"vi": "CỦA ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG", "en": "OF COMMUNES AND WARDS"},
+                 "province": {"vi": "CỦA CÁC TỈNH", "en": "OF PROVINCES"}},
+    "attached": {"vi": "(Kèm theo Quyết định số {decision})", "en": "(Attached to Decision No. {decision})"},
+    "decision_blank": {"vi": "……/QĐ-UBND ngày …/…/……", "en": "…… dated …/…/……"},
+    "issuer_blank": {"vi": "ỦY BAN NHÂN DÂN ……", "en": "PEOPLE'S COMMITTEE OF ……"},
+    "nation": {"vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "en": "SOCIALIST REPUBLIC OF VIET NAM"},
+    "motto": {"vi": "Độc lập - Tự do - Hạnh phúc", "en": "Independence - Freedom - Happiness"},
+    "rank": {"vi": "Hạng", "en": "Rank"}, "unit": {"vi": "Đơn vị", "en": "Unit"}, "index": {"vi": "Chỉ số (%)", "en": "Index (%)"},
+    "band": {"vi": "Xếp loại", "en": "Band"}, "points": {"vi": "Điểm đạt", "en": "Points"}, "max": {"vi": "Điểm tối đa áp dụng", "en": "Applicable max"},
+    "lost_by_field": {"vi": "Điểm bị trừ theo lĩnh vực", "en": "Points lost by field"}, "notes": {"vi": "Ghi chú", "en": "Notes"},
+    "field": {"vi": "LV", "en": "F"},
+    "survey_absent": {"vi": "không khảo sát: quy đổi thẩm định về 100", "en": "no survey: appraisal rescaled to 100"},
+    "not_assigned": {"vi": "không giao: {codes}", "en": "not assigned: {codes}"},
+    "missing": {"vi": "thiếu số liệu: {codes}", "en": "facts missing: {codes}"},
+    "bonus": {"vi": "thưởng +{b}", "en": "bonus +{b}"}, "penalty": {"vi": "phạt −{p}", "en": "penalty −{p}"},
+    "legend": {"vi": "Lĩnh vực", "en": "Fields"}, "bands": {"vi": "Xếp loại", "en": "Bands"},
+    "methodology": {"vi": "Phương pháp", "en": "Methodology"},
+    "illustrative": {"vi": "SỐ LIỆU MINH HỌA: không phải kết quả thật của đơn vị nào.", "en": "ILLUSTRATIVE FIGURES: not any unit's real result."},
+    "skipped": {"vi": "Bỏ qua (cấp hoặc phương pháp khác): {files}", "en": "Skipped (another level or methodology): {files}"},
+    "tie": {"vi": "Quy tắc đồng hạng", "en": "Tie rule"},
+    "provenance": {"vi": "Mọi điểm tối đa và ngưỡng chấm của phương pháp này là tái dựng (chưa có văn bản gốc); xem ghi chú trong phương pháp.",
+                   "en": "Every maximum and threshold of this methodology is reconstructed (the official text is not at hand); see the methodology's notes."},
+}
+
+
+def _r(key: str, lang: str) -> str:
+    return R[key][lang]
+
+
+def _n(d: Decimal | None, lang: str, places: int | None = None) -> str:
+    return "—" if d is None else fmt_number(d, lang, places)
+
+
+def _notes(row: RankRow, lang: str) -> str:
+    parts = []
+    if row.survey_absent:
+        parts.append(_r("survey_absent", lang))
+    if row.not_assigned:
+        parts.append(_r("not_assigned", lang).format(codes=", ".join(row.not_assigned)))
+    if row.missing_items:
+        parts.append(_r("missing", lang).format(codes=", ".join(row.missing_items)))
+    if row.bonus:
+        parts.append(_r("bonus", lang).format(b=_n(row.bonus, lang)))
+    if row.penalty:
+        parts.append(_r("penalty", lang).format(p=_n(row.penalty, lang)))
+    return "; ".join(parts)
+
+
+def _title(r: Ranking) -> str:
+    lang = r.lang
+    return _r("title", lang).format(year=r.year or "").strip() + " " + R["of_level"][r.level][lang]
+
+
+def render_ranking(r: Ranking, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(r)
+    lang = r.lang
+    md = fmt == "markdown"
+    tf = "github" if md else "simple"
+    head = [_r("rank", lang), _r("unit", lang), _r("index", lang), _r("band", lang), _r("points", lang), _r("max", lang)] + \
+           [f"{_r('field', lang)}{f.code}" for f in r.fields] + [_r("notes", lang)]
+    rows = [[x.rank, x.name, _n(x.index, lang, 2), x.band_name, _n(x.total, lang), _n(x.applicable_max, lang)]
+            + [_lost(x.lost_by_field[f.code], lang) for f in r.fields] + [_notes(x, lang)] for x in r.units]
+    out = [("# " if md else "") + _title(r), f"{_r('methodology', lang)}: {r.methodology['id']} ({r.methodology['version']})"
+           + (f" · overlay: {r.overlay}" if r.overlay else ""), ""]
+    if r.illustrative:
+        out += [("> " if md else "") + _r("illustrative", lang), ""]
+    out.append(tabulate(rows, headers=head, tablefmt=tf, disable_numparse=True,
+                        maxcolwidths=[None, 28, None, 18, None, None] + [None] * len(r.fields) + [40]))
+    out += ["", f"{_r('legend', lang)}: " + "; ".join(f"{_r('field', lang)}{f.code} = {f.name} ({_n(f.max, lang)})" for f in r.fields),
+            f"{_r('bands', lang)}: " + "; ".join(f"{b['name']}: {b['range']}" for b in r.bands),
+            f"{_r('tie', lang)}: {r.tie_rule}", _r("provenance", lang)]
+    if r.skipped:
+        out.append(_r("skipped", lang).format(files=", ".join(r.skipped)))
+    return "\n".join(out) + "\n"
+
+
+def _lost(d: Decimal, lang: str) -> str:
+    return "0" if d == 0 else "−" + fmt_number(d, lang)
+
+
+def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str], decision: str | None = None) -> None:
+    """A print-ready workbook: A4 landscape, fit to one page wide, header rows repeated."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    lang = r.lang
+    wb = Workbook()
+    ws = wb.active
+    ws.title = {"vi": "Xếp hạng", "en": "Ranking"}[lang]
+    ncol = 6 + len(r.fields) + 1
+    last = get_column_letter(ncol)
+    ws.append([r.issuer or _r("issuer_blank", lang)])
+    ws.append([_title(r)])
+    ws.append([_r("attached", lang).format(decision=decision or _r("decision_blank", lang))])
+    for row in (1, 2, 3):
+        ws.merge_cells(f"A{row}:{last}{row}")
+        ws.cell(row=row, column=1).alignment = Alignment(horizontal="center", wrap_text=True)
+        ws.cell(row=row, column=1).font = Font(bold=row != 3, italic=row == 3, size=13 if row == 2 else 11)
+    head1 = [_r("rank", lang), _r("unit", lang), _r("index", lang), _r("band", lang), _r("points", lang), _r("max", lang)] + \
+            [_r("lost_by_field", lang)] + [None] * (len(r.fields) - 1) + [_r("notes", lang)]
+    head2 = [None] * 6 + [f"{_r('field', lang)}{f.code}" for f in r.fields] + [None]
+    ws.append(head1)
+    ws.append(head2)
+    for c in range(1, ncol + 1):
+        if c <= 6 or c == ncol:
+            ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
+    ws.merge_cells(start_row=4, start_column=7, end_row=4, end_column=6 + len(r.fields))
+    ws.row_dimensions[4].height = 32
+    ws.row_dimensions[5].height = 16
+    thin = Side(style="thin", color="888888")
+    for row in ws.iter_rows(min_row=4, max_row=5, max_col=ncol):
+        for cell in row:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.fill = PatternFill("solid", fgColor="EEEEEE")
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    for x in r.units:
+        ws.append([x.rank, x.name, float(x.index), x.band_name, float(x.total), float(x.applicable_max)]
+                  + [float(x.lost_by_field[f.code]) for f in r.fields] + [_notes(x, lang)])
+        row = ws.max_row
+        ws.cell(row=row, column=3).number_format = "0.00"
+        for c in range(1, ncol + 1):
+            cell = ws.cell(row=row, column=c)
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+            cell.alignment = Alignment(vertical="top", wrap_text=c in (2, 4, ncol), horizontal="center" if c == 1 else None)
+        # Excel and LibreOffice do not grow a row for wrapped text written by a library: size it here
+        lines = max(-(-len(_notes(x, lang)) // 44), -(-len(x.name) // 32), 1)
+        ws.row_dimensions[row].height = 15 * lines
+    for row in (1, 2, 3):
+        ws.row_dimensions[row].height = 18
+    ws.append([])
+    foot = [f"{_r('legend', lang)}: " + "; ".join(f"{_r('field', lang)}{f.code} = {f.name}" for f in r.fields),
+            f"{_r('bands', lang)}: " + "; ".join(f"{b['name']}: {b['range']}" for b in r.bands),
+            f"{_r('tie', lang)}: {r.tie_rule}", _r("provenance", lang),
+            f"{_r('methodology', lang)}: {r.methodology['id']} ({r.methodology['version']}), {r.methodology['digest']}"]
+    if r.illustrative:
+        foot.insert(0, _r("illustrative", lang))
+    for text in foot:
+        ws.append([text])
+        ws.merge_cells(f"A{ws.max_row}:{last}{ws.max_row}")
+        ws.cell(row=ws.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[ws.max_row].height = 30
+    widths = [7, 32, 10, 12, 9, 11] + [7] * len(r.fields) + [42]
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "4:5"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.freeze_panes = "C6"
+    wb.save(path)
+
+
+CSS = """
+@page { size: A4 landscape; margin: 12mm 10mm; }
+body { font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 11pt; color: #000; margin: 0 auto; max-width: 277mm; }
+.head { display: flex; justify-content: space-between; text-align: center; margin-bottom: 8pt; }
+.head div { width: 48%; } .head b { display: block; } .motto { text-decoration: underline; font-weight: bold; }
+h1 { text-align: center; font-size: 13.5pt; margin: 10pt 0 2pt; } .att { text-align: center; font-style: italic; margin: 0 0 10pt; }
+table { border-collapse: collapse; width: 100%; font-size: 10pt; } th, td { border: 1px solid #444; padding: 3pt 4pt; vertical-align: top; }
+th { background: #eee; } thead { display: table-header-group; } tr { page-break-inside: avoid; }
+td.n { text-align: right; white-space: nowrap; } td.c { text-align: center; }
+.note { font-size: 9.5pt; margin: 6pt 0 0; } .warn { border: 1px solid #b00; color: #b00; padding: 4pt; text-align: center; font-weight: bold; }
+"""
+
+
+def render_ranking_html(r: Ranking, decision: str | None = None) -> str:
+    lang = r.lang
+    e = escape
+    issuer = r.issuer or _r("issuer_blank", lang)
+    fields = r.fields
+    out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(_title(r))}</title><style>{CSS}</style></head><body>',
+           f"<div class='head'><div><b>{e(issuer)}</b></div><div><b>{e(_r('nation', lang))}</b><span class='motto'>{e(_r('motto', lang))}</span></div></div>",
+           f"<h1>{e(_title(r))}</h1>",
+           f"<p class='att'>{e(_r('attached', lang).format(decision=decision or _r('decision_blank', lang)))}</p>"]
+    if r.illustrative:
+        out.append(f"<p class='warn'>{e(_r('illustrative', lang))}</p>")
+    out.append("<table><thead><tr>" + "".join(f"<th rowspan='2'>{e(_r(k, lang))}</th>" for k in ("rank", "unit", "index", "band", "points", "max"))
+               + f"<th colspan='{len(fields)}'>{e(_r('lost_by_field', lang))}</th><th rowspan='2'>{e(_r('notes', lang))}</th></tr><tr>"
+               + "".join(f"<th>{e(_r('field', lang))}{e(f.code)}</th>" for f in fields) + "</tr></thead><tbody>")
+    for x in r.units:
+        out.append(f"<tr><td class='c'>{x.rank}</td><td>{e(x.name)}</td><td class='n'>{e(_n(x.index, lang, 2))}</td><td>{e(x.band_name)}</td>"
+                   f"<td class='n'>{e(_n(x.total, lang))}</td><td class='n'>{e(_n(x.applicable_max, lang))}</td>"
+                   + "".join(f"<td class='n'>{e(_lost(x.lost_by_field[f.code], lang))}</td>" for f in fields)
+                   + f"<td>{e(_notes(x, lang))}</td></tr>")
+    out.append("</tbody></table>")
+    out.append(f"<p class='note'><b>{e(_r('legend', lang))}:</b> " + "; ".join(f"{e(_r('field', lang))}{e(f.code)}: {e(f.name)} ({e(_n(f.max, lang))})" for f in fields) + "</p>")
+    out.append(f"<p class='note'><b>{e(_r('bands', lang))}:</b> " + "; ".join(e(f"{b['name']}: {b['range']}") for b in r.bands) + "</p>")
+    out.append(f"<p class='note'><b>{e(_r('tie', lang))}:</b> {e(r.tie_rule)}</p>")
+    out.append(f"<p class='note'>{e(_r('provenance', lang))} {e(_r('methodology', lang))}: {e(r.methodology['name'])} "
+               f"({e(r.methodology['id'])}, {e(r.methodology['version'])}, {e(r.methodology['digest'])})"
+               + (f"; overlay: {e(r.overlay)}" if r.overlay else "") + ".</p>")
+    out.append("</body></html>\n")
+    return "".join(out)
+
+
+def write_new(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write a file that must not exist yet (never overwrite by surprise)."""
+    p = Path(path)
+    mode = "xb" if isinstance(data, bytes) else "x"
+    kwargs: dict[str, Any] = {} if isinstance(data, bytes) else {"encoding": "utf-8"}
+    with open(p, mode, **kwargs) as fh:
+        fh.write(data)

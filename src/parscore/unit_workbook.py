@@ -1,0 +1,272 @@
+"""Workbooks the Department of Home Affairs sends to units and reads back.
+
+- a roster (`units:` list) names the units of one level for one year;
+- `write_unit_templates` writes one facts workbook per unit (the ordinary template,
+  with the unit's code, name and year filled in), never overwriting a file;
+- `write_units_workbook` writes one workbook with one sheet per unit, and
+  `read_units_workbook` reads it back, every bad cell located by sheet and cell.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import InputError, Problem
+from .loading import FactValue, Facts, Methodology, _typed, check_parts
+from .models import Agency, Evidence, UnitLevel
+from .yamlio import load_model
+
+META = "_parscore"
+HEAD = {
+    "vi": ["Mã số liệu", "Số liệu", "Đơn vị tính", "Giá trị", "Giá trị hợp lệ", "Số văn bản kiểm chứng", "Ngày văn bản", "Cơ quan ban hành", "Dùng cho tiêu chí"],
+    "en": ["Fact id", "Fact", "Unit", "Value", "Allowed", "Evidence number", "Evidence date", "Issuer", "Used by items"],
+}
+LABELS = {
+    "vi": ["Mã đơn vị", "Tên đơn vị", "Năm", "Không được giao (mã: lý do; ...)"],
+    "en": ["Unit code", "Unit name", "Year", "Not assigned (code: reason; ...)"],
+}
+FIRST = 7   # first fact row
+
+
+class RosterUnit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    name: str = Field(min_length=1)
+
+
+class Roster(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    roster: str = Field(min_length=1, description="what this list is, e.g. its decision")
+    year: int = Field(ge=2000, le=2100)
+    level: UnitLevel
+    units: list[RosterUnit] = Field(min_length=1)
+
+
+def load_roster(path: str | os.PathLike[str], m: Methodology) -> Roster:
+    r, doc = load_model(path, Roster, "PS413", "a unit roster: roster, year, level, units: [{code, name}]")
+    problems = []
+    if r.level != m.applies_to:
+        problems.append(Problem(doc.file, doc.line(("level",)), "level", f"the roster lists {r.level} units, but {m.id} applies to: "
+                                f"{m.applies_to}; pass -m with a {r.level} methodology", "PS413"))
+    seen: dict[str, int] = {}
+    for i, u in enumerate(r.units):
+        if u.code in seen:
+            problems.append(Problem(doc.file, doc.line(("units", i, "code")), "units.code", f"code '{u.code}' is listed twice", "PS413"))
+        seen[u.code] = i
+    if problems:
+        raise InputError(problems)
+    return r
+
+
+def write_unit_templates(m: Methodology, roster: Roster, outdir: str | os.PathLike[str], lang: str = "vi") -> tuple[list[str], list[str]]:
+    """One facts workbook per unit in `outdir`: (written, skipped because they exist)."""
+    from openpyxl import load_workbook
+
+    from .excel import INFO, write_template
+
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise InputError.one(str(out), None, "output", "with a unit roster, -o names a folder (one workbook per unit)", "PS414")
+    out.mkdir(parents=True, exist_ok=True)
+    written, skipped = [], []
+    for u in roster.units:
+        target = out / f"{u.code}.xlsx"
+        if target.exists():
+            skipped.append(str(target))
+            continue
+        tmp = out / f".{u.code}.part.xlsx"
+        write_template(m, tmp, lang)
+        wb = load_workbook(tmp)
+        info = wb[INFO[lang]]
+        info["B8"], info["B9"], info["B10"] = u.code, u.name, roster.year
+        wb.save(tmp)
+        try:
+            os.link(tmp, target)   # fails if another process created the file meanwhile: never overwrite
+        except FileExistsError:
+            skipped.append(str(target))
+        finally:
+            tmp.unlink()
+        if str(target) not in skipped:
+            written.append(str(target))
+    return written, skipped
+
+
+def _sheet_title(code: str) -> str:
+    return code[:31]
+
+
+def write_units_workbook(m: Methodology, roster: Roster, path: str | os.PathLike[str], lang: str = "vi") -> None:
+    """One workbook, one sheet per unit (refuses to replace an existing file)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from .excel.template import _allowed, _validation
+
+    target = Path(path)
+    if target.exists():
+        raise InputError.one(str(target), None, "output", "exists already; parscore never overwrites a workbook: give another name", "PS414")
+    titles = [_sheet_title(u.code) for u in roster.units]
+    if len(set(titles)) != len(titles):
+        raise InputError.one(str(target), None, "units", "two unit codes share their first 31 characters (an Excel sheet name); shorten them", "PS413")
+    wb = Workbook()
+    info = wb.active
+    info.title = {"vi": "Hướng dẫn", "en": "Instructions"}[lang]
+    text = {"vi": [f"SỐ LIỆU CHỈ SỐ CCHC NĂM {roster.year}: {roster.roster}", f"Phương pháp: {m.id}, phiên bản {m.version}",
+                   "Mỗi sheet là một đơn vị. Điền cột 'Giá trị' (cột D). Ô để trống = chưa có số liệu (không tính là 0).",
+                   "Tỷ lệ % ghi 0–100. Có/không chọn trong danh sách. Không đổi tên sheet, không sửa cột A."],
+            "en": [f"PAR INDEX FACTS {roster.year}: {roster.roster}", f"Methodology: {m.id}, version {m.version}",
+                   "One sheet per unit. Fill the 'Value' column (D). An empty cell means the fact is missing (never 0).",
+                   "Percentages are 0–100. Yes/no from the list. Do not rename sheets or edit column A."]}[lang]
+    for i, line in enumerate(text, 1):
+        info.cell(row=i, column=1, value=line)
+    info["A1"].font = Font(bold=True, size=13)
+    info.column_dimensions["A"].width = 110
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for u in roster.units:
+        ws = wb.create_sheet(_sheet_title(u.code))
+        for i, (label, value) in enumerate(zip(LABELS[lang], [u.code, u.name, roster.year, None]), start=1):
+            ws.cell(row=i, column=1, value=label).font = Font(bold=True)
+            ws.cell(row=i, column=2, value=value)
+        ws.cell(row=4, column=2).fill = PatternFill("solid", fgColor="FFF2CC")
+        ws.append([])
+        ws.append(HEAD[lang])
+        for cell in ws[FIRST - 1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        yesno = DataValidation(type="list", formula1='"có,không"' if lang == "vi" else '"yes,no"', allow_blank=True)
+        ws.add_data_validation(yesno)
+        for row, name in enumerate(m.facts, start=FIRST):
+            spec = m.facts[name]
+            ws.append([name, spec.description.get(lang), spec.unit.get(lang), None, _allowed(m, name, lang), None, None, None,
+                       ", ".join(m.users_of(name))])
+            ws.cell(row=row, column=4).fill = PatternFill("solid", fgColor="FFF2CC")
+            if spec.type == "boolean":
+                yesno.add(f"D{row}")
+            else:
+                dv = _validation(spec, lang)
+                if dv is not None:
+                    ws.add_data_validation(dv)
+                    dv.add(f"D{row}")
+        for col, width in zip("ABCDEFGHI", (34, 60, 14, 14, 18, 18, 14, 24, 14)):
+            ws.column_dimensions[col].width = width
+        ws.freeze_panes = f"D{FIRST}"
+    meta = wb.create_sheet(META)
+    for k, v in (("methodology", m.id), ("version", m.version), ("digest", m.digest), ("lang", lang), ("layout", "one-sheet-per-unit")):
+        meta.append([k, v])
+    meta.sheet_state = "hidden"
+    tmp = target.with_name(f".{target.stem}.part.xlsx")
+    wb.save(tmp)
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise InputError.one(str(target), None, "output", "exists already; parscore never overwrites a workbook: give another name", "PS414") from None
+    finally:
+        tmp.unlink()
+
+
+def _cell_value(cell: Any, ftype: str) -> Any:
+    """A cell as the facts reader takes it: có/không for yes/no, whole counts as integers."""
+    from .excel.reader import NO, YES
+
+    if ftype == "boolean" and isinstance(cell, str):
+        low = cell.strip().lower()
+        if low in YES:
+            return True
+        if low in NO:
+            return False
+    if isinstance(cell, float) and cell.is_integer() and ftype == "count":
+        return int(cell)  # Excel stores every number as a float
+    return cell
+
+
+def read_units_workbook(path: str | os.PathLike[str], m: Methodology) -> list[Facts]:
+    """Each unit sheet → that unit's facts; all problems at once, located `Sheet!D12`."""
+    from .excel.safety import open_workbook
+
+    name = str(path)
+    # read once through the file layer and opened within the workbook bounds (zip members, DTDs, sizes)
+    wb = open_workbook(name, "vi")
+    if META not in wb.sheetnames:
+        raise InputError.one(name, None, "", "is not a parscore units workbook (no _parscore sheet); "
+                             "generate one with `parscore template -m ID --units ROSTER -o FILE.xlsx`", "PS415")
+    meta = {str(r[0].value): r[1].value for r in wb[META].iter_rows(max_col=2) if r[0].value}
+    if meta.get("layout") != "one-sheet-per-unit":
+        raise InputError.one(name, None, f"{META}!B5", "is a single unit's template, not a workbook with one sheet per unit; "
+                             "put single-unit workbooks in a folder and rank the folder", "PS415")
+    lang = meta.get("lang") if meta.get("lang") in ("vi", "en") else "vi"
+    problems: list[Problem] = []
+    if meta.get("methodology") != m.id:
+        problems.append(Problem(name, None, f"{META}!B1", f"workbook for methodology {meta.get('methodology')!r}, not {m.id}", "PS415"))
+    out: list[Facts] = []
+    for ws in wb.worksheets:
+        if ws.title == META or ws.cell(row=1, column=1).value != LABELS[lang][0]:
+            continue
+        code, uname, year, na_text = (ws.cell(row=i, column=2).value for i in range(1, 5))
+        t = ws.title
+        if not code or not uname:
+            problems.append(Problem(name, None, f"{t}!B1", "unit code (B1) and name (B2) are required", "PS415"))
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            problems.append(Problem(name, None, f"{t}!B3", f"expected the year such as 2025, got {year!r}", "PS415"))
+        not_assigned = _not_assigned(na_text, m, lambda msg, t=t: problems.append(Problem(name, None, f"{t}!B4", msg, "PS400")))
+        values: dict[str, FactValue] = {}
+        evidence: dict[str, tuple[Evidence, ...]] = {}
+        for row in ws.iter_rows(min_row=FIRST, max_col=8):
+            fact = row[0].value
+            if fact is None:
+                continue
+            if fact not in m.facts:
+                problems.append(Problem(name, None, f"{t}!A{row[0].row}", f"unknown fact id {fact!r}; do not edit column A", "PS415"))
+                continue
+            cell = row[3].value
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                continue
+            errs: list[str] = []
+            typed = _typed(_cell_value(cell, m.facts[fact].type), m.facts[fact], errs.append)
+            if typed is None:
+                problems.append(Problem(name, None, f"{t}!D{row[0].row}", f"{fact}: {errs[0] if errs else 'invalid value'}", "PS415"))
+                continue
+            values[fact] = typed
+            number, date, issuer = row[5].value, row[6].value, row[7].value
+            if number:
+                evidence[fact] = (Evidence(number=str(number), date=date.date() if isinstance(date, dt.datetime) else date if isinstance(date, dt.date) else None,
+                                           issuer=str(issuer) if issuer else None),)
+        try:
+            check_parts(values, m, f"{name}: {t}")
+        except InputError as exc:
+            problems.extend(exc.problems)
+        if code and uname and isinstance(year, int):
+            out.append(Facts(f"{name}!{t}", Agency(code=str(code), name=str(uname)), year, m.id, values, evidence,
+                             level=m.applies_to, not_assigned=not_assigned))
+    if problems:
+        raise InputError(problems)
+    if not out:
+        raise InputError.one(name, None, "", "holds no unit sheet", "PS415")
+    return out
+
+
+def _not_assigned(text: Any, m: Methodology, bad: Any) -> dict[str, str]:
+    if text is None or not str(text).strip():
+        return {}
+    if m.denominator != "applicable":
+        bad(f"{m.id} counts every task for every unit (denominator: fixed); leave this cell empty")
+        return {}
+    out: dict[str, str] = {}
+    for part in str(text).split(";"):
+        if not part.strip():
+            continue
+        code, _, reason = part.partition(":")
+        code = code.strip()
+        if code not in m.codes:
+            bad(f"unknown item '{code}'; write e.g. '6.1.1: không được giao vốn đầu tư công'")
+        elif not reason.strip():
+            bad(f"give the reason after '{code}:'")
+        else:
+            out[code] = reason.strip()
+    return out
+
+
