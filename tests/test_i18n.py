@@ -217,7 +217,7 @@ def test_help_of_every_subcommand_is_vietnamese(command, monkeypatch):
 
 @pytest.mark.parametrize("argv,vi,en", [
     (["scor", "x.yaml"], "lựa chọn không hợp lệ: 'scor'", "invalid choice: 'scor'"),
-    (["score"], "thiếu các tham số bắt buộc: facts", "the following arguments are required: facts"),
+    (["simulate"], "thiếu các tham số bắt buộc: facts", "the following arguments are required: facts"),
     (["score", "x.yaml", "--bogus"], "tham số không nhận ra: --bogus", "unrecognized arguments: --bogus"),
     (["audit", "x.yaml", "--fail-on", "fatal"], "lựa chọn không hợp lệ: 'fatal'", "invalid choice: 'fatal'"),
 ])

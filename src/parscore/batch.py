@@ -111,6 +111,9 @@ class Scorer:
             except json.JSONDecodeError as exc:
                 raise InputError.one(job.where, None, "", f"not a JSON document ({exc.msg} at column {exc.colno}); "
                                      "write one facts mapping per line", "PS382") from None
+            except (ValueError, RecursionError):   # a number of thousands of digits, or nesting too deep
+                raise InputError.one(job.where, None, "", "not a JSON document (a number too long or nesting too deep); "
+                                     "write one facts mapping per line", "PS382") from None
             if not isinstance(data, dict):
                 raise InputError.one(job.where, None, "", "expected a facts mapping with agency, year and facts", "PS382")
             doc = Document(job.where, data)

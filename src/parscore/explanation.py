@@ -55,7 +55,7 @@ COUNTING: dict[str, dict[str, str]] = {
         "en": "An item is not applicable only where its rule says so with a citation (when_not_arising: not_applicable): it then leaves both the points and the maximum.",
     },
     "projected": {
-        "vi": "Tiêu chí điều tra xã hội học chưa có kết quả có thể được ước tính (dự kiến) từ kết quả năm trước (--baseline): tính riêng, và thẻ điểm ghi chỉ số có và không có phần ước tính.",
+        "vi": "Tiêu chí điều tra xã hội học chưa có kết quả có thể được ước tính từ kết quả năm trước (--baseline): tính riêng, và thẻ điểm ghi chỉ số có và không có phần ước tính.",
         "en": "Survey items without results can be projected from last year's (--baseline): counted apart, and the card shows the index with and without the projection.",
     },
     "missing_facts": {

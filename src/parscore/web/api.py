@@ -65,9 +65,13 @@ class ProblemsOut(BaseModel):
     problems: list[ProblemOut]
 
 
-def problems_response(problems: list[Problem], status: int = 422) -> Response:
-    body = {"problems": [{"file": p.file, "line": p.line, "field": p.field, "message": p.message, "code": p.code, "text": str(p)}
-                         for p in problems]}
+def problems_response(problems: list[Problem], status: int = 422, lang: str = "vi") -> Response:
+    """The CLI's located problems as JSON, in the request's language (Vietnamese by default)."""
+    from ..i18n import translate
+
+    body = {"problems": [{"file": p.file, "line": p.line, "field": p.field,
+                          "message": p.message if lang == "en" else translate(p.code, p.message, lang), "code": p.code,
+                          "text": p.render(lang)} for p in problems]}
     return Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n", status_code=status, media_type="application/json")
 
 

@@ -166,7 +166,7 @@ def create_app() -> Any:
             return problems_response(exc.problems, 413)
         if request.url.path.startswith("/ui/"):
             return _page(request, {"problems": exc.problems}, getattr(request.state, "lang", "vi"), 422)
-        return problems_response(exc.problems)
+        return problems_response(exc.problems, lang=getattr(request.state, "lang", None) or request.query_params.get("lang", "vi"))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
