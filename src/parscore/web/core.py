@@ -7,6 +7,7 @@ methodology by path or a lead-unit file is refused or not followed.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import functools
 import io
@@ -260,10 +261,32 @@ def _json(card: Scorecard, m: Methodology, facts: Facts, lang: str, units: LeadU
     return render_scorecard(card, "json").encode("utf-8")
 
 
+def _docx(card: Scorecard, m: Methodology, facts: Facts, lang: str, units: LeadUnits | None) -> bytes:
+    from ..render.docx import render_docx
+
+    buf = io.BytesIO()   # in memory: nothing is written on the server
+    render_docx(card, m, facts, buf, None)
+    return buf.getvalue()
+
+
+def _pdf(card: Scorecard, m: Methodology, facts: Facts, lang: str, units: LeadUnits | None) -> bytes:
+    import tempfile
+
+    from ..render.pdf import html_to_pdf
+
+    plan = Planner(m, facts, lang, units).plan() if facts.values else None
+    with tempfile.TemporaryDirectory(prefix="parscore-pdf-") as tmp:   # Chromium prints into a per-request directory
+        out = Path(tmp) / "report.pdf"
+        html_to_pdf(render_html(card, plan, m), out, lang)
+        return out.read_bytes()
+
+
 CARD_FORMATS: dict[str, tuple[str, Callable[[Scorecard, Methodology, Facts, str, LeadUnits | None], bytes]]] = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx),
     "html": ("text/html; charset=utf-8", _html),
     "json": ("application/json", _json),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _docx),
+    "pdf": ("application/pdf", _pdf),
 }
 
 
