@@ -20,10 +20,11 @@ APPRAISAL = ROOT / "fixtures" / "ca-mau-2025" / "appraisal-2025.yaml"
 PLAN = ROOT / "fixtures" / "ca-mau-2025" / "plan-126.yaml"
 
 
-def cli(*args: str, cwd: Path = ROOT, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path = ROOT, timeout: float = 30, lang: str = "en") -> subprocess.CompletedProcess[str]:
     """The real command; a FIFO that blocked it would raise TimeoutExpired and fail the test."""
+    # the English message ids are checked here (tests/test_i18n.py checks their Vietnamese)
     return subprocess.run([sys.executable, "-m", "parscore", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+                          timeout=timeout, env={**os.environ, "PYTHONIOENCODING": "utf-8", "PARSCORE_LANG": lang})
 
 
 @pytest.fixture
@@ -118,7 +119,7 @@ def test_template_without_o_never_replaces_an_existing_file(tmp_path):
     assert r.stderr.strip() == ("parscore: facts.xlsx: output: already exists and is not replaced; give another name with "
                                 "-o NAME, or -o with this name to replace it [PS232]")
     assert mine.read_bytes() == b"my own workbook"
-    r = cli("template", "-o", "facts.xlsx", cwd=tmp_path)  # asked for by name: replaced, and said so
+    r = cli("template", "-o", "facts.xlsx", cwd=tmp_path, lang="vi")  # asked for by name: replaced, and said so
     assert r.returncode == 0
     assert r.stderr.strip() == f"parscore: đã ghi facts.xlsx ({mine.stat().st_size} byte)"
     assert mine.read_bytes()[:2] == b"PK"
@@ -162,7 +163,7 @@ def test_every_writing_command_says_what_it_wrote(work):
         (["plan-status", "facts.yaml", "plan.yaml", "--on", "2025-10-01", "-o", "status.json"], "status.json"),
     ]
     for argv, name in runs:
-        r = cli(*argv, cwd=work)
+        r = cli(*argv, cwd=work, lang="vi")
         assert r.returncode in (0, 1), r.stderr
         size = (work / name).stat().st_size
         assert r.stderr.strip().splitlines()[-1] == f"parscore: đã ghi {name} ({size} byte)", argv
@@ -217,7 +218,7 @@ def test_o_xlsx_writes_a_workbook_without_f(work):
 @pytest.mark.parametrize("name, first", [("card.json", "{"), ("card.md", "# "), ("card.html", "<!DOCTYPE html>"),
                                           ("card.txt", "CHỈ SỐ")])
 def test_o_extension_picks_the_format(work, name, first):
-    r = cli("score", "facts.yaml", "-o", name, cwd=work)
+    r = cli("score", "facts.yaml", "-o", name, cwd=work, lang="vi")
     assert r.returncode == 0, r.stderr
     assert (work / name).read_text(encoding="utf-8").startswith(first)
 
@@ -249,17 +250,17 @@ def test_audit_and_validate_accept_a_workbook(work):
     import yaml
     from openpyxl import load_workbook
 
-    assert cli("template", cwd=work).returncode == 0
-    r = cli("validate", "facts.xlsx", cwd=work)
+    assert cli("template", cwd=work, lang="vi").returncode == 0
+    r = cli("validate", "facts.xlsx", cwd=work, lang="vi")
     assert "not valid UTF-8" not in r.stderr
     assert r.returncode == 2 and "[PS188]" in r.stderr  # the empty template: agency and year missing, located
     wb = load_workbook(work / "facts.xlsx")
     ws = wb["Hướng dẫn"]
     ws["B8"], ws["B9"], ws["B10"] = "ca-mau", "UBND tỉnh Cà Mau", 2025
     wb.save(work / "filled.xlsx")
-    r = cli("validate", "filled.xlsx", cwd=work)
+    r = cli("validate", "filled.xlsx", cwd=work, lang="vi")
     assert (r.returncode, r.stdout.strip()) == (0, "filled.xlsx: OK (facts workbook for par-province-892)"), r.stderr
-    r = cli("audit", "filled.xlsx", "-f", "json", "--fail-on", "never", cwd=work)
+    r = cli("audit", "filled.xlsx", "-f", "json", "--fail-on", "never", cwd=work, lang="vi")
     assert r.returncode == 0, r.stderr
     assert yaml.safe_load(r.stdout)["agency"]["code"] == "ca-mau"
 

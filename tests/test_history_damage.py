@@ -25,6 +25,12 @@ def made(tmp_path_factory) -> Path:
     return store
 
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """The English message ids are checked here (tests/test_i18n.py checks their Vietnamese)."""
+    monkeypatch.setenv("PARSCORE_LANG", "en")
+
 def damaged(made: Path, tmp_path: Path, sql: str) -> Path:
     path = tmp_path / "store.sqlite"
     shutil.copy(made, path)
