@@ -16,6 +16,12 @@ from parscore.loading import Facts, load_facts
 from parscore.models import Agency
 
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """English message ids are compared here (tests/test_i18n.py checks their Vietnamese)."""
+    monkeypatch.setenv("PARSCORE_LANG", "en")
+
 def _mini_kind(tmp_path: Path, score_line: str, explain_vi: str = "Giải ngân {value}% (năm trước {baseline}%, thay đổi {change}).") -> object:
     """mini with rule 2.1.1 (disbursement_rate) rewritten to another scoring kind."""
     shutil.copytree(MINI.parent, tmp_path / "m")
@@ -163,7 +169,8 @@ def test_the_published_total_of_fields_2_6_7_is_enforced_on_load(tmp_path):
     assert r.stderr.strip().endswith("move points between these fields, not out of them [PS300]")
 
 
-def test_every_bundled_fixture_keeps_the_full_maximum():
+def test_every_bundled_fixture_keeps_the_full_maximum(monkeypatch):
+    monkeypatch.setenv("PARSCORE_LANG", "vi")   # the reasons a Vietnamese official reads
     for f in ["fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/targets-met.yaml", "fixtures/incomplete-2025.yaml",
               "fixtures/weak-province-2025.yaml", "fixtures/ca-mau-2024.yaml"]:
         card = json.loads(run_cli("score", f, "-f", "json").stdout)
@@ -231,7 +238,8 @@ def _blank_survey(tmp_path: Path) -> Path:
     return out
 
 
-def test_the_survey_third_projected_from_last_year_is_within_a_point(tmp_path):
+def test_the_survey_third_projected_from_last_year_is_within_a_point(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARSCORE_LANG", "vi")   # the reasons a Vietnamese official reads
     from dataclasses import replace
 
     from parscore.survey_projection import survey_facts

@@ -1,6 +1,8 @@
 """`parscore score --batch`: one card per line in input order, bad inputs located, exit 2 at the end."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import shutil
 
@@ -11,6 +13,12 @@ M = load_methodology("par-province-892")
 GOOD = ["fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/targets-met.yaml",
         "fixtures/weak-province-2025.yaml"]
 
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """English message ids are compared here (tests/test_i18n.py checks their Vietnamese)."""
+    monkeypatch.setenv("PARSCORE_LANG", "en")
 
 def _dir(tmp_path):
     d = tmp_path / "in"

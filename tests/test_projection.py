@@ -111,7 +111,7 @@ def test_cli_table_json_html_and_bad_numbers(tmp_path):
     assert h.returncode == 0 and "<svg" in out.read_text(encoding="utf-8")
     known = run_cli("project", FACTS, "--baseline", BASE, "--samples", "20", "--lang", "en")
     assert "Every survey fact is already in the file, so nothing is drawn and the index is one value." in known.stdout
-    bad = run_cli("project", FACTS, "--baseline", BASE, "--samples", "many")
+    bad = run_cli("project", FACTS, "--baseline", BASE, "--samples", "many", "--lang", "en")
     assert bad.returncode == 2 and "--samples: samples: expected a whole number ≥ 1, got 'many' [PS374]" in bad.stderr
 
 

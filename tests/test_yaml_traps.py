@@ -15,6 +15,12 @@ from parscore.yamlio import load_yaml
 FACTS = ROOT / "fixtures" / "ca-mau-2025" / "weaknesses.yaml"
 
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """English message ids are compared here (tests/test_i18n.py checks their Vietnamese)."""
+    monkeypatch.setenv("PARSCORE_LANG", "en")
+
 def problem(tmp_path: Path, text: str) -> str:
     f = tmp_path / "t.yaml"
     f.write_text(text, encoding="utf-8")
