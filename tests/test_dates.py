@@ -12,7 +12,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 from hypothesis import given, strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, facts_text
 from parscore import load_methodology
 from parscore.cli import main
 from parscore.dates import parse_date, take_readings
@@ -63,7 +63,7 @@ def test_every_date_reads_back_in_each_form(d):
 
 
 def _facts_with(tmp_path, date_text: str):
-    text = FACTS.read_text(encoding="utf-8").replace("date: 2025-11-28", f"date: {date_text}", 1)
+    text = facts_text(FACTS).replace("date: 2025-11-28", f"date: {date_text}", 1)
     assert f"date: {date_text}" in text
     p = tmp_path / "f.yaml"
     p.write_text(text, encoding="utf-8")
@@ -134,23 +134,23 @@ def test_workbook_unreadable_date_is_located(tmp_path):
     with pytest.raises(InputError) as exc:
         import_xlsx(path, m)
     p = exc.value.problems[0]
-    assert (p.field, p.code) == (f"Lĩnh vực 1!G{r}", "PS186")
-    assert p.render("vi").endswith("par_inspection_units_inspected: ngày của tài liệu kiểm chứng: '31/11/2025' không phải một "
-                                   "ngày có thật (ngày vượt quá số ngày của tháng); viết ngày dạng dd/mm/yyyy (ví dụ 28/11/2025) "
-                                   "hoặc YYYY-MM-DD [PS186]")
+    # the workbook reader's own date message (PS269), never a dropped date
+    assert (p.field, p.code) == (f"Lĩnh vực 1!G{r}", "PS269")
+    assert p.render("vi").endswith(f"Lĩnh vực 1!G{r}: số liệu: cần một ngày (gõ dd/mm/yyyy vào ô định dạng Date, ví dụ "
+                                   "28/11/2025), ô đang có '31/11/2025' [PS269]")
 
 
 def test_workbook_date_without_document_number_is_refused(tmp_path):
     m, path, r = _workbook(tmp_path, "28/11/2025", number=None)
     with pytest.raises(InputError) as exc:
         import_xlsx(path, m)
-    assert [(p.field, p.code) for p in exc.value.problems] == [(f"Lĩnh vực 1!F{r}", "PS186")]
+    assert [(p.field, p.code) for p in exc.value.problems] == [(f"Lĩnh vực 1!F{r}", "PS269")]
 
 
 def test_appraisal_dates_and_deadlines_day_first(tmp_path):
     """The same appraisal and plan with dates typed day first give the same JSON."""
     shutil.copyfile(FACTS.parent / "lead-units.yaml", tmp_path / "lead-units.yaml")
-    shutil.copyfile(FACTS, tmp_path / "f.yaml")
+    (tmp_path / "f.yaml").write_text(facts_text(FACTS), encoding="utf-8")
     appraisal = (FACTS.parent / "appraisal-2025.yaml").read_text(encoding="utf-8")
     iso = re.compile(r"(date|deadline): (\d{4})-(\d{2})-(\d{2})")
     assert iso.search(appraisal)
