@@ -14,12 +14,6 @@ GOOD = ["fixtures/ca-mau-2025/weaknesses.yaml", "fixtures/ca-mau-2025/targets-me
         "fixtures/weak-province-2025.yaml"]
 
 
-
-@pytest.fixture(autouse=True)
-def _english(monkeypatch):
-    """English message ids are compared here (tests/test_i18n.py checks their Vietnamese)."""
-    monkeypatch.setenv("PARSCORE_LANG", "en")
-
 def _dir(tmp_path):
     d = tmp_path / "in"
     d.mkdir()
@@ -38,7 +32,7 @@ def test_directory_cards_in_input_order_equal_single_scores_and_bad_file_located
     assert len(lines) == 3                     # nothing on stdout but the cards
     for line, f in zip(lines, GOOD):
         assert json.loads(line) == json.loads(to_json(score(M, load_facts(ROOT / f, M))))   # the durable card
-    assert f"{d}/01a-broken.yaml:2: malformed YAML" in r.stderr and "[PS005]" in r.stderr
+    assert f"{d}/01a-broken.yaml:2: YAML sai cú pháp" in r.stderr and "[PS005]" in r.stderr
     assert "parscore: số phiếu đã chấm: 3; số đầu vào bị từ chối: 1 (xem lỗi ở trên)" in r.stderr
 
 
@@ -75,13 +69,13 @@ def test_a_workbook_with_one_agency_per_sheet_is_not_read_yet(tmp_path):
     wb = Workbook()
     p = tmp_path / "agencies.xlsx"
     wb.save(p)
-    r = run_cli("score", "--batch", str(p))
+    r = run_cli("score", "--batch", str(p), "--lang", "en")
     assert r.returncode == 2 and r.stdout == ""
     assert "a workbook with one agency per sheet is not read yet" in r.stderr and "[PS383]" in r.stderr
 
 
 def test_batch_needs_inputs(tmp_path):
-    r = run_cli("score", "--batch", str(tmp_path))
+    r = run_cli("score", "--batch", str(tmp_path), "--lang", "en")
     assert r.returncode == 2 and "the directory holds no facts files" in r.stderr and "[PS381]" in r.stderr
-    r = run_cli("score")
+    r = run_cli("score", "--lang", "en")
     assert r.returncode == 2 and "give a facts file (.yaml or .xlsx), or --batch IN [PS384]" in r.stderr

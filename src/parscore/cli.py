@@ -115,8 +115,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         sys.stderr.write(table)
     bad = [r for r in results if r.problems]
     for r in bad:
-        for problem in r.problems:
-            print(f"parscore: {problem}", file=sys.stderr)
+        _stderr("".join(f"parscore: {visible(problem.render(args.lang))}\n" for problem in r.problems))
     if args.output:
         print(WROTE[args.lang].format(file=args.output), file=sys.stderr)
     if bad:
