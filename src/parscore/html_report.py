@@ -32,8 +32,8 @@ h2 {{ font-size: 12pt; margin: 12pt 0 5pt; border-bottom: 1px solid #999; break-
 h3 {{ font-size: 10.5pt; margin: 10pt 0 4pt; break-after: avoid; }}
 .missing {{ border: 2px solid #c62828; background: #fdecea; padding: 5pt 7pt; margin: 6pt 0; }} .missing b {{ color: #b71c1c; }}
 .complete {{ border: 1px solid #2e7d32; background: #edf7ed; padding: 4pt 7pt; margin: 6pt 0; }}
-.kpis {{ display: flex; gap: 8pt; margin: 8pt 0; }} .kpi {{ flex: 1; border: 1px solid #bbb; padding: 5pt; text-align: center; }}
-.kpi b {{ display: block; font-size: 16pt; }} .kpi small {{ display: block; color: #b71c1c; font-size: 8pt; }}
+.kpis {{ display: flex; gap: 6pt; margin: 8pt 0; }} .kpi {{ flex: 1 1 auto; border: 1px solid #bbb; padding: 5pt 3pt; text-align: center; }}
+.kpi b {{ display: block; font-size: 14pt; white-space: nowrap; }} .kpi small {{ display: block; color: #b71c1c; font-size: 8pt; }}
 .caveat {{ background: #fff4e5; border-left: 4px solid #f57c00; padding: 5pt; font-size: 8.5pt; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 9pt; }} th, td {{ border: 1px solid #bbb; padding: 2.5pt 4pt; vertical-align: top; }}
 th {{ background: #eee; }} thead {{ display: table-header-group; }} td.n {{ text-align: right; white-space: nowrap; }}
