@@ -110,7 +110,7 @@ def test_the_fixture_unit_with_absent_tasks_has_a_maximum_below_100(dept):
 def test_a_fixed_denominator_refuses_tasks_not_assigned(tmp_path):
     f = tmp_path / "p.yaml"
     f.write_text('agency: {code: x, name: X}\nyear: 2025\nnot_assigned: {"1.1.1": "x"}\nfacts: {}\n', encoding="utf-8")
-    r = run_cli("score", str(f))
+    r = run_cli("score", str(f), "--lang", "en")
     assert r.returncode == 2
     assert "not_assigned: par-province-892 counts every task for every unit (denominator: fixed)" in r.stderr and "[PS400]" in r.stderr
 
@@ -118,7 +118,7 @@ def test_a_fixed_denominator_refuses_tasks_not_assigned(tmp_path):
 def test_not_assigned_names_real_items_with_a_reason(tmp_path):
     f = tmp_path / "u.yaml"
     f.write_text('agency: {code: x, name: X}\nyear: 2025\nnot_assigned: {"9.9.9": "x", "1.1.1": ""}\nfacts: {}\n', encoding="utf-8")
-    r = run_cli("score", str(f), "-m", DEPT)
+    r = run_cli("score", str(f), "-m", DEPT, "--lang", "en")
     assert r.returncode == 2
     assert f"{f}:3: not_assigned.9.9.9: unknown item '9.9.9'" in r.stderr
     assert "not_assigned.1.1.1: give the reason the unit has no such task (text) [PS400]" in r.stderr
@@ -262,7 +262,7 @@ def test_validate_checks_each_declaration(tmp_path, name, edit_criteria, edit_ru
 
 def test_a_methodology_feeding_itself_is_refused_not_recursed(tmp_path):
     path = _copy_methodology(tmp_path, lambda t: t.replace("feeds_into: par-province-892", "feeds_into: m.yaml"))
-    r = run_cli("validate", str(path))
+    r = run_cli("validate", str(path), "--lang", "en")
     assert r.returncode == 2 and "feeds_into: 'm.yaml' feeds back into par-department-ca-mau" in r.stderr and "[PS404]" in r.stderr
 
 
@@ -284,7 +284,7 @@ def test_validate_accepts_the_copied_methodology_as_is(tmp_path):
 def test_a_facts_file_for_another_level_is_refused(tmp_path):
     f = tmp_path / "c.yaml"
     f.write_text("agency: {code: x, name: X}\nyear: 2025\nlevel: commune\nillustrative: yes please\nfacts: {}\n", encoding="utf-8")
-    r = run_cli("score", str(f), "-m", DEPT)
+    r = run_cli("score", str(f), "-m", DEPT, "--lang", "en")
     assert r.returncode == 2
     assert (f"{f}:3: level: this file is a commune's facts, but {DEPT} applies to: department; score it with a commune "
             "methodology (-m ...) [PS403]") in r.stderr
@@ -347,9 +347,9 @@ def test_score_batch_is_rank():
 
 
 def test_rank_needs_a_methodology_and_units():
-    r = run_cli("rank", str(UNITS))
+    r = run_cli("rank", str(UNITS), "--lang", "en")
     assert r.returncode == 2 and "name the units' methodology" in r.stderr
-    r = run_cli("rank", str(ROOT / "docs"), "-m", DEPT)
+    r = run_cli("rank", str(ROOT / "docs"), "-m", DEPT, "--lang", "en")
     assert r.returncode == 2 and "no facts file for par-department-ca-mau (department) here [PS410]" in r.stderr
 
 
@@ -359,14 +359,17 @@ def test_rank_xlsx_is_print_ready_and_never_overwrites(tmp_path):
     out = tmp_path / "rank.xlsx"
     r = run_cli("rank", str(UNITS), "-m", COMMUNE, "-f", "xlsx", "-o", str(out), "--decision", "12/QĐ-UBND ngày 20/01/2026")
     assert r.returncode == 0, r.stderr
-    assert f"wrote {out} (4 units)" in r.stderr
+    assert f"parscore: đã ghi {out} (4 đơn vị)\n" in r.stderr   # Vietnamese by default, English with --lang en
+    out_en = tmp_path / "rank.json"
+    r_en = run_cli("rank", str(UNITS), "-m", COMMUNE, "-f", "json", "-o", str(out_en), "--lang", "en")
+    assert r_en.returncode == 0 and f"parscore: wrote {out_en} (4 units)\n" in r_en.stderr, r_en.stderr
     ws = load_workbook(out).active
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$4:$5"
     assert ws["A1"].value == "ỦY BAN NHÂN DÂN TỈNH CÀ MAU" and "12/QĐ-UBND ngày 20/01/2026" in ws["A3"].value
     assert [ws.cell(row=6, column=c).value for c in (1, 2, 3, 4)] == [1, "Phường An Xuyên", 87.24, "Tốt"]
     before = out.read_bytes()
-    r = run_cli("rank", str(UNITS), "-m", COMMUNE, "-f", "xlsx", "-o", str(out))
+    r = run_cli("rank", str(UNITS), "-m", COMMUNE, "-f", "xlsx", "-o", str(out), "--lang", "en")
     assert r.returncode == 2 and "exists already" in r.stderr and "[PS414]" in r.stderr
     assert out.read_bytes() == before
 
@@ -440,13 +443,13 @@ def test_template_units_writes_one_workbook_per_unit_and_keeps_existing_ones(tmp
     info = load_workbook(out / "so-tu-phap.xlsx")["Hướng dẫn"]
     assert (info["B8"].value, info["B9"].value, info["B10"].value) == ("so-tu-phap", "Sở Tư pháp", 2025)
     (out / "so-noi-vu.xlsx").write_bytes(b"filled by the unit")
-    r = run_cli("template", "-m", DEPT, "--units", str(_roster(tmp_path)), "-o", str(out))
+    r = run_cli("template", "-m", DEPT, "--units", str(_roster(tmp_path)), "-o", str(out), "--lang", "en")
     assert r.returncode == 0 and "kept" in r.stderr and "so-noi-vu.xlsx (exists already; not overwritten)" in r.stderr
     assert (out / "so-noi-vu.xlsx").read_bytes() == b"filled by the unit"
 
 
 def test_a_roster_for_another_level_is_refused(tmp_path):
-    r = run_cli("template", "-m", DEPT, "--units", str(_roster(tmp_path, "commune")), "-o", str(tmp_path / "x"))
+    r = run_cli("template", "-m", DEPT, "--units", str(_roster(tmp_path, "commune")), "-o", str(tmp_path / "x"), "--lang", "en")
     assert r.returncode == 2 and "the roster lists commune units, but par-department-ca-mau applies to: department" in r.stderr
 
 
@@ -468,7 +471,7 @@ def test_one_sheet_per_unit_workbook_round_trips_to_the_same_ranking(tmp_path, d
     from_book = rank_units(dept, load_units(wb_path, dept)[0])
     from_yaml = rank_units(dept, list(yaml_facts.values()))
     assert [(u.code, u.index, u.rank) for u in from_book.units] == [(u.code, u.index, u.rank) for u in from_yaml.units]
-    r = run_cli("template", "-m", DEPT, "--units", str(_roster(tmp_path)), "-o", str(wb_path))
+    r = run_cli("template", "-m", DEPT, "--units", str(_roster(tmp_path)), "-o", str(wb_path), "--lang", "en")
     assert r.returncode == 2 and "never overwrites" in r.stderr
 
 
@@ -482,7 +485,7 @@ def test_a_bad_cell_in_a_unit_sheet_is_located(tmp_path, dept):
     ws["D7"] = "hai mươi"
     ws["B4"] = "9.9.9: x"
     wb.save(wb_path)
-    r = run_cli("rank", str(wb_path), "-m", DEPT)
+    r = run_cli("rank", str(wb_path), "-m", DEPT, "--lang", "en")
     assert r.returncode == 2
     assert f"{wb_path}: so-tu-phap!D7: {ws['A7'].value}: expected a number, got text 'hai mươi' [PS415]" in r.stderr
     assert "so-tu-phap!B4: unknown item '9.9.9'" in r.stderr
@@ -574,7 +577,7 @@ def test_plan_takes_saved_unit_cards_too(tmp_path):
     for name in ("so-tu-phap", "xa-dat-mui"):
         assert run_cli("score", str(UNITS / f"{name}.yaml"), "-f", "json", "-o", str(d / f"{name}.json")).returncode == 0
     (d / "broken.json").write_text("{}", encoding="utf-8")
-    r = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--units-dir", str(d))
+    r = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--units-dir", str(d), "--lang", "en")
     assert r.returncode == 2 and f"{d / 'broken.json'}: not a parscore scorecard JSON" in r.stderr and "[PS416]" in r.stderr
     (d / "broken.json").unlink()
     from_cards = json.loads(run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--units-dir", str(d), "-f", "json").stdout)["units"]
@@ -590,7 +593,7 @@ def test_describe_restates_an_imported_fact_at_the_unit_scope_without_changing_i
 
 def test_describe_of_an_unused_fact_is_refused(tmp_path):
     path = _copy_methodology(tmp_path, edit_rules=lambda t: t + "  grdp_growth_rate_actual: {vi: x, en: y}\n")
-    r = run_cli("validate", str(path))
+    r = run_cli("validate", str(path), "--lang", "en")
     assert r.returncode == 2
     assert "describe.grdp_growth_rate_actual: describes 'grdp_growth_rate_actual', which no rule of this methodology uses" in r.stderr
     assert "[PS417]" in r.stderr

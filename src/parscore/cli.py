@@ -81,6 +81,17 @@ RANKING_HEAD = {"vi": ["hạng", "mã", "cơ quan", "tổng điểm", "chỉ s�
 WROTE = {"vi": "parscore: đã ghi {file}", "en": "parscore: wrote {file}"}
 BATCH_DONE = {"vi": "parscore: số phiếu đã chấm: {ok}; số đầu vào bị từ chối: {bad} (xem lỗi ở trên)",
               "en": "parscore: cards scored: {ok}; inputs refused: {bad} (errors above)"}
+# what `rank` and `template --units ROSTER` say on stderr about the files they wrote or left alone
+UNIT_FILES = {
+    "vi": {"ranked": "parscore: đã ghi {file} ({n} đơn vị)",
+           "skipped": "parscore: đã bỏ qua {n} tệp thuộc cấp hoặc phương pháp khác: {files}",
+           "sheets": "parscore: đã ghi {file} ({n} trang, mỗi đơn vị một trang)",
+           "kept": "parscore: giữ nguyên {file} (tệp đã có; không ghi đè)"},
+    "en": {"ranked": "parscore: wrote {file} ({n} units)",
+           "skipped": "parscore: skipped {n} file(s) for another level or methodology: {files}",
+           "sheets": "parscore: wrote {file} ({n} sheets, one per unit)",
+           "kept": "parscore: kept {file} (exists already; not overwritten)"},
+}
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -202,9 +213,9 @@ def cmd_rank(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_ranking(ranking, fmt))
     if args.output:
-        print(f"parscore: wrote {args.output} ({len(ranking.units)} units)", file=sys.stderr)
+        print(UNIT_FILES[args.lang]["ranked"].format(file=args.output, n=len(ranking.units)), file=sys.stderr)
     if ranking.skipped:
-        print(f"parscore: skipped {len(ranking.skipped)} file(s) for another level or methodology: {', '.join(ranking.skipped)}", file=sys.stderr)
+        print(UNIT_FILES[args.lang]["skipped"].format(n=len(ranking.skipped), files=", ".join(ranking.skipped)), file=sys.stderr)
     return 0
 
 
@@ -264,13 +275,13 @@ def _unit_templates(args: argparse.Namespace, m: Methodology) -> int:
     out = args.output or "."   # a folder of workbooks (existing files are kept), or one workbook with -o X.xlsx
     if str(out).lower().endswith(".xlsx"):
         write_units_workbook(m, roster, out, args.lang)
-        print(f"parscore: wrote {out} ({len(roster.units)} sheets, one per unit)", file=sys.stderr)
+        print(UNIT_FILES[args.lang]["sheets"].format(file=out, n=len(roster.units)), file=sys.stderr)
         return 0
     written, skipped = write_unit_templates(m, roster, out, args.lang)
     for w in written:
-        print(f"parscore: wrote {w}", file=sys.stderr)
+        print(WROTE[args.lang].format(file=w), file=sys.stderr)
     for s_ in skipped:
-        print(f"parscore: kept {s_} (exists already; not overwritten)", file=sys.stderr)
+        print(UNIT_FILES[args.lang]["kept"].format(file=s_), file=sys.stderr)
     return 0
 
 
