@@ -12,7 +12,23 @@ from .models import Deduction, ItemResult, Scorecard
 from .reporting import render_scorecard, to_json
 from .scorecard import score
 
+# The rest of the library, imported on first use so `parscore score` starts quickly:
+# each is what one CLI command is a thin shell over.
+_LAZY = {
+    "load_inputs": "workflow", "with_extras": "workflow", "simulate": "simulation", "Planner": "planner",
+    "audit": "audit", "appraise": "appraisal", "import_xlsx": "excel", "write_scorecard": "excel",
+    "render_html": "html_report", "rank_units": "ranking", "project": "projection",
+}
+
 __all__ = [
     "Deduction", "Facts", "InputError", "ItemResult", "Methodology", "Problem", "Scorecard",
-    "load_facts", "load_methodology", "render_scorecard", "score", "to_json",
+    "load_facts", "load_methodology", "render_scorecard", "score", "to_json", *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'parscore' has no attribute {name!r}")

@@ -248,7 +248,15 @@ def total_text(sc: Scorecard) -> str:
     return text
 
 
+SCORECARD_TEXT_FORMATS = ("table", "markdown", "json")
+
+
 def render_scorecard(sc: Scorecard, fmt: str) -> str:
+    """The card as text: `table`, `markdown` or `json` (documents: html_report.render_html,
+    render.docx.render_docx, render.pdf.html_to_pdf, excel.write_scorecard)."""
+    if fmt not in SCORECARD_TEXT_FORMATS:
+        raise ValueError(f"render_scorecard writes {', '.join(SCORECARD_TEXT_FORMATS)}, not {fmt!r}; for html, pdf, "
+                         "docx and xlsx use render_html, render_docx, html_to_pdf or write_scorecard")
     if fmt == "json":
         return to_json(sc)
     lang = sc.lang

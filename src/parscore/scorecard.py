@@ -19,7 +19,13 @@ __all__ = ["ZERO", "assemble", "build_scorecard", "fact_locations", "group_of", 
 
 
 def score(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durable") -> Scorecard:
-    """Score one agency's facts under a methodology (backend: durable, reference or fast)."""
+    """Score one agency's facts under a methodology (backend: durable, reference or fast).
+
+        >>> card = score(load_methodology("par-province-892"), facts, "vi")
+        >>> card.index, card.group, card.item("1.3.1").deductions
+    """
+    if lang not in ("vi", "en"):
+        raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
     return build_scorecard(m, facts, engine_for(m, backend).evaluate(facts), lang)
 
 
