@@ -75,7 +75,9 @@ def catalogue(lang: str) -> dict[str, Any]:
     if lang == "en":
         return {}
     text = resources.files("parscore").joinpath("messages", f"{lang}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    # our own file, read with libyaml's safe loader where the wheel has it (about ten times faster:
+    # the catalogue is read on every command's start)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     return data
 
 
