@@ -206,9 +206,7 @@ class DerivedSpec(_Input):
 
     @model_validator(mode="after")
     def _one_formula(self) -> "DerivedSpec":
-        given = [k for k in ("ratio", "sum", "difference") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("a derived fact needs exactly one of ratio, sum, difference")
+        _exactly_one(self, ("ratio", "sum", "difference"), "a derived fact")
         return self
 
     @property
@@ -347,6 +345,17 @@ class RuleSpec(_Input):
         return v
 
 
+RELATIONS = ("equals", "at_most", "at_least")
+
+
+def _exactly_one(model: BaseModel, keys: tuple[str, ...], what: str) -> str:
+    """The one of `keys` a model gives; a ValueError (a located problem) when none or several."""
+    given = [k for k in keys if getattr(model, k) is not None]
+    if len(given) != 1:
+        raise ValueError(f"{what} needs exactly one of {', '.join(keys)}")
+    return given[0]
+
+
 class FactConstraint(_Input):
     """Reported facts that must agree: the sum of `sum` equals, is at most or is at least
     the sum of the facts on the other side. Checked whenever every fact it names is given;
@@ -367,18 +376,13 @@ class FactConstraint(_Input):
 
     @model_validator(mode="after")
     def _one_relation(self) -> "FactConstraint":
-        given = [k for k in ("equals", "at_most", "at_least") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("a constraint needs exactly one of equals, at_most, at_least")
+        _exactly_one(self, RELATIONS, "a constraint")
         return self
 
     @property
     def relation(self) -> tuple[str, list[str]]:
-        for k in ("equals", "at_most", "at_least"):
-            v = getattr(self, k)
-            if v is not None:
-                return k, v
-        raise AssertionError("unreachable: validated")
+        key = _exactly_one(self, RELATIONS, "a constraint")
+        return key, getattr(self, key)
 
     @property
     def names(self) -> list[str]:
