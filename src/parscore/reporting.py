@@ -27,6 +27,7 @@ L: dict[str, dict[str, str]] = {
     "index": {"vi": "Chỉ số", "en": "Index"},
     "group": {"vi": "Nhóm", "en": "Group"},
     "claimed_total": {"vi": "Tổng điểm tự đánh giá", "en": "Self-assessed total"},
+    "claimed_of": {"vi": "(tự chấm {n}/{of} tiêu chí thành phần)", "en": "({n} of {of} sub-criteria self-scored)"},
     "overlay": {"vi": "Đã áp dụng bản điều chỉnh", "en": "Overlay applied"},
     "code": {"vi": "Mã", "en": "Code"},
     "name": {"vi": "Nội dung", "en": "Item"},
@@ -273,7 +274,9 @@ def render_scorecard(sc: Scorecard, fmt: str) -> str:
     ]
     head += parts_rows(sc, lang)
     if sc.claimed_total is not None:
-        head.append((t("claimed_total", lang), num(sc.claimed_total, lang)))
+        n = sum(1 for it in sc.items if it.claimed is not None)   # a partial self-score is said to be one
+        head.append((t("claimed_total", lang), num(sc.claimed_total, lang) + " " + t("claimed_of", lang).format(
+            n=n, of=len(sc.items))))
     if sc.overlay:
         head.append((t("overlay", lang), sc.overlay))
     out.append(("# " if md else "") + t("title", lang))
