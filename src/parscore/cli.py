@@ -46,13 +46,7 @@ from .scorecard import score
 from .simulation import load_scenario, simulate
 from .tracking import load_plan, plan_status
 from .units import LeadUnits, load_lead_units, with_leads
-from .yamlio import Document
-from .workflow import load_inputs, methodology_ref, parse_target, plan_context, with_extras
-
-
-def _methodology_ref(args: argparse.Namespace, doc: Document) -> str:
-    """--methodology wins; else the facts file's own (a path there is relative to the file)."""
-    return methodology_ref(doc, args.methodology)
+from .workflow import load_inputs, parse_target, plan_context, with_extras
 
 
 def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from .errors import InputError, Problem
 from .dates import parse_date
 from .models import (
-    AdjustmentRule, BASELINE_SUFFIX, Agency, BooleanScore, CompareScore, Constraint, Criterion, Expected, DerivedSpec,
+    AdjustmentRule, Agency, BooleanScore, CompareScore, Constraint, Criterion, Expected, DerivedSpec,
     Evidence, FactConstraint, FactSpec, FieldNode, Group,
     MethodologyFile, PerOccurrenceScore, ProportionalScore, RuleSpec, RulesFile,
     SubCriterion, SurveyScore, Text, TiersScore,
@@ -665,24 +665,40 @@ FACTS_KEYS = {"agency", "year", "methodology", "facts", "claimed", "note", "lead
               "claimed_total", "baseline", "level", "illustrative", "not_assigned"}
 
 
-def methodology_of_document(doc: Document, override: str | None = None, overlay: Any = None) -> Methodology:
-    """The methodology a facts file names (`methodology:`, a path relative to the file), or
-    `override`; an unknown one is reported at the facts file's `methodology:` line."""
+DEFAULT_METHODOLOGY = "par-province-892"
+
+
+def methodology_ref(doc: Document, override: str | None = None, allow_paths: bool = True) -> str:
+    """`override` wins; else the document's own `methodology:` (a path there is relative to
+    the file); else the default. With `allow_paths=False` (a document that came over HTTP)
+    only an id is accepted: nothing a request says may name a file."""
     if override:
-        return load_methodology(override, overlay=overlay)
+        return override
     ref = doc.data.get("methodology")
     if ref is None:
-        return load_methodology("par-province-892", overlay=overlay)
-    line = doc.line(("methodology",))
+        return DEFAULT_METHODOLOGY
     if not isinstance(ref, str) or not ref.strip():
-        raise InputError.one(doc.file, line, "methodology",
+        raise InputError.one(doc.file, doc.line(("methodology",)), "methodology",
                              "expected a methodology id such as par-province-892, or a path to a .yaml file", "PS071")
-    target = str(Path(doc.file).parent / ref) if ref.endswith((".yaml", ".yml")) else ref
+    looks_like_path = ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref or ref.startswith(".")
+    if looks_like_path and not allow_paths:
+        raise InputError.one(doc.file, doc.line(("methodology",)), "methodology",
+                             f"'{ref}' is a path; over HTTP only a methodology id is accepted, e.g. {DEFAULT_METHODOLOGY}", "PS350")
+    if ref.endswith((".yaml", ".yml")):
+        return str(Path(doc.file).parent / ref)
+    return ref
+
+
+def methodology_of_document(doc: Document, override: str | None = None, overlay: Any = None) -> Methodology:
+    """The methodology a facts file names (`methodology_ref`), or `override`; an unknown one
+    the file names is reported at the facts file's `methodology:` line."""
+    ref = methodology_ref(doc, override)
     try:
-        return load_methodology(target, overlay=overlay)
+        return load_methodology(ref, overlay=overlay)
     except InputError as exc:
-        if len(exc.problems) == 1 and exc.problems[0].code == "PS020":
-            raise InputError.one(doc.file, line, "methodology", exc.problems[0].message, "PS020") from None
+        named_here = not override and doc.data.get("methodology") is not None
+        if named_here and len(exc.problems) == 1 and exc.problems[0].code == "PS020":
+            raise InputError.one(doc.file, doc.line(("methodology",)), "methodology", exc.problems[0].message, "PS020") from None
         raise
 
 

@@ -6,40 +6,17 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .excel import import_xlsx
-from .loading import Facts, Methodology, facts_from_document, load_methodology, methodology_of_document, read_facts_document
+from .loading import (  # methodology_ref and DEFAULT_METHODOLOGY are re-exported: the server uses them
+    DEFAULT_METHODOLOGY, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document,
+    methodology_ref as methodology_ref, read_facts_document,
+)
 from .models import Scorecard, UnitRow
 from .peers import PeerTable, project_rank, rank_info
 from .units import LeadUnits, totals_by_unit
-from .yamlio import Document
-
-DEFAULT_METHODOLOGY = "par-province-892"
-
-
-def methodology_ref(doc: Document, override: str | None = None, allow_paths: bool = True) -> str:
-    """`override` wins; else the document's own `methodology:` (a path there is relative to
-    the file); else the default. With `allow_paths=False` (a document that came over HTTP)
-    only an id is accepted: nothing a request says may name a file."""
-    if override:
-        return override
-    ref = doc.data.get("methodology")
-    if ref is None:
-        return DEFAULT_METHODOLOGY
-    if not isinstance(ref, str) or not ref.strip():
-        raise InputError.one(doc.file, doc.line(("methodology",)), "methodology",
-                             "expected a methodology id such as par-province-892, or a path to a .yaml file", "PS071")
-    looks_like_path = ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref or ref.startswith(".")
-    if looks_like_path and not allow_paths:
-        raise InputError.one(doc.file, doc.line(("methodology",)), "methodology",
-                             f"'{ref}' is a path; over HTTP only a methodology id is accepted, e.g. {DEFAULT_METHODOLOGY}", "PS350")
-    if ref.endswith((".yaml", ".yml")):
-        return str(Path(doc.file).parent / ref)
-    return ref
-
 
 def load_inputs(path: str | os.PathLike[str], methodology: str | None = None,
                 overlay: str | os.PathLike[str] | None = None, strict: bool = True,
