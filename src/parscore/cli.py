@@ -169,12 +169,7 @@ def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args:
         render_docx(card, m, facts, buf, on)
         data = buf.getvalue()
     elif args.format == "pdf":
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="parscore-pdf-") as tmp:
-            pdf = Path(tmp) / "report.pdf"
-            html_to_pdf(render_html(card, plan, m, on), pdf, args.lang)
-            data = pdf.read_bytes()
+        data = html_to_pdf(render_html(card, plan, m, on), args.lang)
     else:
         data = render_html(card, plan, m, on)
     write_output(args.output, data, args.lang)   # never over an input; says on stderr what it wrote

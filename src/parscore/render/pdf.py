@@ -39,9 +39,10 @@ def chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-def html_to_pdf(html: str, output: str | os.PathLike[str], lang: str = "vi") -> None:
-    """Print `html` to the PDF file `output`. Raises InputError (exit 2) when Chromium is
-    missing or fails, never a traceback."""
+def html_to_pdf(html: str, lang: str = "vi") -> bytes:
+    """`html` printed to PDF by headless Chromium, in a temporary directory of its own; the
+    PDF's bytes (the caller writes them through files.write_output). Raises InputError
+    (exit 2) when Chromium is missing or fails, never a traceback."""
     exe = chromium()
     if exe is None:
         raise InputError.one("chromium", None, "--format pdf", MESSAGE["missing"][lang], "PS330")
@@ -58,4 +59,4 @@ def html_to_pdf(html: str, output: str | os.PathLike[str], lang: str = "vi") -> 
         if not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
             last = (run.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {run.returncode}"])[-1][:200]
             raise InputError.one("chromium", None, "--format pdf", MESSAGE["failed"][lang].format(why=last), "PS331")
-        shutil.copyfile(pdf, output)
+        return pdf.read_bytes()

@@ -7,7 +7,6 @@ methodology by path or a lead-unit file is refused or not followed.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import functools
 import io
@@ -270,15 +269,10 @@ def _docx(card: Scorecard, m: Methodology, facts: Facts, lang: str, units: LeadU
 
 
 def _pdf(card: Scorecard, m: Methodology, facts: Facts, lang: str, units: LeadUnits | None) -> bytes:
-    import tempfile
-
     from ..render.pdf import html_to_pdf
 
     plan = Planner(m, facts, lang, units).plan() if facts.values else None
-    with tempfile.TemporaryDirectory(prefix="parscore-pdf-") as tmp:   # Chromium prints into a per-request directory
-        out = Path(tmp) / "report.pdf"
-        html_to_pdf(render_html(card, plan, m), out, lang)
-        return out.read_bytes()
+    return html_to_pdf(render_html(card, plan, m), lang)   # Chromium prints in a temporary directory of its own
 
 
 CARD_FORMATS: dict[str, tuple[str, Callable[[Scorecard, Methodology, Facts, str, LeadUnits | None], bytes]]] = {
