@@ -104,7 +104,7 @@ def memory(m, cards: int) -> list[tuple[int, float]]:
 
 def projection_seconds(m) -> float:
     facts = load_facts(ROOT / "fixtures/ca-mau-2025/weaknesses.yaml", m)
-    base = load_baseline(ROOT / "fixtures/ca-mau-2024/survey-2024.yaml", m)
+    base = load_baseline(ROOT / "fixtures/ca-mau-2024.yaml", m)
     spreads = load_spreads(m)
     project(m, facts, base, spreads, samples=10, redraw=True)   # engine compiled once, as in a run
     t = time.perf_counter()

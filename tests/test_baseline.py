@@ -229,7 +229,7 @@ def _blank_survey(tmp_path: Path) -> Path:
     """fixtures/incomplete-2025.yaml with every survey fact left out (the state at self-assessment time)."""
     import re
 
-    from parscore.survey_projection import survey_facts
+    from parscore.baseline import survey_facts
 
     sv = survey_facts(load_methodology("par-province-892"))
     lines = (ROOT / "fixtures/incomplete-2025.yaml").read_text(encoding="utf-8").split("\n")
@@ -242,7 +242,7 @@ def test_the_survey_third_projected_from_last_year_is_within_a_point(tmp_path, m
     monkeypatch.setenv("PARSCORE_LANG", "vi")   # the reasons a Vietnamese official reads
     from dataclasses import replace
 
-    from parscore.survey_projection import survey_facts
+    from parscore.baseline import survey_facts
 
     m = load_methodology("par-province-892")
     sv = survey_facts(m)

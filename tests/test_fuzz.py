@@ -302,7 +302,7 @@ JSONL_LINE = ('{"agency": {"code": "t", "name": "T"}, "year": 2025, "methodology
 def test_fuzz_project_spread_file(tmp_path_factory, data):
     f = write(tmp_path_factory.mktemp("spread"), data)
     run("project", str(ROOT / "fixtures/ca-mau-2025/weaknesses.yaml"), "--baseline",
-        str(ROOT / "fixtures/ca-mau-2024/survey-2024.yaml"), "--spread", str(f), "--samples", "20", "--redraw-survey")
+        str(ROOT / "fixtures/ca-mau-2024.yaml"), "--spread", str(f), "--samples", "20", "--redraw-survey")
 
 
 @FUZZ

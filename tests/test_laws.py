@@ -131,7 +131,7 @@ def test_the_maximum_never_shrinks(values):
 def test_a_projected_survey_is_counted_apart(this_year, last_year):
     from dataclasses import replace
 
-    from parscore.survey_projection import survey_facts
+    from parscore.baseline import survey_facts
 
     sv = survey_facts(M)
     blank = _facts({k: v for k, v in this_year.items() if k not in sv})

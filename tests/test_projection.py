@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 from parscore import load_facts, load_methodology, score
 from parscore.errors import InputError
 from parscore.projection import load_baseline, load_spreads, project, survey_facts
 
 M = load_methodology("par-province-892")
 FACTS = "fixtures/ca-mau-2025/weaknesses.yaml"
-BASE = "fixtures/ca-mau-2024/survey-2024.yaml"
+BASE = "fixtures/ca-mau-2024.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +133,40 @@ def test_laws_of_a_projection(inputs):
         for f in a.fields:
             assert f["p5"] <= f["p50"] <= f["p95"]
     law()
+
+
+def _without_survey(tmp_path) -> str:
+    """The weaknesses file as it stands at self-assessment time: no survey fact yet."""
+    import re
+
+    sv = survey_facts(M)
+    lines = (ROOT / FACTS).read_text(encoding="utf-8").split("\n")
+    out = tmp_path / "no-survey.yaml"
+    out.write_text("\n".join(l for l in lines if not any(re.match(rf"^  {n}:", l) for n in sv)
+                             and not l.startswith("baseline:")), encoding="utf-8")
+    return str(out)
+
+
+def test_the_command_draws_the_survey_a_file_does_not_have_yet(tmp_path):
+    """The use the command exists for: the survey is not out, so all 22 survey facts are drawn.
+    (It used to fill them from last year before drawing, keep them, and print a single value.)"""
+    f = _without_survey(tmp_path)
+    r = run_cli("project", f, "--baseline", BASE, "--samples", "300", "--seed", "5", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    p = json.loads(r.stdout)
+    assert p["kept"] == [] and len(p["drawn"]) == 22 and p["undrawn"] == []
+    assert Decimal(str(p["index"]["p5"])) < Decimal(str(p["index"]["p50"])) < Decimal(str(p["index"]["p95"]))
+    # every drawn fact is centred on last year's value from the file
+    last = load_baseline(BASE, M)
+    assert {d["fact"]: d["baseline"] for d in p["drawn"]} == {k: str(v) for k, v in last.values.items()}
+
+
+def test_a_published_results_row_is_a_baseline_for_project_too(tmp_path):
+    """One reader of last year: `project` takes the results file `score --baseline` takes."""
+    f = _without_survey(tmp_path)
+    r = run_cli("project", f, "--baseline", "fixtures/results-2024.yaml", "--samples", "50", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    p = json.loads(r.stdout)
+    assert p["baseline"].endswith("results-2024.yaml (Cà Mau, 2024)") and len(p["drawn"]) == 22
+    sipas = {d["fact"]: d["baseline"] for d in p["drawn"] if d["fact"].startswith("sipas")}
+    assert sipas == {"sipas_policy_satisfaction": "86.42", "sipas_service_delivery_satisfaction": "86.42"}

@@ -36,7 +36,7 @@ from .files import (
 )
 from .yamlio import decode, read_text
 from .peers import PeerTable, load_peers
-from .survey_projection import project as project_survey, resolve as resolve_baseline
+from .baseline import project_survey
 from .planner import Planner
 from .reporting import (
     tabulate, render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts,
@@ -57,7 +57,7 @@ def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
     m, facts = load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=getattr(args, "lang", "vi"))
     if getattr(args, "baseline", None):   # the survey third projected from last year (--baseline)
-        facts = project_survey(m, facts, resolve_baseline(args.baseline))
+        facts = project_survey(m, facts, args.baseline)
     return m, facts
 
 
@@ -560,8 +560,9 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     if args.format == "html" and not args.output:
         raise InputError.one("--output", None, "output", "--format html needs -o FILE", "PS190")
-    m, facts = _load(args)
-    baseline = load_baseline(args.baseline, m)
+    # not `_load`: the survey facts this year's file lacks are drawn here, not filled in once
+    m, facts = load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=args.lang)
+    baseline = load_baseline(args.baseline, m, facts.agency.code)
     field_targets: dict[str, Decimal] = {}
     for item in args.field_target or []:
         code, _, raw = item.partition("=")

@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .baseline import load_baseline
+from .baseline import LastYear, load_baseline, survey_facts
 from .cards import ZERO, group_of, index_of
 from .errors import InputError, Problem
 from .evaluation import canonical, engine_for
@@ -59,20 +59,6 @@ class Spreads:
     shared: Decimal
     facts: dict[str, Spread]
     files: tuple[str, ...]
-
-
-def survey_facts(m: Methodology) -> dict[str, list[str]]:
-    """Reported facts read by survey items → the items reading them, in tree order."""
-    out: dict[str, list[str]] = {}
-    for code, leaf in m.leaves.items():
-        if leaf.assessed_by != "survey":
-            continue
-        for n in m.reads(m.rules[code]):
-            for f in m.inputs_of(n):
-                users = out.setdefault(f, [])
-                if code not in users:
-                    users.append(code)
-    return out
 
 
 def default_spread_file(m: Methodology) -> Path:
@@ -183,7 +169,7 @@ def _prob(k: int, n: int) -> Decimal:
     return (Decimal(k) / Decimal(n)).quantize(Decimal("0.0001"))
 
 
-def project(m: Methodology, facts: Facts, baseline: Facts, spreads: Spreads, samples: int = 10_000,
+def project(m: Methodology, facts: Facts, baseline: LastYear, spreads: Spreads, samples: int = 10_000,
             seed: int = DEFAULT_SEED, target: Decimal | None = None, field_targets: dict[str, Decimal] | None = None,
             peers: PeerTable | None = None, top: int = 10, redraw: bool = False,
             keep: list[tuple[dict[str, Decimal], Decimal]] | None = None) -> Projection:
@@ -193,7 +179,9 @@ def project(m: Methodology, facts: Facts, baseline: Facts, spreads: Spreads, sam
     if not 1 <= samples <= MAX_SAMPLES:
         raise InputError.one("--samples", None, "samples", f"expected a whole number from 1 to {MAX_SAMPLES}, got {samples}", "PS374")
     survey = survey_facts(m)
-    kept = [f for f in survey if f in facts.values and not redraw]
+    # a survey fact is kept only when this year's file gives it: one filled in from last year
+    # (`score --baseline`'s projection) is an estimate, and drawing around it is the point
+    kept = [f for f in survey if f in facts.values and f not in facts.projected and not redraw]
     to_draw = [f for f in survey if f not in kept]
     undrawn = [{"fact": f, "items": survey[f]} for f in to_draw if f not in baseline.values]
     to_draw = [f for f in to_draw if f in baseline.values]
@@ -303,7 +291,7 @@ def _index(points: int, applicable: int) -> Decimal | None:
     return index_of(Decimal(points).scaleb(-2), Decimal(applicable).scaleb(-2))
 
 
-def _summarise(m: Methodology, facts: Facts, baseline: Facts, spreads: Spreads, samples: int, seed: int,
+def _summarise(m: Methodology, facts: Facts, baseline: LastYear, spreads: Spreads, samples: int, seed: int,
                target: Decimal | None, field_targets: dict[str, Decimal], peers: PeerTable | None, top: int,
                indices: list[Decimal], field_idx: list[list[Decimal | None]], draws: list[tuple[Any, ...]],
                undrawn: list[dict[str, Any]], kept: list[str]) -> Projection:
