@@ -353,25 +353,27 @@ def test_rank_needs_a_methodology_and_units():
     assert r.returncode == 2 and "no facts file for par-department-ca-mau (department) here [PS410]" in r.stderr
 
 
-def test_rank_xlsx_is_print_ready_and_never_overwrites(tmp_path):
+def test_rank_xlsx_is_print_ready_and_never_replaces_an_input(tmp_path):
     from openpyxl import load_workbook
 
     out = tmp_path / "rank.xlsx"
     r = run_cli("rank", str(UNITS), "-m", COMMUNE, "-f", "xlsx", "-o", str(out), "--decision", "12/QĐ-UBND ngày 20/01/2026")
     assert r.returncode == 0, r.stderr
-    assert f"parscore: đã ghi {out} (4 đơn vị)\n" in r.stderr   # Vietnamese by default, English with --lang en
+    size = out.stat().st_size   # said on stderr like every file a command writes: Vietnamese by default
+    assert r.stderr.startswith(f"parscore: đã ghi {out} ({size} byte)\n"), r.stderr
     out_en = tmp_path / "rank.json"
     r_en = run_cli("rank", str(UNITS), "-m", COMMUNE, "-f", "json", "-o", str(out_en), "--lang", "en")
-    assert r_en.returncode == 0 and f"parscore: wrote {out_en} (4 units)\n" in r_en.stderr, r_en.stderr
+    assert r_en.returncode == 0 and f"parscore: wrote {out_en} ({out_en.stat().st_size} bytes)\n" in r_en.stderr, r_en.stderr
     ws = load_workbook(out).active
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$4:$5"
     assert ws["A1"].value == "ỦY BAN NHÂN DÂN TỈNH CÀ MAU" and "12/QĐ-UBND ngày 20/01/2026" in ws["A3"].value
     assert [ws.cell(row=6, column=c).value for c in (1, 2, 3, 4)] == [1, "Phường An Xuyên", 87.24, "Tốt"]
-    before = out.read_bytes()
-    r = run_cli("rank", str(UNITS), "-m", COMMUNE, "-f", "xlsx", "-o", str(out), "--lang", "en")
-    assert r.returncode == 2 and "exists already" in r.stderr and "[PS414]" in r.stderr
-    assert out.read_bytes() == before
+    # -o names the file to write, as for every command: an input is never replaced
+    facts = UNITS / "phuong-an-xuyen.yaml"
+    before = facts.read_bytes()
+    r = run_cli("rank", str(UNITS), "-m", COMMUNE, "-f", "json", "-o", str(facts), "--lang", "en")
+    assert r.returncode == 2 and "[PS231]" in r.stderr and facts.read_bytes() == before
 
 
 def test_rank_html_is_self_contained_with_the_national_header(tmp_path):
@@ -472,7 +474,7 @@ def test_one_sheet_per_unit_workbook_round_trips_to_the_same_ranking(tmp_path, d
     from_yaml = rank_units(dept, list(yaml_facts.values()))
     assert [(u.code, u.index, u.rank) for u in from_book.units] == [(u.code, u.index, u.rank) for u in from_yaml.units]
     r = run_cli("template", "-m", DEPT, "--units", str(_roster(tmp_path)), "-o", str(wb_path), "--lang", "en")
-    assert r.returncode == 2 and "never overwrites" in r.stderr
+    assert r.returncode == 0 and f"parscore: wrote {wb_path} (" in r.stderr   # -o replaces as for every command
 
 
 def test_a_bad_cell_in_a_unit_sheet_is_located(tmp_path, dept):

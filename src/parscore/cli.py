@@ -77,13 +77,9 @@ BATCH_DONE = {"vi": "parscore: số phiếu đã chấm: {ok}; số đầu vào 
               "en": "parscore: cards scored: {ok}; inputs refused: {bad} (errors above)"}
 # what `rank` and `template --units ROSTER` say on stderr about the files they wrote or left alone
 UNIT_FILES = {
-    "vi": {"ranked": "parscore: đã ghi {file} ({n} đơn vị)",
-           "skipped": "parscore: đã bỏ qua {n} tệp thuộc cấp hoặc phương pháp khác: {files}",
-           "sheets": "parscore: đã ghi {file} ({n} trang, mỗi đơn vị một trang)",
+    "vi": {"skipped": "parscore: đã bỏ qua {n} tệp thuộc cấp hoặc phương pháp khác: {files}",
            "kept": "parscore: giữ nguyên {file} (tệp đã có; không ghi đè)"},
-    "en": {"ranked": "parscore: wrote {file} ({n} units)",
-           "skipped": "parscore: skipped {n} file(s) for another level or methodology: {files}",
-           "sheets": "parscore: wrote {file} ({n} sheets, one per unit)",
+    "en": {"skipped": "parscore: skipped {n} file(s) for another level or methodology: {files}",
            "kept": "parscore: kept {file} (exists already; not overwritten)"},
 }
 
@@ -179,7 +175,7 @@ def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args:
 def cmd_rank(args: argparse.Namespace) -> int:
     """Every unit in a folder (or a workbook with one sheet per unit), scored and ranked."""
     from .ranking import rank_path
-    from .ranking_render import render_ranking, render_ranking_html, write_new, write_ranking_xlsx
+    from .ranking_render import ranking_xlsx, render_ranking, render_ranking_html
 
     if not args.methodology:
         raise InputError.one("--methodology", None, "methodology", "name the units' methodology, e.g. -m par-department-ca-mau", "PS410")
@@ -188,21 +184,11 @@ def cmd_rank(args: argparse.Namespace) -> int:
     fmt = args.format
     if fmt in ("xlsx", "html"):
         _require_output(args)
-    if args.output and Path(args.output).exists():
-        raise InputError.one(args.output, None, "output", "exists already; parscore does not overwrite it: remove it or choose another name", "PS414")
-    if fmt == "xlsx":
-        tmp = Path(args.output).with_name(f".{Path(args.output).stem}.part.xlsx")
-        write_ranking_xlsx(ranking, tmp, args.decision)
-        try:
-            write_new(args.output, tmp.read_bytes())
-        finally:
-            tmp.unlink()
-    elif args.output:
-        write_new(args.output, render_ranking_html(ranking, args.decision) if fmt == "html" else render_ranking(ranking, fmt))
+    if fmt in ("xlsx", "html"):
+        write_output(args.output, ranking_xlsx(ranking, args.decision) if fmt == "xlsx"
+                     else render_ranking_html(ranking, args.decision), args.lang)
     else:
-        sys.stdout.write(render_ranking(ranking, fmt))
-    if args.output:
-        print(UNIT_FILES[args.lang]["ranked"].format(file=args.output, n=len(ranking.units)), file=sys.stderr)
+        _emit(render_ranking(ranking, fmt), args)
     if ranking.skipped:
         print(UNIT_FILES[args.lang]["skipped"].format(n=len(ranking.skipped), files=", ".join(ranking.skipped)), file=sys.stderr)
     return 0
@@ -258,18 +244,14 @@ def _is_roster(path: str) -> bool:
 
 def _unit_templates(args: argparse.Namespace, m: Methodology) -> int:
     """A unit roster: one workbook per unit in a folder, or one workbook with a sheet per unit (-o X.xlsx)."""
-    from .unit_workbook import load_roster, write_unit_templates, write_units_workbook
+    from .unit_workbook import load_roster, units_workbook, write_unit_templates
 
     roster = load_roster(args.units, m)
     out = args.output or "."   # a folder of workbooks (existing files are kept), or one workbook with -o X.xlsx
     if str(out).lower().endswith(".xlsx"):
-        write_units_workbook(m, roster, out, args.lang)
-        print(UNIT_FILES[args.lang]["sheets"].format(file=out, n=len(roster.units)), file=sys.stderr)
+        write_output(out, units_workbook(m, roster, args.lang, out), args.lang)
         return 0
-    written, skipped = write_unit_templates(m, roster, out, args.lang)
-    for w in written:
-        print(WROTE[args.lang].format(file=w), file=sys.stderr)
-    for s_ in skipped:
+    for s_ in write_unit_templates(m, roster, out, args.lang):
         print(UNIT_FILES[args.lang]["kept"].format(file=s_), file=sys.stderr)
     return 0
 

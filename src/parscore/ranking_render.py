@@ -98,8 +98,10 @@ def _lost(d: Decimal, lang: str) -> str:
     return "0" if d == 0 else "−" + fmt_number(d, lang)
 
 
-def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str], decision: str | None = None) -> None:
-    """A print-ready workbook: A4 landscape, fit to one page wide, header rows repeated."""
+def ranking_xlsx(r: Ranking, decision: str | None = None) -> bytes:
+    """A print-ready workbook's bytes: A4 landscape, fit to one page wide, header rows repeated."""
+    import io
+
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -173,7 +175,9 @@ def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str], decision: str |
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.freeze_panes = "C6"
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 CSS = """
@@ -218,11 +222,3 @@ def render_ranking_html(r: Ranking, decision: str | None = None) -> str:
     out.append("</body></html>\n")
     return "".join(out)
 
-
-def write_new(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write a file that must not exist yet (never overwrite by surprise)."""
-    p = Path(path)
-    mode = "xb" if isinstance(data, bytes) else "x"
-    kwargs: dict[str, Any] = {} if isinstance(data, bytes) else {"encoding": "utf-8"}
-    with open(p, mode, **kwargs) as fh:
-        fh.write(data)

@@ -2,8 +2,8 @@
 
 - a roster (`units:` list) names the units of one level for one year;
 - `write_unit_templates` writes one facts workbook per unit (the ordinary template,
-  with the unit's code, name and year filled in), never overwriting a file;
-- `write_units_workbook` writes one workbook with one sheet per unit, and
+  with the unit's code, name and year filled in), never replacing a unit's file;
+- `units_workbook` makes one workbook with one sheet per unit, and
   `read_units_workbook` reads it back, every bad cell located by sheet and cell.
 """
 from __future__ import annotations
@@ -62,53 +62,56 @@ def load_roster(path: str | os.PathLike[str], m: Methodology) -> Roster:
     return r
 
 
-def write_unit_templates(m: Methodology, roster: Roster, outdir: str | os.PathLike[str], lang: str = "vi") -> tuple[list[str], list[str]]:
-    """One facts workbook per unit in `outdir`: (written, skipped because they exist)."""
+def write_unit_templates(m: Methodology, roster: Roster, outdir: str | os.PathLike[str], lang: str = "vi") -> list[str]:
+    """One facts workbook per unit in `outdir`, each said on stderr; the files kept because they exist."""
+    import io
+
     from openpyxl import load_workbook
 
     from .excel import INFO, write_template
+    from .files import write_output
 
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise InputError.one(str(out), None, "output", "with a unit roster, -o names a folder (one workbook per unit)", "PS414")
     out.mkdir(parents=True, exist_ok=True)
-    written, skipped = [], []
+    skipped = []
     for u in roster.units:
         target = out / f"{u.code}.xlsx"
-        if target.exists():
+        if target.exists():   # a unit's workbook may be filled in already: never replaced
             skipped.append(str(target))
             continue
-        tmp = out / f".{u.code}.part.xlsx"
-        write_template(m, tmp, lang)
-        wb = load_workbook(tmp)
+        buf = io.BytesIO()
+        write_template(m, buf, lang)
+        wb = load_workbook(io.BytesIO(buf.getvalue()))
         info = wb[INFO[lang]]
         info["B8"], info["B9"], info["B10"] = u.code, u.name, roster.year
-        wb.save(tmp)
-        try:
-            os.link(tmp, target)   # fails if another process created the file meanwhile: never overwrite
-        except FileExistsError:
+        buf = io.BytesIO()
+        wb.save(buf)
+        try:   # replace=False: refused if another process created the file meanwhile
+            write_output(target, buf.getvalue(), lang, replace=False)
+        except InputError:
+            if not target.exists():
+                raise
             skipped.append(str(target))
-        finally:
-            tmp.unlink()
-        if str(target) not in skipped:
-            written.append(str(target))
-    return written, skipped
+    return skipped
 
 
 def _sheet_title(code: str) -> str:
     return code[:31]
 
 
-def write_units_workbook(m: Methodology, roster: Roster, path: str | os.PathLike[str], lang: str = "vi") -> None:
-    """One workbook, one sheet per unit (refuses to replace an existing file)."""
+def units_workbook(m: Methodology, roster: Roster, lang: str = "vi", name: str = "-o") -> bytes:
+    """One workbook, one sheet per unit, as bytes (the caller writes it through `files.write_output`);
+    `name`, the file it is for, locates a problem with the roster's unit codes."""
+    import io
+
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
     from .excel.template import _allowed, _validation
 
-    target = Path(path)
-    if target.exists():
-        raise InputError.one(str(target), None, "output", "exists already; parscore never overwrites a workbook: give another name", "PS414")
+    target = name
     titles = [_sheet_title(u.code) for u in roster.units]
     if len(set(titles)) != len(titles):
         raise InputError.one(str(target), None, "units", "two unit codes share their first 31 characters (an Excel sheet name); shorten them", "PS413")
@@ -159,14 +162,9 @@ def write_units_workbook(m: Methodology, roster: Roster, path: str | os.PathLike
     for k, v in (("methodology", m.id), ("version", m.version), ("digest", m.digest), ("lang", lang), ("layout", "one-sheet-per-unit")):
         meta.append([k, v])
     meta.sheet_state = "hidden"
-    tmp = target.with_name(f".{target.stem}.part.xlsx")
-    wb.save(tmp)
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise InputError.one(str(target), None, "output", "exists already; parscore never overwrites a workbook: give another name", "PS414") from None
-    finally:
-        tmp.unlink()
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def _cell_value(cell: Any, ftype: str) -> Any:
