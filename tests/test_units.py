@@ -489,8 +489,30 @@ def test_a_bad_cell_in_a_unit_sheet_is_located(tmp_path, dept):
     wb.save(wb_path)
     r = run_cli("rank", str(wb_path), "-m", DEPT, "--lang", "en")
     assert r.returncode == 2
-    assert f"{wb_path}: so-tu-phap!D7: {ws['A7'].value}: expected a number, got text 'hai mươi' [PS415]" in r.stderr
+    # read as in a single agency's workbook, with the same advice (excel.reader.fact_value)
+    assert (f"{wb_path}: so-tu-phap!D7: {ws['A7'].value}: the cell holds the text 'hai mươi', not a number. Type the whole "
+            "number into a cell formatted as Number (no thousands separators), or remove the leading apostrophe (') [PS186]"
+            in r.stderr)
     assert "so-tu-phap!B4: unknown item '9.9.9'" in r.stderr
+
+
+def test_a_unit_sheet_reads_percent_formats_and_yes_no_like_the_agency_workbook(tmp_path, dept):
+    """0.8642 formatted as 86,42% is 86.42 (the reader used to take it as 0.8642)."""
+    from openpyxl import load_workbook
+
+    wb_path = tmp_path / "units.xlsx"
+    run_cli("template", "-m", DEPT, "--units", str(_roster(tmp_path)), "-o", str(wb_path))
+    wb = load_workbook(wb_path)
+    ws = wb["so-tu-phap"]
+    rows = {r[0].value: r[0].row for r in ws.iter_rows(min_row=7) if r[0].value}
+    pct = next(n for n in rows if dept.facts[n].type == "percent")
+    yes = next(n for n in rows if dept.facts[n].type == "boolean")
+    ws[f"D{rows[pct]}"] = 0.8642
+    ws[f"D{rows[pct]}"].number_format = "0.00%"
+    ws[f"D{rows[yes]}"] = "Có"
+    wb.save(wb_path)
+    unit = next(f for f in load_units(wb_path, dept)[0] if f.agency.code == "so-tu-phap")
+    assert unit.values[pct] == Decimal("86.42") and unit.values[yes] is True
 
 
 # ---------------------------------------------------------------- units feeding the province

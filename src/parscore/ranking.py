@@ -148,7 +148,7 @@ def rank_units(m: Methodology, facts_list: list[Facts], lang: str = "vi", backen
 # ---------------------------------------------------------------- reading many units
 
 
-def load_units(path: str | os.PathLike[str], m: Methodology) -> tuple[list[Facts], list[str]]:
+def load_units(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") -> tuple[list[Facts], list[str]]:
     """Every unit's facts in a folder (YAML facts files, filled .xlsx templates) or in a
     workbook with one sheet per unit. Files for another level or methodology are skipped
     (and named); every problem in the others is reported at once."""
@@ -156,7 +156,7 @@ def load_units(path: str | os.PathLike[str], m: Methodology) -> tuple[list[Facts
     if p.is_file() and p.suffix.lower() == ".xlsx":
         from .unit_workbook import read_units_workbook
 
-        return read_units_workbook(p, m), []
+        return read_units_workbook(p, m, lang), []
     if not p.is_dir():
         raise InputError.one(str(path), None, "", "not a folder of facts files or a workbook with one sheet per unit (.xlsx)", "PS410")
     files = sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() in (".yaml", ".yml", ".xlsx") and not x.name.startswith(("~$", ".")))
@@ -208,7 +208,7 @@ def _xlsx_methodology(path: Path) -> str | None:
 
 
 def rank_path(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") -> Ranking:
-    facts, skipped = load_units(path, m)
+    facts, skipped = load_units(path, m, lang)
     r = rank_units(m, facts, lang)
     return r.model_copy(update={"skipped": sorted(skipped)})
 

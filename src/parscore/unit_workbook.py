@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem
-from .loading import FactValue, Facts, Methodology, _typed, check_parts
+from .loading import FactValue, Facts, Methodology, check_parts
 from .models import Agency, Evidence, UnitLevel
 from .yamlio import load_model
 
@@ -167,23 +167,11 @@ def units_workbook(m: Methodology, roster: Roster, lang: str = "vi", name: str =
     return buf.getvalue()
 
 
-def _cell_value(cell: Any, ftype: str) -> Any:
-    """A cell as the facts reader takes it: có/không for yes/no, whole counts as integers."""
-    from .excel.reader import NO, YES
-
-    if ftype == "boolean" and isinstance(cell, str):
-        low = cell.strip().lower()
-        if low in YES:
-            return True
-        if low in NO:
-            return False
-    if isinstance(cell, float) and cell.is_integer() and ftype == "count":
-        return int(cell)  # Excel stores every number as a float
-    return cell
-
-
-def read_units_workbook(path: str | os.PathLike[str], m: Methodology) -> list[Facts]:
-    """Each unit sheet → that unit's facts; all problems at once, located `Sheet!D12`."""
+def read_units_workbook(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") -> list[Facts]:
+    """Each unit sheet → that unit's facts; all problems at once, located `Sheet!D12`.
+    A fact's cell is read exactly as in a single agency's workbook (`excel.reader.fact_value`:
+    yes/no words, percent formats, numbers typed as text), with the same advice in `lang`."""
+    from .excel.reader import fact_value
     from .excel.safety import open_workbook
 
     name = str(path)
@@ -196,13 +184,13 @@ def read_units_workbook(path: str | os.PathLike[str], m: Methodology) -> list[Fa
     if meta.get("layout") != "one-sheet-per-unit":
         raise InputError.one(name, None, f"{META}!B5", "is a single unit's template, not a workbook with one sheet per unit; "
                              "put single-unit workbooks in a folder and rank the folder", "PS415")
-    lang = meta.get("lang") if meta.get("lang") in ("vi", "en") else "vi"
+    book = meta.get("lang") if meta.get("lang") in ("vi", "en") else "vi"   # the labels' language
     problems: list[Problem] = []
     if meta.get("methodology") != m.id:
         problems.append(Problem(name, None, f"{META}!B1", f"workbook for methodology {meta.get('methodology')!r}, not {m.id}", "PS415"))
     out: list[Facts] = []
     for ws in wb.worksheets:
-        if ws.title == META or ws.cell(row=1, column=1).value != LABELS[lang][0]:
+        if ws.title == META or ws.cell(row=1, column=1).value != LABELS[book][0]:
             continue
         code, uname, year, na_text = (ws.cell(row=i, column=2).value for i in range(1, 5))
         t = ws.title
@@ -223,10 +211,9 @@ def read_units_workbook(path: str | os.PathLike[str], m: Methodology) -> list[Fa
             cell = row[3].value
             if cell is None or (isinstance(cell, str) and not cell.strip()):
                 continue
-            errs: list[str] = []
-            typed = _typed(_cell_value(cell, m.facts[fact].type), m.facts[fact], errs.append)
+            where = f"{t}!D{row[0].row}"
+            typed = fact_value(row[3], fact, m, lang, lambda text, w=where: problems.append(Problem(name, None, w, text, "PS186")))
             if typed is None:
-                problems.append(Problem(name, None, f"{t}!D{row[0].row}", f"{fact}: {errs[0] if errs else 'invalid value'}", "PS415"))
                 continue
             values[fact] = typed
             number, date, issuer = row[5].value, row[6].value, row[7].value

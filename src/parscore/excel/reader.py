@@ -147,7 +147,7 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
             data.cells[fact] = here
             entry = FactEntry(where=here)
             if 4 in r:
-                entry.value = _fact_value(r[4], fact, m, lang, lambda t, w=here: add(w, t, "PS186"))
+                entry.value = fact_value(r[4], fact, m, lang, lambda t, w=here: add(w, t, "PS186"))
             if 6 in r or 7 in r or 8 in r or 11 in r:
                 entry.evidence = _evidence(r, title, row_no, lang, add)
             if 9 in r:
@@ -269,7 +269,7 @@ def _points(v: Any, most: Decimal) -> Decimal | None:
     return d.normalize() if d != d.to_integral_value() else d.quantize(Decimal(1))
 
 
-def _fact_value(cell: Cell, fact: str, m: Methodology, lang: str, bad: Any) -> FactValue | None:
+def fact_value(cell: Cell, fact: str, m: Methodology, lang: str, bad: Any) -> FactValue | None:
     spec = m.facts[fact]
     v = cell.value
     if spec.type == "boolean":
