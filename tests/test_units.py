@@ -102,9 +102,9 @@ def test_a_unit_without_some_tasks_is_judged_over_the_maxima_that_apply(dept):
 def test_the_fixture_unit_with_absent_tasks_has_a_maximum_below_100(dept):
     card = score(dept, load_facts(UNITS / "van-phong-ubnd-tinh.yaml", dept))
     assert card.item("1.3.1").status == card.item("6.1.1").status == "not_applicable"
-    assert card.applicable_max == Decimal(92)      # 100 − 2 (1.3.1) − 4 (6.1.1) − 2 (3.2.2: no late dossier)
+    assert card.applicable_max == Decimal(94)      # 100 − 2 (1.3.1) − 4 (6.1.1)
     assert card.index == (card.total / card.applicable_max * 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
-    assert (card.total, card.index) == (Decimal("77.34"), Decimal("84.07"))
+    assert (card.total, card.index) == (Decimal("79.34"), Decimal("84.40"))
 
 
 def test_a_fixed_denominator_refuses_tasks_not_assigned(tmp_path):
@@ -333,7 +333,7 @@ def test_rank_cli_table(tmp_path):
     assert [(x[0], x[-1]) for x in rows[5:7]] == [("6", "−2"), ("6", "−2")]
     assert "Sở Xây dựng" in r.stdout and "skipped 4 file(s)" in r.stderr
     vp = next(l for l in lines if "Văn phòng" in l).split()
-    assert vp[:9] == ["3", "Văn", "phòng", "UBND", "tỉnh", "84.07", "Good", "77.34", "92"]
+    assert vp[:9] == ["3", "Văn", "phòng", "UBND", "tỉnh", "84.40", "Good", "79.34", "94"]
     assert "not assigned: 1.3.1, 6.1.1" in r.stdout and "no survey: appraisal rescaled to 100" in r.stdout
 
 
@@ -342,7 +342,7 @@ def test_score_batch_is_rank():
     b = run_cli("rank", str(UNITS), "-m", DEPT, "-f", "json")
     assert a.returncode == 0 and a.stdout == b.stdout
     data = json.loads(a.stdout)
-    assert data["units"][2]["code"] == "van-phong-ubnd-tinh" and data["units"][2]["applicable_max"] == 92
+    assert data["units"][2]["code"] == "van-phong-ubnd-tinh" and data["units"][2]["applicable_max"] == 94
     assert data["units"][2]["not_assigned"] == ["1.3.1", "6.1.1"] and data["level"] == "department"
 
 
@@ -368,7 +368,7 @@ def test_rank_xlsx_is_print_ready_and_never_replaces_an_input(tmp_path):
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$4:$5"
     assert ws["A1"].value == "ỦY BAN NHÂN DÂN TỈNH CÀ MAU" and "12/QĐ-UBND ngày 20/01/2026" in ws["A3"].value
-    assert [ws.cell(row=6, column=c).value for c in (1, 2, 3, 4)] == [1, "Phường An Xuyên", 87.24, "Tốt"]
+    assert [ws.cell(row=6, column=c).value for c in (1, 2, 3, 4)] == [1, "Phường An Xuyên", 87.5, "Tốt"]
     # -o names the file to write, as for every command: an input is never replaced
     facts = UNITS / "phuong-an-xuyen.yaml"
     before = facts.read_bytes()
@@ -621,3 +621,15 @@ def test_describe_of_an_unused_fact_is_refused(tmp_path):
     assert r.returncode == 2
     assert "describe.grdp_growth_rate_actual: describes 'grdp_growth_rate_actual', which no rule of this methodology uses" in r.stderr
     assert "[PS417]" in r.stderr
+
+
+@pytest.mark.parametrize("methodology", [DEPT, COMMUNE])
+def test_a_unit_reporting_fewer_late_dossiers_than_resolved_minus_on_time_is_refused(tmp_path, methodology):
+    """The province's fact constraint holds for the units' same facts (it used to be skipped for them)."""
+    src = UNITS / ("so-tu-phap.yaml" if methodology == DEPT else "xa-dat-mui.yaml")
+    text = src.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^  tthc_dossiers_overdue: \d+$", "  tthc_dossiers_overdue: 0", text)
+    f = tmp_path / "unit.yaml"
+    f.write_text(text, encoding="utf-8")
+    r = run_cli("score", str(f), "-m", methodology, "--lang", "en")
+    assert r.returncode == 2 and "[PS20" in r.stderr and "tthc_dossiers_overdue" in r.stderr, r.stderr
