@@ -328,3 +328,20 @@ def test_only_loopback_host_names_are_answered(client, host, ok):
     assert (r.status_code == 200) is ok
     if not ok:
         assert r.status_code == 400 and r.json()["problems"][0]["code"] == "PS360"
+
+
+@pytest.mark.parametrize("send", ["json", "form"])
+def test_problems_come_back_in_the_bodys_language(client, send):
+    """`lang` in the body, not only ?lang=, chooses the problems' language (it used to be Vietnamese always)."""
+    facts = "year: 1999\nfacts: {}\n"
+    if send == "json":
+        en = client.post("/api/score", json={"facts": facts, "lang": "en"})
+        vi = client.post("/api/score", json={"facts": facts})
+    else:
+        upload = {"facts": ("f.yaml", facts.encode("utf-8"))}
+        en = client.post("/api/score", files=upload, data={"lang": "en"}, headers=HEADER)
+        vi = client.post("/api/score", files=upload, headers=HEADER)
+    p_en, p_vi = _problems(en)[0], _problems(vi)[0]
+    assert p_en["code"] == p_vi["code"] == "PS072"
+    from parscore.i18n import translate
+    assert p_vi["message"] == translate("PS072", p_en["message"], "vi") != p_en["message"]

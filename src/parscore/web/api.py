@@ -92,6 +92,12 @@ def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
         "responses": {"422": {"description": "located problems", "content": {"application/json": {"schema": ProblemsOut.model_json_schema()}}}}}
 
 
+def _note_lang(request: Request, lang: Any) -> None:
+    """The body's `lang`, read before anything can fail: the request's problems come back in it."""
+    if lang in ("vi", "en"):
+        request.state.lang = lang
+
+
 async def read_body(request: Request, model: type[FactsBody], strict: bool = True) -> tuple[FactsBody, core.Inputs, dict[str, Any]]:
     """The request's parameters and its loaded inputs; extra holds multipart-only parts."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -102,6 +108,7 @@ async def read_body(request: Request, model: type[FactsBody], strict: bool = Tru
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise InputError.one("request", None, "", f"the body is not JSON: {exc}", "PS356") from None
+        _note_lang(request, data.get("lang") if isinstance(data, dict) else None)
         try:
             body = model.model_validate(data)
         except ValidationError as exc:
@@ -134,6 +141,7 @@ async def read_body(request: Request, model: type[FactsBody], strict: bool = Tru
                 fields["facts"] = str(value)
             else:
                 fields[key] = str(value) if str(value) != "" else None
+        _note_lang(request, fields.get("lang"))
         try:
             body = model.model_validate({k: v for k, v in fields.items() if k in model.model_fields})
         except ValidationError as exc:
