@@ -27,7 +27,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from pathlib import Path
 
 from .errors import InputError
 from .loading import FactValue, Facts, Methodology, _hint, facts_from_document, read_facts_document
@@ -60,7 +59,7 @@ def survey_facts(m: Methodology) -> dict[str, list[str]]:
 
 def last_year(path: str | os.PathLike[str], m: Methodology, agency_code: str) -> LastYear:
     """Last year's survey facts for `agency_code` from a facts file or a published results file."""
-    if not Path(path).is_file():
+    if not os.path.lexists(path):   # anything else (a folder, a device) is refused by the file layer
         raise InputError.one(str(path), None, "--baseline", "last year's file was not found; give a facts file or a "
                              "results file such as fixtures/results-2024.yaml", "PS312")
     doc = read_facts_document(path)
