@@ -111,7 +111,7 @@ def compare(m: Methodology, facts: Facts, changes: dict[str, FactValue | None], 
 def load_scenario(path: str | os.PathLike[str], m: Methodology, text: str | None = None) -> tuple[str, str | None, dict[str, FactValue | None]]:
     """A scenario: `{name, note, set: {fact: value}}`; `null` removes a fact. With `text`
     (a scenario sent over HTTP) nothing is read from disk and `path` only names it."""
-    doc = load_yaml(path, text)
+    doc = load_yaml(os.fspath(path), text)
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("set"), dict) or not data["set"]:
         raise InputError.one(doc.file, 1, "set", "expected a scenario: name, note, and set: {fact: value, ...}", "PS130")

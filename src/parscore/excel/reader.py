@@ -94,7 +94,7 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
     for r in rows(wb[META_SHEET], name, lang, max_rows=50, max_columns=2):
         if 1 in r and 2 in r:
             meta[str(r[1].value)] = r[2].value
-    book_lang = meta.get("lang") if meta.get("lang") in ("vi", "en") else "vi"
+    book_lang = "en" if meta.get("lang") == "en" else "vi"
     problems: list[Problem] = []
 
     def add(where: str, text: str, code: str) -> None:
@@ -391,7 +391,7 @@ def _evidence(r: dict[int, Cell], title: str, row_no: int, lang: str, add: Any) 
     return tuple(out)
 
 
-def _yaml_value(v: FactValue) -> Any:
+def _yaml_value(v: FactValue | None) -> Any:
     if isinstance(v, Decimal):
         return int(v) if v == v.to_integral_value() else float(v)
     return v
@@ -460,7 +460,7 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
     notes: dict[str, str] = {}
     raw: dict[str, Any] = {}
     for fact in m.facts:  # catalogue order: the YAML reads like the template
-        slot = facts.get(fact)
+        slot = facts.get(fact) or {}
         if not slot:
             continue
         v = slot["value"][1].value if "value" in slot else None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..errors import InputError
-from ..yamlio import MAX_INPUT_BYTES
+from ..files import MAX_INPUT_BYTES
 from .texts import msg
 
 MAX_MEMBERS = 200

@@ -10,12 +10,15 @@ import re
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import IO, TYPE_CHECKING, Any, Iterable
 
 from ..errors import InputError, Problem
 from ..loading import Facts, Methodology
 from .safety import clean_text, put_text
 from .texts import msg
+
+if TYPE_CHECKING:
+    from ..units import LeadUnits
 
 META_SHEET = "_parscore"
 HEADERS = {
@@ -63,7 +66,7 @@ def _allowed(m: Methodology, name: str, lang: str) -> str:
     return ("số thập phân " if vi else "decimal ") + (bounds if lo is not None or hi is not None else "")
 
 
-def lead_name(units: Any, code: str, lang: str) -> str:
+def lead_name(units: LeadUnits | None, code: str, lang: str) -> str:
     if units is None:
         return ""
     a = units.for_item(code)
@@ -87,7 +90,7 @@ def print_setup(ws: Any, title_rows: str, lang: str) -> None:
     ws.oddFooter.center.size = 9
 
 
-def write_template(m: Methodology, path: str | os.PathLike[str] | Any, lang: str = "vi", units: Any = None,
+def write_template(m: Methodology, path: str | os.PathLike[str] | IO[bytes], lang: str = "vi", units: LeadUnits | None = None,
                    facts: Iterable[str] | None = None, items: Iterable[str] | None = None, scope: str = "all",
                    filled: Facts | None = None) -> None:
     """A template for every fact and sub-criterion, or only `facts` and `items` (a split workbook).
@@ -181,8 +184,8 @@ def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts:
             dv = _validation(spec, lang)
             ws.add_data_validation(dv)
             dv.add(f"D{row}")
-        for col, width in zip("ABCDEFGHIJK", (34, 60, 14, 14, 18, 18, 14, 24, 30, 14, 40)):
-            ws.column_dimensions[col].width = width
+        for letter, width in zip("ABCDEFGHIJK", (34, 60, 14, 14, 18, 18, 14, 24, 30, 14, 40)):
+            ws.column_dimensions[letter].width = width
         for r in range(2, ws.max_row + 1):
             ws.cell(row=r, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "D2"
@@ -213,7 +216,7 @@ def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
     put_text(ws, row, 9, facts.notes.get(name))
 
 
-def item_sheet(ws: Any, m: Methodology, lang: str, item_list: list[str], units: Any, facts: Facts | None) -> None:
+def item_sheet(ws: Any, m: Methodology, lang: str, item_list: list[str], units: LeadUnits | None, facts: Facts | None) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -244,8 +247,8 @@ def item_sheet(ws: Any, m: Methodology, lang: str, item_list: list[str], units: 
             ws.cell(row=row, column=col).fill = PatternFill("solid", fgColor=INPUT_FILL)
         ws.cell(row=row, column=5).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
-    for col, width in zip("ABCDEFG", (10, 60, 10, 12, 50, 28, 40)):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFG", (10, 60, 10, 12, 50, 28, 40)):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "C2"
     print_setup(ws, "1:1", lang)
 
@@ -292,7 +295,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60] or "unit"
 
 
-def write_split_templates(m: Methodology, directory: str | os.PathLike[str], lang: str, units: Any) -> list[Path]:
+def write_split_templates(m: Methodology, directory: str | os.PathLike[str], lang: str, units: LeadUnits | None) -> list[Path]:
     """One template per lead unit with only the sub-criteria it leads and the facts they read.
 
     A fact read by items of two units appears in both workbooks; `import` merges them

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from typing import IO, Any
 
 from ..models import Scorecard
 from ..reporting import missing_lines, num, pct
@@ -22,7 +22,7 @@ BODY_PT, TABLE_PT = 14, 13
 DOTS = "." * 124
 
 
-def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[str], on: dt.date | None = None) -> None:
+def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[str] | IO[bytes], on: dt.date | None = None) -> None:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -149,7 +149,7 @@ def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[s
     for _ in range(4):
         para("", container=right)
     para("." * 30, 14, align=C, container=right)
-    doc.save(output)
+    doc.save(os.fspath(output) if isinstance(output, os.PathLike) else output)  # python-docx takes a str or a stream
 
 
 def _east_asian(style_el: Any, font: str) -> None:
