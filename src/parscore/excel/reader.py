@@ -455,6 +455,7 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
         problems.append(Problem(first, None, f"{INFO[lang]}!B8", msg("agency", lang), "PS188"))
     if problems:
         raise InputError(problems)
+    assert code is not None and name is not None and isinstance(year, int)  # else PS188 above
     values: dict[str, FactValue] = {}
     evidence: dict[str, tuple[Evidence, ...]] = {}
     notes: dict[str, str] = {}
@@ -483,14 +484,14 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
                 entry["note"] = note
             raw[fact] = entry
     check_parts(values, m, first)
-    agency = Agency(code=str(code[1].value), name=str(name[1].value))  # type: ignore[index]
+    agency = Agency(code=str(code[1].value), name=str(name[1].value))
     order = list(m.leaves)
     claimed = {c: items["claimed"][c][1].value for c in order if c in items["claimed"]}
     explanations = {c: items["explanations"][c][1].value for c in order if c in items["explanations"]}
     leads = {c: items["leads"][c][1].value for c in order if c in items["leads"]}
-    facts_obj = Facts(first, agency, int(year), m.id, values, evidence, claimed, notes=notes,  # type: ignore[arg-type]
+    facts_obj = Facts(first, agency, int(year), m.id, values, evidence, claimed, notes=notes,
                       explanations=explanations, leads=leads, locations=cells)
-    doc: dict[str, Any] = {"agency": {"code": agency.code, "name": agency.name}, "year": int(year),  # type: ignore[arg-type]
+    doc: dict[str, Any] = {"agency": {"code": agency.code, "name": agency.name}, "year": int(year),
                            "methodology": m.id, "facts": raw}
     if claimed:
         doc["claimed"] = {c: _yaml_value(p) for c, p in claimed.items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import IO, Any
+from typing import IO, AbstractSet, Any
 
 from ..models import Scorecard
 from ..reporting import missing_lines, num, pct
@@ -217,7 +217,7 @@ def _widths(table: Any, widths: list[Any]) -> None:
             cell.width = w
 
 
-def _grid(doc: Any, head: list[str], rows: list[list[str]], percents: list[int], usable: Any, numeric: set[int] = frozenset(),  # type: ignore[assignment]
+def _grid(doc: Any, head: list[str], rows: list[list[str]], percents: list[int], usable: Any, numeric: AbstractSet[int] = frozenset(),
           bold_last: bool = False) -> Any:
     """A bordered table, header row repeated on every page, rows kept whole."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
