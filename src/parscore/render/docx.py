@@ -13,6 +13,7 @@ import datetime as dt
 import os
 from typing import IO, AbstractSet, Any
 
+from ..loading import Facts, Methodology
 from ..models import Scorecard
 from ..reporting import missing_lines, num, pct
 from .official import d, date_line, field_table, gaps, issuing_body, stage_note, subject
@@ -22,7 +23,7 @@ BODY_PT, TABLE_PT = 14, 13
 DOTS = "." * 124
 
 
-def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[str] | IO[bytes], on: dt.date | None = None) -> None:
+def render_docx(card: Scorecard, m: Methodology, facts: Facts | None, output: str | os.PathLike[str] | IO[bytes], on: dt.date | None = None) -> None:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
