@@ -16,11 +16,15 @@ import re
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import InputError
 from ..files import MAX_INPUT_BYTES
 from .texts import msg
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell as Cell_, MergedCell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_MEMBERS = 200
 MAX_MEMBER_BYTES = 16 * 1024 * 1024          # one sheet's XML, uncompressed
@@ -161,7 +165,7 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def put_text(ws: Any, row: int, column: int, text: Any) -> Any:
+def put_text(ws: Worksheet, row: int, column: int, text: object) -> Cell_ | MergedCell:
     """Write user text into a cell as text, whatever it starts with."""
     from openpyxl.styles import Alignment
 

@@ -18,6 +18,9 @@ from .safety import clean_text, put_text
 from .texts import msg
 
 if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from ..units import LeadUnits
 
 META_SHEET = "_parscore"
@@ -73,7 +76,7 @@ def lead_name(units: LeadUnits | None, code: str, lang: str) -> str:
     return units.name(a.lead if a else None, lang)
 
 
-def print_setup(ws: Any, title_rows: str, lang: str) -> None:
+def print_setup(ws: Worksheet, title_rows: str, lang: str) -> None:
     """A4 landscape, every column on one page width, the header rows on every page, page numbers."""
     from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -86,8 +89,10 @@ def print_setup(ws: Any, title_rows: str, lang: str) -> None:
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "Trang &P / &N" if lang == "vi" else "Page &P / &N"
-    ws.oddFooter.center.size = 9
+    footer = ws.oddFooter
+    assert footer is not None  # a sheet's header and footer items always exist in openpyxl
+    footer.center.text = "Trang &P / &N" if lang == "vi" else "Page &P / &N"
+    footer.center.size = 9
 
 
 def write_template(m: Methodology, path: str | os.PathLike[str] | IO[bytes], lang: str = "vi", units: LeadUnits | None = None,
@@ -97,8 +102,10 @@ def write_template(m: Methodology, path: str | os.PathLike[str] | IO[bytes], lan
     With `filled`, the agency, year, values, evidence and self-assessment are written in, so
     `import_xlsx` reads the same facts back. `path` may be a binary file object."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
+    assert isinstance(wb.active, Worksheet)  # a new workbook holds one ordinary worksheet
     info_sheet(wb.active, m, lang, filled, scope if scope != "all" else None)
     fact_list = [n for n in m.facts if facts is None or n in set(facts)]
     item_list = [c for c in m.leaves if items is None or c in set(items)]
@@ -110,7 +117,7 @@ def write_template(m: Methodology, path: str | os.PathLike[str] | IO[bytes], lan
     wb.save(path)
 
 
-def info_sheet(info: Any, m: Methodology, lang: str, facts: Facts | None, unit_name: str | None) -> None:
+def info_sheet(info: Worksheet, m: Methodology, lang: str, facts: Facts | None, unit_name: str | None) -> None:
     from openpyxl.styles import Font, PatternFill
 
     info.title = INFO[lang]
@@ -149,7 +156,7 @@ def info_sheet(info: Any, m: Methodology, lang: str, facts: Facts | None, unit_n
     info.column_dimensions["B"].width = 30
 
 
-def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts: Facts | None) -> None:
+def fact_sheets(wb: Workbook, m: Methodology, lang: str, fact_list: list[str], facts: Facts | None) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -192,7 +199,7 @@ def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts:
         print_setup(ws, "1:1", lang)
 
 
-def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
+def _fill_fact(ws: Worksheet, row: int, name: str, facts: Facts, lang: str) -> None:
     v = facts.values.get(name)
     if v is not None:
         if isinstance(v, bool):
@@ -216,7 +223,7 @@ def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
     put_text(ws, row, 9, facts.notes.get(name))
 
 
-def item_sheet(ws: Any, m: Methodology, lang: str, item_list: list[str], units: LeadUnits | None, facts: Facts | None) -> None:
+def item_sheet(ws: Worksheet, m: Methodology, lang: str, item_list: list[str], units: LeadUnits | None, facts: Facts | None) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -253,7 +260,7 @@ def item_sheet(ws: Any, m: Methodology, lang: str, item_list: list[str], units: 
     print_setup(ws, "1:1", lang)
 
 
-def meta_sheet(wb: Any, m: Methodology, lang: str, kind: str, scope: str, fact_list: list[str] | None,
+def meta_sheet(wb: Workbook, m: Methodology, lang: str, kind: str, scope: str, fact_list: list[str] | None,
                items_sheet: str, items_header_row: int, columns: dict[str, int]) -> None:
     meta = wb.create_sheet(META_SHEET)
     rows: list[tuple[str, Any]] = [("methodology", m.id), ("version", m.version), ("digest", m.digest), ("lang", lang),
