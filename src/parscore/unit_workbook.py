@@ -222,7 +222,7 @@ def read_units_workbook(path: str | os.PathLike[str], m: Methodology) -> list[Fa
             fact = row[0].value
             if fact is None:
                 continue
-            if fact not in m.facts:
+            if not isinstance(fact, str) or fact not in m.facts:
                 problems.append(Problem(name, None, f"{t}!A{row[0].row}", f"unknown fact id {fact!r}; do not edit column A", "PS415"))
                 continue
             cell = row[3].value
