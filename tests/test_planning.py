@@ -123,6 +123,17 @@ def test_bad_peer_rows_are_located(tmp_path, text, error):
     assert [str(p).replace(str(tmp_path) + "/", "") for p in exc.value.problems] == [error]
 
 
+def test_a_yaml_peer_row_that_is_not_a_mapping_is_located(tmp_path):
+    """The check mypy took for unreachable (the CSV reader's rows are always mappings; YAML's need not be)."""
+    f = tmp_path / "p.yaml"
+    f.write_text("year: 2024\nrows:\n  - just a province name\n  - {code: x, province: X, index: 80, status: illustrative}\n",
+                 encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_peers(f)
+    assert [str(p).replace(str(tmp_path) + "/", "") for p in exc.value.problems] == [
+        "p.yaml:3: row: expected {code, province, index, status, source} [PS121]"]
+
+
 def test_cli_plan_with_target_and_peers():
     r = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--target", "92", "--peers", "fixtures/peers-2024.yaml", "--lang", "en")
     assert r.returncode == 0, r.stderr

@@ -74,7 +74,8 @@ def load_appraisal(path: str | os.PathLike[str], m: Methodology, facts: Facts) -
             data["explanations"] = {str(k): (v if isinstance(v, list) else [v]) for k, v in data["explanations"].items()}
         return data
 
-    af, doc = load_model(path, AppraisalFile, "PS150", "an appraisal: agency, year, rounds", one_or_many)
+    af: AppraisalFile
+    af, doc = load_model(os.fspath(path), AppraisalFile, "PS150", "an appraisal: agency, year, rounds", one_or_many)
     problems = []
     if af.agency != facts.agency.code or af.year != facts.year:
         problems.append(Problem(doc.file, doc.line(("agency",)), "agency",

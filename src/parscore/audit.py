@@ -86,7 +86,9 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
     def add(code: str, item: str | None, line: int | None = None, **kw: object) -> None:
         out.append(Finding(code, SEVERITY[code], item, MESSAGES[code][lang].format(**kw).strip(), line))
 
-    n = lambda d: fmt_number(d, lang)  # noqa: E731
+    def n(d: Decimal) -> str:
+        return fmt_number(d, lang)
+
     for p in facts.contradictions:
         add("AU010", None, p.line, message=translate(p.code, p.message, lang))
     where = {f.fact: f.location for f in card.summary.missing.facts} if card.summary.missing else {}
@@ -175,4 +177,4 @@ def to_junit(report: AuditReport) -> str:
             else:
                 el = ET.SubElement(case, "failure", message=f.message, type=f"{f.code} {f.severity}")
                 el.text = f"{f.code} [{f.severity}] {c or 'file'}: {f.message}"
-    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True) + "\n"
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

@@ -97,7 +97,7 @@ class _ItemPlan:
                     reported.append(f)
         self.reported = reported
         self.derived_reads = frozenset(n for n in self.reads if n in m.derived)
-        tiers = [None] + (list(range(len(rule.score.tiers))) if rule.score.kind == "tiers" else [0, 1])  # type: ignore[union-attr]
+        tiers = [None] + (list(range(len(rule.score.tiers))) if rule.score.kind == "tiers" else [0, 1])
         self.thresholds = {t: thresholds(rule, t) for t in tiers}
         self.contexts: dict[int | None, dict[str, str]] = {}
         self.undefined = undefined_reason(m, rule, lang)

@@ -10,7 +10,7 @@ import io
 import sys
 import unicodedata
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import datetime as dt
 from decimal import Decimal
@@ -37,7 +37,7 @@ from .files import (
 from .yamlio import decode, read_text
 from .peers import PeerTable, load_peers
 from .baseline import project_survey
-from .planner import Planner
+from .planner import Plan, Planner
 from .reporting import (
     tabulate, render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts,
     render_history_list, render_trend, render_plan, render_plan_status, render_scorecard, render_simulation, num, pct,
@@ -206,11 +206,13 @@ def _require_output(args: argparse.Namespace) -> None:
         raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
 
 
-def _write_workbook(args: argparse.Namespace, build: object, default: str | None = None) -> None:
+def _write_workbook(args: argparse.Namespace, build: Callable[[io.BytesIO], None], default: str | None = None) -> None:
     """A workbook is built in memory, then written like every other output (files.write_output)."""
+    target: str | None = args.output or default
+    if target is None:
+        raise InputError.one("--output", None, "output", f"--format {args.format} needs -o FILE", "PS190")
     buf = io.BytesIO()
-    build(buf)  # type: ignore[operator]
-    target = args.output or default
+    build(buf)
     write_output(target, buf.getvalue(), args.lang, replace=args.output is not None)
 
 
@@ -297,14 +299,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_unit_contributions(text: str, p: Planner | object, m: Methodology, args: argparse.Namespace) -> str:
+def _with_unit_contributions(text: str, p: Plan, m: Methodology, args: argparse.Namespace) -> str:
     """Append (or, for JSON, add as `units`) the units whose results feed each provincial item."""
     import json
 
     from .feeds import contributions, load_unit_cards, render_contributions, render_contributions_json
 
     cards, skipped = load_unit_cards(args.units_dir, m.id, args.lang)
-    before, after = p.before, p.after  # type: ignore[attr-defined]
+    before, after = p.before, p.after
     improved = set()
     if after is not None:
         improved = {it.code for it in after.items if it.points > before.item(it.code).points}

@@ -367,7 +367,7 @@ def adjustments(m: Any, values: dict[str, Any], lang: str, extra: dict[str, list
             if r.points is not None:
                 pts = r.points if v == r.when else ZERO
             else:
-                pts = (r.each * Decimal(v)).quantize(Decimal("0.01"))  # type: ignore[operator]
+                pts = (r.each * Decimal(v)).quantize(Decimal("0.01"))
             raw += pts
             text = r.explain.get(lang).format(**{r.fact: _show(v, lang), "value": _show(v, lang), "points": fmt_number(pts, lang),
                                                  "cap": fmt_number(cap, lang), "each": fmt_number(r.each or ZERO, lang)})

@@ -55,7 +55,9 @@ def diff(a: Scorecard, b: Scorecard, label_a: str = "A", label_b: str = "B") -> 
         rx = [d.reason for d in x.deductions] if x else []
         ry = [d.reason for d in y.deductions] if y else []
         if px != py or (x and y and x.status != y.status) or (x is None) != (y is None):
-            items.append(ItemDiff(code=c, name=(x or y).name, a=px, b=py,  # type: ignore[union-attr]
+            either = x or y
+            assert either is not None  # every code comes from a or b
+            items.append(ItemDiff(code=c, name=either.name, a=px, b=py,
                                   delta=(py or Decimal(0)) - (px or Decimal(0)), status_a=x.status if x else None,
                                   status_b=y.status if y else None, reasons_a=rx, reasons_b=ry))
     fa = {f.code: f for f in a.fields}

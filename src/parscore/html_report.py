@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from html import escape
-from typing import Any
+from typing import AbstractSet, Any
 
 from .explanation import fmt_number
 from .models import Scorecard
@@ -173,7 +173,7 @@ def _improvement_rows(plan: Any, m: Any, lang: str) -> list[list[str]]:
     return rows
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),  # type: ignore[assignment]
+def _table(head: list[str], rows: list[list[str]], numeric: AbstractSet[int] = frozenset(),
            widths: list[int] | None = None) -> str:
     e = escape
     cols = "<colgroup>" + "".join(f"<col style='width:{w}%'>" for w in widths) + "</colgroup>" if widths else ""

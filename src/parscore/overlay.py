@@ -42,7 +42,8 @@ CONVENTION_KEYS = ("groups", "bonus", "penalty", "survey", "denominator", "appra
 
 
 def read_overlay(path: str | os.PathLike[str]) -> tuple[Overlay, Document, bytes]:
-    ov, doc = load_model(path, Overlay, "PS100", "an overlay mapping (overlay, citation, items, rules)")
+    ov: Overlay
+    ov, doc = load_model(os.fspath(path), Overlay, "PS100", "an overlay mapping (overlay, citation, items, rules)")
     return ov, doc, doc.raw
 
 

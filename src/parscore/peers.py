@@ -145,8 +145,9 @@ REQUIRED = ("code", "province", "index", "status")
 def load_peers(path: str | os.PathLike[str]) -> PeerTable:
     name = str(path)
     counts: tuple[tuple[int, int], ...] = ()
+    rows: list[tuple[int | None, Any]]   # (line, row as read): a YAML row may be anything, checked below
     if Path(name).suffix.lower() == ".csv":
-        text = read_text(path)
+        text = read_text(os.fspath(path))
         reader = csv.DictReader(io.StringIO(text))
         header = reader.fieldnames or []
         missing = [c for c in REQUIRED if c not in header]
@@ -155,7 +156,7 @@ def load_peers(path: str | os.PathLike[str]) -> PeerTable:
         rows = [(reader.line_num, dict(r)) for r in reader]
         year = None
     else:
-        doc = load_yaml(path)
+        doc = load_yaml(os.fspath(path))
         if not isinstance(doc.data, dict) or not isinstance(doc.data.get("rows"), list):
             raise InputError.one(name, 1, "rows", "expected a mapping with year and rows: a list of {code, province, index, status, source}", "PS120")
         rows = [(doc.line(("rows", i)), r) for i, r in enumerate(doc.data["rows"])]

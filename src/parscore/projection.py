@@ -35,7 +35,7 @@ from .cards import ZERO, group_of, index_of
 from .errors import InputError, Problem
 from .evaluation import canonical, engine_for
 from .fastpath import evaluate as fast_evaluate, number
-from .loading import Facts, Methodology
+from .loading import FactValue, Facts, Methodology
 from .peers import PeerTable
 from .yamlio import load_yaml
 
@@ -183,7 +183,7 @@ def project(m: Methodology, facts: Facts, baseline: LastYear, spreads: Spreads, 
     # (`score --baseline`'s projection) is an estimate, and drawing around it is the point
     kept = [f for f in survey if f in facts.values and f not in facts.projected and not redraw]
     to_draw = [f for f in survey if f not in kept]
-    undrawn = [{"fact": f, "items": survey[f]} for f in to_draw if f not in baseline.values]
+    undrawn: list[dict[str, Any]] = [{"fact": f, "items": survey[f]} for f in to_draw if f not in baseline.values]
     to_draw = [f for f in to_draw if f in baseline.values]
     no_sd = [f for f in to_draw if f not in spreads.facts]
     if no_sd:
@@ -224,14 +224,19 @@ def project(m: Methodology, facts: Facts, baseline: LastYear, spreads: Spreads, 
         spec = m.facts[f]
         lo = float(spec.min) if spec.min is not None else 0.0
         hi = float(spec.max) if spec.max is not None else (100.0 if spec.type == "percent" else math.inf)
-        draws.append((f, float(baseline.values[f]), float(spreads.facts[f].sd), lo, hi))
+        last = baseline.values[f]
+        assert isinstance(last, (int, Decimal)), f"survey fact {f} is a number"  # survey items read percentages
+        draws.append((f, float(last), float(spreads.facts[f].sd), lo, hi))
     gauss = rng.gauss
     floor = math.floor
     item_facts = [(code, field_of[code], cents[code],
                    tuple(f for f in to_draw if any(f in m.inputs_of(n) for n in m.reads(m.rules[code]))))
                   for code in drawn_items]
     outcome: dict[tuple[Any, ...], tuple[bool, int]] = {}   # (item, drawn values) -> (applicable, hundredths)
-    index_memo: dict[tuple[int, int], Decimal | None] = {}
+    # (points, applicable) in hundredths → index: the total's clamped to 0–100, a field's as is
+    # (None when nothing in it applies); two memos, so one never answers for the other.
+    index_memo: dict[tuple[int, int], Decimal] = {}
+    field_memo: dict[tuple[int, int], Decimal | None] = {}
     indices: list[Decimal] = []
     field_idx: list[list[Decimal | None]] = [[] for _ in range(nf)]
     backend = engine.backend
@@ -250,17 +255,19 @@ def project(m: Methodology, facts: Facts, baseline: LastYear, spreads: Spreads, 
                 app[i] += mx
                 pts[i] += res[1]
         total, applicable = sum(pts), sum(app)
-        idx = index_memo.get((total, applicable), False)
-        if idx is False:
+        idx = index_memo.get((total, applicable))
+        if idx is None:
             idx = index_memo[(total, applicable)] = min(Decimal(100), max(ZERO, _index(total, applicable) or ZERO))
-        indices.append(idx)  # type: ignore[arg-type]
+        indices.append(idx)
         if keep is not None:
-            keep.append(({f: Decimal(v).scaleb(-2) for f, v in q.items()}, idx))  # type: ignore[arg-type]
+            keep.append(({f: Decimal(v).scaleb(-2) for f, v in q.items()}, idx))
         for i in range(nf):
-            fi = index_memo.get((pts[i], app[i]), False)
-            if fi is False:
-                fi = index_memo[(pts[i], app[i])] = _index(pts[i], app[i])
-            field_idx[i].append(fi)  # type: ignore[arg-type]
+            key = (pts[i], app[i])
+            if key in field_memo:
+                fi = field_memo[key]
+            else:
+                fi = field_memo[key] = _index(pts[i], app[i])
+            field_idx[i].append(fi)
     return _summarise(m, facts, baseline, spreads, samples, seed, target, field_targets or {}, peers, top,
                       indices, field_idx, draws, undrawn, kept)
 
@@ -271,9 +278,9 @@ def _outcome(m: Methodology, engine: Any, backend: Any, start: Facts, values: di
 
     The outcome depends only on the item's drawn facts (everything else is fixed), so the
     caller remembers it per distinct value: most samples repeat values already scored."""
-    drawn = {f: Decimal(q[f]).scaleb(-2) for f in fs}
+    drawn: dict[str, FactValue | None] = {f: Decimal(q[f]).scaleb(-2) for f in fs}
     if chained:  # a derived fact rests on a drawn one: score the whole sample
-        v = fast_evaluate(engine, start.with_values(drawn)).verdicts.get(code)  # type: ignore[arg-type]
+        v = fast_evaluate(engine, start.with_values(drawn)).verdicts.get(code)
         fired = None if v is None else (v.kind, v.points)
     else:
         for f, d in drawn.items():

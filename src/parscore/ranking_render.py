@@ -14,11 +14,14 @@ from .explanation import fmt_number
 from .ranking import Ranking, RankRow
 from .reporting import to_json
 
-R = {
+# The title's second line, by the ranked units' level.
+OF_LEVEL: dict[str, dict[str, str]] = {
+    "department": {"vi": "CỦA CÁC SỞ, BAN, NGÀNH", "en": "OF PROVINCIAL DEPARTMENTS"},
+    "commune": {"vi": "CỦA ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG", "en": "OF COMMUNES AND WARDS"},
+    "province": {"vi": "CỦA CÁC TỈNH", "en": "OF PROVINCES"}}
+
+R: dict[str, dict[str, str]] = {
     "title": {"vi": "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}", "en": "PAR INDEX RESULTS {year}"},
-    "of_level": {"department": {"vi": "CỦA CÁC SỞ, BAN, NGÀNH", "en": "OF PROVINCIAL DEPARTMENTS"},
-                 "commune": {"vi": "CỦA ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG", "en": "OF COMMUNES AND WARDS"},
-                 "province": {"vi": "CỦA CÁC TỈNH", "en": "OF PROVINCES"}},
     "attached": {"vi": "(Kèm theo Quyết định số {decision})", "en": "(Attached to Decision No. {decision})"},
     "decision_blank": {"vi": "……/QĐ-UBND ngày …/…/……", "en": "…… dated …/…/……"},
     "issuer_blank": {"vi": "ỦY BAN NHÂN DÂN ……", "en": "PEOPLE'S COMMITTEE OF ……"},
@@ -67,7 +70,7 @@ def _notes(row: RankRow, lang: str) -> str:
 
 def _title(r: Ranking) -> str:
     lang = r.lang
-    return _r("title", lang).format(year=r.year or "").strip() + " " + R["of_level"][r.level][lang]
+    return _r("title", lang).format(year=r.year or "").strip() + " " + OF_LEVEL[r.level][lang]
 
 
 def render_ranking(r: Ranking, fmt: str) -> str:
@@ -105,10 +108,13 @@ def ranking_xlsx(r: Ranking, decision: str | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
 
     lang = r.lang
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook holds one ordinary worksheet
     ws.title = {"vi": "Xếp hạng", "en": "Ranking"}[lang]
     ncol = 6 + len(r.fields) + 1
     last = get_column_letter(ncol)
@@ -131,8 +137,8 @@ def ranking_xlsx(r: Ranking, decision: str | None = None) -> bytes:
     ws.row_dimensions[4].height = 32
     ws.row_dimensions[5].height = 16
     thin = Side(style="thin", color="888888")
-    for row in ws.iter_rows(min_row=4, max_row=5, max_col=ncol):
-        for cell in row:
+    for cells in ws.iter_rows(min_row=4, max_row=5, max_col=ncol):
+        for cell in cells:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.fill = PatternFill("solid", fgColor="EEEEEE")
@@ -170,7 +176,7 @@ def ranking_xlsx(r: Ranking, decision: str | None = None) -> bytes:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_title_rows = "4:5"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4

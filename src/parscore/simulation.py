@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,9 @@ from .models import Points, Scorecard
 from .peers import PeerTable, project_rank
 from .scorecard import score
 from .yamlio import load_yaml
+
+if TYPE_CHECKING:
+    from .units import LeadUnits
 
 
 class FactChange(BaseModel):
@@ -76,7 +79,7 @@ def apply_changes(facts: Facts, changes: dict[str, FactValue | None], m: Methodo
 
 def simulate(m: Methodology, facts: Facts, changes: dict[str, FactValue | None], lang: str = "vi",
              peers: PeerTable | None = None, name: str | None = None, note: str | None = None,
-             units: Any = None) -> Simulation:
+             units: LeadUnits | None = None) -> Simulation:
     """Rescore with `changes` applied (None removes a fact) and compare item by item."""
     before = score(m, facts, lang)
     after = score(m, apply_changes(facts, changes, m), lang)
@@ -85,7 +88,7 @@ def simulate(m: Methodology, facts: Facts, changes: dict[str, FactValue | None],
 
 def compare(m: Methodology, facts: Facts, changes: dict[str, FactValue | None], before: Scorecard, after: Scorecard,
             lang: str, peers: PeerTable | None = None, name: str | None = None, note: str | None = None,
-            units: Any = None) -> Simulation:
+            units: LeadUnits | None = None) -> Simulation:
     items = []
     for a, b in zip(before.items, after.items):
         ra = [d.reason for d in a.deductions]
@@ -95,7 +98,7 @@ def compare(m: Methodology, facts: Facts, changes: dict[str, FactValue | None], 
             items.append(ItemDelta(code=a.code, name=a.name, max=a.max, before=a.points, after=b.points,
                                    delta=b.points - a.points, status_before=a.status, status_after=b.status,
                                    reasons_gone=[r for r in ra if r not in rb], reasons_new=[r for r in rb if r not in ra],
-                                   lead_unit=units.name(lead.lead, lang) if lead else None))
+                                   lead_unit=units.name(lead.lead, lang) if lead and units is not None else None))
     ranks: list[Rank | None] = [None, None]
     if peers is not None:
         for i, card in enumerate((before, after)):
@@ -111,7 +114,7 @@ def compare(m: Methodology, facts: Facts, changes: dict[str, FactValue | None], 
 def load_scenario(path: str | os.PathLike[str], m: Methodology, text: str | None = None) -> tuple[str, str | None, dict[str, FactValue | None]]:
     """A scenario: `{name, note, set: {fact: value}}`; `null` removes a fact. With `text`
     (a scenario sent over HTTP) nothing is read from disk and `path` only names it."""
-    doc = load_yaml(path, text)
+    doc = load_yaml(os.fspath(path), text)
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("set"), dict) or not data["set"]:
         raise InputError.one(doc.file, 1, "set", "expected a scenario: name, note, and set: {fact: value, ...}", "PS130")

@@ -119,7 +119,8 @@ class PlanStatus:
 
 
 def load_plan(path: str | os.PathLike[str], m: Methodology) -> PlanFile:
-    pf, doc = load_model(path, PlanFile, "PS140", "a plan: plan, citation, agency, units, tasks")
+    pf: PlanFile
+    pf, doc = load_model(os.fspath(path), PlanFile, "PS140", "a plan: plan, citation, agency, units, tasks")
     known = set(m.facts) | set(m.derived)
     codes = m.codes
     problems = []
@@ -183,7 +184,9 @@ def _check(t: Target, values: dict[str, Any], base: dict[str, Any], exact: dict[
         if t.all is not None:
             return "not_met" if "not_met" in parts else "unknown" if "unknown" in parts else "met"
         return "met" if "met" in parts else "unknown" if "unknown" in parts else "not_met"
-    v = values.get(t.fact)  # type: ignore[arg-type]
+    fact = t.fact
+    assert fact is not None  # Target._shape: a target that is not all/any names its fact
+    v = values.get(fact)
     if v is None:
         return "unknown"
     if t.equals is not None:
@@ -194,18 +197,19 @@ def _check(t: Target, values: dict[str, Any], base: dict[str, Any], exact: dict[
         w = values.get(t.below)
         if w is None or isinstance(w, (bool, dt.date)):
             return "unknown"
-        a, b = exact.get(t.fact), exact.get(t.below)
+        a, b = exact.get(fact), exact.get(t.below)
         ok = (a < b) if a is not None and b is not None else Decimal(v) < Decimal(w)
     elif t.increase or t.at_least_baseline:
-        b = base.get(t.fact)  # type: ignore[arg-type]
+        b = base.get(fact)
         if b is None:
             return "unknown"   # no baseline value: never counted as met
-        x, y = exact.get(t.fact), exact.get(f"{t.fact}@baseline")
+        x, y = exact.get(fact), exact.get(f"{fact}@baseline")
         if x is None or y is None:
             x, y = Decimal(v), Decimal(b)
         ok = x > y if t.increase else x >= y
     elif t.at_least is not None:
         ok = Decimal(v) >= t.at_least
     else:
-        ok = Decimal(v) <= t.at_most  # type: ignore[operator]
+        assert t.at_most is not None  # Target._shape: exactly one test, and the others are None here
+        ok = Decimal(v) <= t.at_most
     return "met" if ok else "not_met"

@@ -7,12 +7,15 @@ from tabulate import tabulate
 from .explanation import fmt_number
 from .models import Scorecard
 
-U = {
+# The unit's level as the report names it.
+LEVELS: dict[str, dict[str, str]] = {
+    "department": {"vi": "sở, ban, ngành", "en": "department"}, "commune": {"vi": "xã, phường", "en": "commune"},
+    "province": {"vi": "tỉnh", "en": "province"}}
+
+U: dict[str, dict[str, str]] = {
     "title": {"vi": "Quy ước của phương pháp đối với đơn vị", "en": "The methodology's conventions for this unit"},
     "level": {"vi": "Cấp đơn vị", "en": "Unit level"},
     "band": {"vi": "Xếp loại", "en": "Band"},
-    "levels": {"department": {"vi": "sở, ban, ngành", "en": "department"}, "commune": {"vi": "xã, phường", "en": "commune"},
-               "province": {"vi": "tỉnh", "en": "province"}},
     "max": {"vi": "Điểm tối đa áp dụng cho đơn vị", "en": "Maximum that applies to the unit"},
     "survey": {"vi": "Khảo sát", "en": "Survey"},
     "survey_absent": {"vi": "không có kết quả: phần thẩm định quy đổi về thang 100", "en": "no result: the appraisal is rescaled to 100"},
@@ -37,7 +40,7 @@ def render_unit_info(card: Scorecard, fmt: str) -> str:
     def t(k: str) -> str:
         return U[k][lang]
 
-    rows = [(t("level"), U["levels"].get(u.level, {}).get(lang, u.level)),
+    rows = [(t("level"), LEVELS.get(u.level, {}).get(lang, u.level)),
             (t("band"), f"{u.band or card.group} ({fmt_number(card.index, lang, 2)}%)"),
             (t("max"), fmt_number(card.applicable_max, lang)),
             (t("survey"), t("survey_absent") if u.survey_absent else t("survey_present")),

@@ -47,7 +47,8 @@ class Roster(BaseModel):
 
 
 def load_roster(path: str | os.PathLike[str], m: Methodology) -> Roster:
-    r, doc = load_model(path, Roster, "PS413", "a unit roster: roster, year, level, units: [{code, name}]")
+    r: Roster
+    r, doc = load_model(os.fspath(path), Roster, "PS413", "a unit roster: roster, year, level, units: [{code, name}]")
     problems = []
     if r.level != m.applies_to:
         problems.append(Problem(doc.file, doc.line(("level",)), "level", f"the roster lists {r.level} units, but {m.id} applies to: "
@@ -108,6 +109,7 @@ def units_workbook(m: Methodology, roster: Roster, lang: str = "vi", name: str =
 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from .excel.template import _allowed, _validation
 
@@ -117,6 +119,7 @@ def units_workbook(m: Methodology, roster: Roster, lang: str = "vi", name: str =
         raise InputError.one(str(target), None, "units", "two unit codes share their first 31 characters (an Excel sheet name); shorten them", "PS413")
     wb = Workbook()
     info = wb.active
+    assert isinstance(info, Worksheet)  # a new workbook holds one ordinary worksheet
     info.title = {"vi": "Hướng dẫn", "en": "Instructions"}[lang]
     text = {"vi": [f"SỐ LIỆU CHỈ SỐ CCHC NĂM {roster.year}: {roster.roster}", f"Phương pháp: {m.id}, phiên bản {m.version}",
                    "Mỗi sheet là một đơn vị. Điền cột 'Giá trị' (cột D). Ô để trống = chưa có số liệu (không tính là 0).",
@@ -184,7 +187,7 @@ def read_units_workbook(path: str | os.PathLike[str], m: Methodology, lang: str 
     if meta.get("layout") != "one-sheet-per-unit":
         raise InputError.one(name, None, f"{META}!B5", "is a single unit's template, not a workbook with one sheet per unit; "
                              "put single-unit workbooks in a folder and rank the folder", "PS415")
-    book = meta.get("lang") if meta.get("lang") in ("vi", "en") else "vi"   # the labels' language
+    book = "en" if meta.get("lang") == "en" else "vi"   # the labels' language
     problems: list[Problem] = []
     if meta.get("methodology") != m.id:
         problems.append(Problem(name, None, f"{META}!B1", f"workbook for methodology {meta.get('methodology')!r}, not {m.id}", "PS415"))
@@ -205,7 +208,7 @@ def read_units_workbook(path: str | os.PathLike[str], m: Methodology, lang: str 
             fact = row[0].value
             if fact is None:
                 continue
-            if fact not in m.facts:
+            if not isinstance(fact, str) or fact not in m.facts:
                 problems.append(Problem(name, None, f"{t}!A{row[0].row}", f"unknown fact id {fact!r}; do not edit column A", "PS415"))
                 continue
             cell = row[3].value

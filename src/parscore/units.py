@@ -58,7 +58,8 @@ class LeadUnits:
 
 
 def load_lead_units(path: str | os.PathLike[str], m: Methodology) -> LeadUnits:
-    af, doc = load_model(path, AssignmentFile, "PS110", "a mapping with agency, source, units and assign")
+    af: AssignmentFile
+    af, doc = load_model(os.fspath(path), AssignmentFile, "PS110", "a mapping with agency, source, units and assign")
     codes = m.codes
     problems = []
     for code, a in af.assign.items():

@@ -11,7 +11,7 @@ from typing import Any
 from .errors import InputError
 from .excel import import_xlsx
 from .loading import (  # methodology_ref and DEFAULT_METHODOLOGY are re-exported: the server uses them
-    DEFAULT_METHODOLOGY, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document,
+    DEFAULT_METHODOLOGY as DEFAULT_METHODOLOGY, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document,
     methodology_ref as methodology_ref, read_facts_document,
 )
 from .models import Scorecard, UnitRow

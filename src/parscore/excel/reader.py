@@ -94,7 +94,7 @@ def _read(wb: Any, name: str, m: Methodology, lang: str) -> WorkbookData:
     for r in rows(wb[META_SHEET], name, lang, max_rows=50, max_columns=2):
         if 1 in r and 2 in r:
             meta[str(r[1].value)] = r[2].value
-    book_lang = meta.get("lang") if meta.get("lang") in ("vi", "en") else "vi"
+    book_lang = "en" if meta.get("lang") == "en" else "vi"
     problems: list[Problem] = []
 
     def add(where: str, text: str, code: str) -> None:
@@ -391,7 +391,7 @@ def _evidence(r: dict[int, Cell], title: str, row_no: int, lang: str, add: Any) 
     return tuple(out)
 
 
-def _yaml_value(v: FactValue) -> Any:
+def _yaml_value(v: FactValue | None) -> Any:
     if isinstance(v, Decimal):
         return int(v) if v == v.to_integral_value() else float(v)
     return v
@@ -455,12 +455,13 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
         problems.append(Problem(first, None, f"{INFO[lang]}!B8", msg("agency", lang), "PS188"))
     if problems:
         raise InputError(problems)
+    assert code is not None and name is not None and isinstance(year, int)  # else PS188 above
     values: dict[str, FactValue] = {}
     evidence: dict[str, tuple[Evidence, ...]] = {}
     notes: dict[str, str] = {}
     raw: dict[str, Any] = {}
     for fact in m.facts:  # catalogue order: the YAML reads like the template
-        slot = facts.get(fact)
+        slot = facts.get(fact) or {}
         if not slot:
             continue
         v = slot["value"][1].value if "value" in slot else None
@@ -483,14 +484,14 @@ def merge(books: list[WorkbookData], m: Methodology, lang: str = "vi") -> tuple[
                 entry["note"] = note
             raw[fact] = entry
     check_parts(values, m, first)
-    agency = Agency(code=str(code[1].value), name=str(name[1].value))  # type: ignore[index]
+    agency = Agency(code=str(code[1].value), name=str(name[1].value))
     order = list(m.leaves)
     claimed = {c: items["claimed"][c][1].value for c in order if c in items["claimed"]}
     explanations = {c: items["explanations"][c][1].value for c in order if c in items["explanations"]}
     leads = {c: items["leads"][c][1].value for c in order if c in items["leads"]}
-    facts_obj = Facts(first, agency, int(year), m.id, values, evidence, claimed, notes=notes,  # type: ignore[arg-type]
+    facts_obj = Facts(first, agency, int(year), m.id, values, evidence, claimed, notes=notes,
                       explanations=explanations, leads=leads, locations=cells)
-    doc: dict[str, Any] = {"agency": {"code": agency.code, "name": agency.name}, "year": int(year),  # type: ignore[arg-type]
+    doc: dict[str, Any] = {"agency": {"code": agency.code, "name": agency.name}, "year": int(year),
                            "methodology": m.id, "facts": raw}
     if claimed:
         doc["claimed"] = {c: _yaml_value(p) for c, p in claimed.items()}

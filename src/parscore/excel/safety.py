@@ -16,11 +16,16 @@ import re
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import InputError
-from ..yamlio import MAX_INPUT_BYTES
+from ..files import MAX_INPUT_BYTES
 from .texts import msg
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell as Cell_, MergedCell
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_MEMBERS = 200
 MAX_MEMBER_BYTES = 16 * 1024 * 1024          # one sheet's XML, uncompressed
@@ -33,7 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def open_workbook(path: str | os.PathLike[str], lang: str, data: bytes | None = None) -> Any:
+def open_workbook(path: str | os.PathLike[str], lang: str, data: bytes | None = None) -> Workbook:
     """A read-only openpyxl workbook, after the archive passed every bound.
 
     The file is read once through the one safe file layer (`files.read_bytes`: a regular
@@ -106,6 +111,8 @@ class Cell:
         return f"{get_column_letter(self.column)}{self.row}"
 
 
+# `ws` and `wb` stay Any here: the streaming parser uses openpyxl's private read-only API
+# (_get_source, _shared_strings, _cell_styles, ...), which its stubs do not describe.
 def rows(ws: Any, file: str, lang: str, max_rows: int = MAX_ROWS, max_columns: int = MAX_COLUMNS) -> Iterator[dict[int, Cell]]:
     """The non-empty cells of a read-only sheet, row by row (column → Cell).
 
@@ -161,7 +168,7 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def put_text(ws: Any, row: int, column: int, text: Any) -> Any:
+def put_text(ws: Worksheet, row: int, column: int, text: object) -> Cell_ | MergedCell:
     """Write user text into a cell as text, whatever it starts with."""
     from openpyxl.styles import Alignment
 

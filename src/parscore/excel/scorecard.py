@@ -5,12 +5,17 @@ carrying the facts and the self-assessment so that it can be edited and re-impor
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import IO, TYPE_CHECKING
 
 from ..loading import Facts, Methodology
 from ..models import Scorecard
 from .safety import put_text
 from .template import fact_sheets, info_sheet, lead_name, meta_sheet, print_setup
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from ..units import LeadUnits
 
 HEAD = {
     "vi": ["STT", "Lĩnh vực / tiêu chí / tiêu chí thành phần", "Điểm tối đa", "Điểm tự đánh giá", "Điểm theo quy tắc",
@@ -39,7 +44,7 @@ def _sum(col: str, refs: list[str], blank_when_empty: bool) -> str:
     return f'=IF(COUNT({args})=0,"",SUM({args}))'
 
 
-def _height(ws: Any, r: int) -> float:
+def _height(ws: Worksheet, r: int) -> float:
     """Row height for wrapped text: spreadsheet programs do not grow rows written by a library."""
     lines = 1
     for i, width in enumerate(WIDTHS, 1):
@@ -50,17 +55,19 @@ def _height(ws: Any, r: int) -> float:
     return min(409, 13.5 * lines + 2)
 
 
-def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str], facts: Facts | None = None,
-                    units: Any = None) -> None:
+def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str] | IO[bytes], facts: Facts | None = None,
+                    units: LeadUnits | None = None) -> None:
     """STT, item, max, self-assessed, computed, appraised, evidence, reasons, giải trình,
     lead unit, source. Parent rows sum their children with formulas, so the workbook stays
     live when an appraiser edits a cell; empty self-assessed or appraised sums stay blank."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.worksheet import Worksheet
 
     lang = card.lang
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook holds one ordinary worksheet
     ws.title = "Bảng điểm" if lang == "vi" else "Scorecard"
     title = {"vi": "BẢNG ĐIỂM TỰ ĐÁNH GIÁ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH", "en": "PAR INDEX SELF-ASSESSMENT SCORECARD"}[lang]
     put_text(ws, 1, 1, f"{title} — {card.agency.name} — {card.year or '—'} — {card.methodology['id']} {card.methodology['version']}")
@@ -70,11 +77,11 @@ def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str
     thin = Side(style="thin", color="999999")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     top = Alignment(wrap_text=True, vertical="top")
-    for c in ws[2]:
-        c.font = Font(bold=True)
-        c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        c.fill = PatternFill("solid", fgColor="D9E1F2")
-        c.border = box
+    for hc in ws[2]:
+        hc.font = Font(bold=True)
+        hc.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        hc.fill = PatternFill("solid", fgColor="D9E1F2")
+        hc.border = box
     items = {it.code: it for it in card.items}
     leads = getattr(facts, "leads", {}) if facts is not None else {}
     explanations = facts.explanations if facts is not None else {}
@@ -139,12 +146,12 @@ def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str
     for col in "DF":
         ws[f"{col}{row + 1}"] = f'=IF(COUNT({col}3:{col}{total_row - 1})=0,"",ROUND({col}{total_row}/C{total_row}*100,2))'
     for r in range(2, row + 2):
-        for col in range(1, len(head) + 1):
-            cell = ws.cell(row=r, column=col)
+        for ci in range(1, len(head) + 1):
+            cell = ws.cell(row=r, column=ci)
             cell.border = box
             if r > 2:
                 cell.alignment = top
-            if r > 2 and 3 <= col <= 6:
+            if r > 2 and 3 <= ci <= 6:
                 cell.number_format = "0.00"
     note = {"vi": "Tiêu chí không áp dụng ghi điểm tối đa 0 (loại khỏi mẫu số). Ô trống ở cột tự đánh giá / thẩm định: chưa có điểm "
                   "(không phải 0). Ô tô màu ở cột Nguồn: điểm tối đa hoặc ngưỡng chấm tái dựng, không phải số chính thức. "

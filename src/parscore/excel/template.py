@@ -10,12 +10,18 @@ import re
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import IO, TYPE_CHECKING, Any, Iterable
 
 from ..errors import InputError, Problem
 from ..loading import Facts, Methodology
 from .safety import clean_text, put_text
 from .texts import msg
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from ..units import LeadUnits
 
 META_SHEET = "_parscore"
 HEADERS = {
@@ -63,14 +69,14 @@ def _allowed(m: Methodology, name: str, lang: str) -> str:
     return ("số thập phân " if vi else "decimal ") + (bounds if lo is not None or hi is not None else "")
 
 
-def lead_name(units: Any, code: str, lang: str) -> str:
+def lead_name(units: LeadUnits | None, code: str, lang: str) -> str:
     if units is None:
         return ""
     a = units.for_item(code)
     return units.name(a.lead if a else None, lang)
 
 
-def print_setup(ws: Any, title_rows: str, lang: str) -> None:
+def print_setup(ws: Worksheet, title_rows: str, lang: str) -> None:
     """A4 landscape, every column on one page width, the header rows on every page, page numbers."""
     from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -83,19 +89,23 @@ def print_setup(ws: Any, title_rows: str, lang: str) -> None:
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "Trang &P / &N" if lang == "vi" else "Page &P / &N"
-    ws.oddFooter.center.size = 9
+    footer = ws.oddFooter
+    assert footer is not None  # a sheet's header and footer items always exist in openpyxl
+    footer.center.text = "Trang &P / &N" if lang == "vi" else "Page &P / &N"
+    footer.center.size = 9
 
 
-def write_template(m: Methodology, path: str | os.PathLike[str] | Any, lang: str = "vi", units: Any = None,
+def write_template(m: Methodology, path: str | os.PathLike[str] | IO[bytes], lang: str = "vi", units: LeadUnits | None = None,
                    facts: Iterable[str] | None = None, items: Iterable[str] | None = None, scope: str = "all",
                    filled: Facts | None = None) -> None:
     """A template for every fact and sub-criterion, or only `facts` and `items` (a split workbook).
     With `filled`, the agency, year, values, evidence and self-assessment are written in, so
     `import_xlsx` reads the same facts back. `path` may be a binary file object."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
+    assert isinstance(wb.active, Worksheet)  # a new workbook holds one ordinary worksheet
     info_sheet(wb.active, m, lang, filled, scope if scope != "all" else None)
     fact_list = [n for n in m.facts if facts is None or n in set(facts)]
     item_list = [c for c in m.leaves if items is None or c in set(items)]
@@ -107,7 +117,7 @@ def write_template(m: Methodology, path: str | os.PathLike[str] | Any, lang: str
     wb.save(path)
 
 
-def info_sheet(info: Any, m: Methodology, lang: str, facts: Facts | None, unit_name: str | None) -> None:
+def info_sheet(info: Worksheet, m: Methodology, lang: str, facts: Facts | None, unit_name: str | None) -> None:
     from openpyxl.styles import Font, PatternFill
 
     info.title = INFO[lang]
@@ -146,7 +156,7 @@ def info_sheet(info: Any, m: Methodology, lang: str, facts: Facts | None, unit_n
     info.column_dimensions["B"].width = 30
 
 
-def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts: Facts | None) -> None:
+def fact_sheets(wb: Workbook, m: Methodology, lang: str, fact_list: list[str], facts: Facts | None) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -181,15 +191,15 @@ def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts:
             dv = _validation(spec, lang)
             ws.add_data_validation(dv)
             dv.add(f"D{row}")
-        for col, width in zip("ABCDEFGHIJK", (34, 60, 14, 14, 18, 18, 14, 24, 30, 14, 40)):
-            ws.column_dimensions[col].width = width
+        for letter, width in zip("ABCDEFGHIJK", (34, 60, 14, 14, 18, 18, 14, 24, 30, 14, 40)):
+            ws.column_dimensions[letter].width = width
         for r in range(2, ws.max_row + 1):
             ws.cell(row=r, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "D2"
         print_setup(ws, "1:1", lang)
 
 
-def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
+def _fill_fact(ws: Worksheet, row: int, name: str, facts: Facts, lang: str) -> None:
     v = facts.values.get(name)
     if v is not None:
         if isinstance(v, bool):
@@ -213,7 +223,7 @@ def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
     put_text(ws, row, 9, facts.notes.get(name))
 
 
-def item_sheet(ws: Any, m: Methodology, lang: str, item_list: list[str], units: Any, facts: Facts | None) -> None:
+def item_sheet(ws: Worksheet, m: Methodology, lang: str, item_list: list[str], units: LeadUnits | None, facts: Facts | None) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -244,13 +254,13 @@ def item_sheet(ws: Any, m: Methodology, lang: str, item_list: list[str], units: 
             ws.cell(row=row, column=col).fill = PatternFill("solid", fgColor=INPUT_FILL)
         ws.cell(row=row, column=5).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
-    for col, width in zip("ABCDEFG", (10, 60, 10, 12, 50, 28, 40)):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFG", (10, 60, 10, 12, 50, 28, 40)):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "C2"
     print_setup(ws, "1:1", lang)
 
 
-def meta_sheet(wb: Any, m: Methodology, lang: str, kind: str, scope: str, fact_list: list[str] | None,
+def meta_sheet(wb: Workbook, m: Methodology, lang: str, kind: str, scope: str, fact_list: list[str] | None,
                items_sheet: str, items_header_row: int, columns: dict[str, int]) -> None:
     meta = wb.create_sheet(META_SHEET)
     rows: list[tuple[str, Any]] = [("methodology", m.id), ("version", m.version), ("digest", m.digest), ("lang", lang),
@@ -292,7 +302,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60] or "unit"
 
 
-def write_split_templates(m: Methodology, directory: str | os.PathLike[str], lang: str, units: Any) -> list[Path]:
+def write_split_templates(m: Methodology, directory: str | os.PathLike[str], lang: str, units: LeadUnits | None) -> list[Path]:
     """One template per lead unit with only the sub-criteria it leads and the facts they read.
 
     A fact read by items of two units appears in both workbooks; `import` merges them

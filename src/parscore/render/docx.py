@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from typing import IO, AbstractSet, Any
 
+from ..loading import Facts, Methodology
 from ..models import Scorecard
 from ..reporting import missing_lines, num, pct
 from .official import d, date_line, field_table, gaps, issuing_body, stage_note, subject
@@ -22,7 +23,7 @@ BODY_PT, TABLE_PT = 14, 13
 DOTS = "." * 124
 
 
-def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[str], on: dt.date | None = None) -> None:
+def render_docx(card: Scorecard, m: Methodology, facts: Facts | None, output: str | os.PathLike[str] | IO[bytes], on: dt.date | None = None) -> None:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -149,7 +150,7 @@ def render_docx(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[s
     for _ in range(4):
         para("", container=right)
     para("." * 30, 14, align=C, container=right)
-    doc.save(output)
+    doc.save(os.fspath(output) if isinstance(output, os.PathLike) else output)  # python-docx takes a str or a stream
 
 
 def _east_asian(style_el: Any, font: str) -> None:
@@ -217,7 +218,7 @@ def _widths(table: Any, widths: list[Any]) -> None:
             cell.width = w
 
 
-def _grid(doc: Any, head: list[str], rows: list[list[str]], percents: list[int], usable: Any, numeric: set[int] = frozenset(),  # type: ignore[assignment]
+def _grid(doc: Any, head: list[str], rows: list[list[str]], percents: list[int], usable: Any, numeric: AbstractSet[int] = frozenset(),
           bold_last: bool = False) -> Any:
     """A bordered table, header row repeated on every page, rows kept whole."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH

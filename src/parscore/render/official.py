@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..loading import Facts, Methodology
 from ..models import ItemResult, NodeResult, Scorecard
 
 DOC: dict[str, dict[str, str]] = {
@@ -179,7 +180,7 @@ class Gap:
     explanation: str | None
 
 
-def gaps(card: Scorecard, m: Any, facts: Any) -> list[Gap]:
+def gaps(card: Scorecard, m: Methodology, facts: Facts) -> list[Gap]:
     """Items the appraiser will question: data missing (AU011/AU012) or evidence missing
     (AU005, AU006, AU008, AU013), from the audit so the report and the audit agree."""
     from ..audit import audit

@@ -127,7 +127,7 @@ async def read_body(request: Request, model: type[FactsBody], strict: bool = Tru
         fields: dict[str, Any] = {}
         upload = upload_name = None
         for key, value in form.multi_items():
-            if hasattr(value, "read"):
+            if not isinstance(value, str):   # an uploaded file (starlette's UploadFile)
                 content = await value.read(core.MAX_UPLOAD_BYTES + 1)
                 if key == "facts":
                     upload, upload_name = content, value.filename or "upload"

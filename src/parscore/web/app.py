@@ -13,7 +13,7 @@ import secrets
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, MutableMapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -78,7 +78,7 @@ class Guard:
             return
         started = False
 
-        async def send_wrapped(message: dict[str, Any]) -> None:
+        async def send_wrapped(message: MutableMapping[str, Any]) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
@@ -184,7 +184,7 @@ def create_app() -> Any:
         upload = form.get("facts")
         use_example = form.get("use") == "example"
         example = str(form.get("example") or "") if use_example else ""
-        data = await upload.read(core.MAX_UPLOAD_BYTES + 1) if hasattr(upload, "read") and not use_example else b""
+        data = await upload.read(core.MAX_UPLOAD_BYTES + 1) if upload is not None and not isinstance(upload, str) and not use_example else b""
         try:
             if data:
                 i = core.load_request(upload=data, upload_name=getattr(upload, "filename", None), peers=_opt(form, "peers"),
@@ -301,7 +301,7 @@ def _state(form: Any) -> dict[str, Any]:
             "target": str(form.get("target") or "").strip()}
 
 
-def _plan_changes(state: dict[str, Any], lang: str) -> list[list[str]]:
+def _plan_changes(state: dict[str, Any], lang: str) -> list[list[str | None]]:
     i = _inputs(state)
     changes = core.parse_changes([(k, v) for k, v in state["changes"]], i.m)
     facts = apply_changes(i.facts, changes, i.m, "request") if changes else i.facts

@@ -30,7 +30,8 @@ from ..reporting import render_scorecard
 from ..simulation import load_scenario
 from ..units import LeadUnits, load_lead_units
 from ..workflow import DEFAULT_METHODOLOGY, facts_document, load_inputs, methodology_ref
-from ..yamlio import MAX_INPUT_BYTES, load_yaml
+from ..files import MAX_INPUT_BYTES
+from ..yamlio import load_yaml
 
 MAX_UPLOAD_BYTES = MAX_INPUT_BYTES              # the readers' own cap: one facts file or workbook
 MAX_REQUEST_BYTES = MAX_INPUT_BYTES + 256 * 1024   # the file plus form fields
