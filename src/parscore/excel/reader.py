@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import InputError, Problem
 from ..loading import FactValue, Facts, Methodology, _typed, check_parts
@@ -269,7 +269,15 @@ def _points(v: Any, most: Decimal) -> Decimal | None:
     return d.normalize() if d != d.to_integral_value() else d.quantize(Decimal(1))
 
 
-def fact_value(cell: Cell, fact: str, m: Methodology, lang: str, bad: Any) -> FactValue | None:
+class CellLike(Protocol):
+    """A cell as `fact_value` reads it: this package's `safety.Cell` or an openpyxl cell."""
+    @property
+    def value(self) -> Any: ...
+    @property
+    def number_format(self) -> str: ...
+
+
+def fact_value(cell: CellLike, fact: str, m: Methodology, lang: str, bad: Any) -> FactValue | None:
     spec = m.facts[fact]
     v = cell.value
     if spec.type == "boolean":
