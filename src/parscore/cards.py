@@ -32,7 +32,8 @@ from .explanation import (
     reason_text, thresholds, undefined_reason,
 )
 from .loading import Facts, Methodology
-from .models import BASELINE_SUFFIX, PROVENANCES, STATUSES, Agency, ItemResult, NodeResult, Scorecard, SurveyScore
+from .kinds import for_score
+from .models import BASELINE_SUFFIX, PROVENANCES, STATUSES, Agency, ItemResult, NodeResult, Scorecard
 
 ZERO = Decimal(0)
 NIL = Decimal("0.00")  # an item's points always carry 2 places, like rounded awards
@@ -97,14 +98,15 @@ class _ItemPlan:
                     reported.append(f)
         self.reported = reported
         self.derived_reads = frozenset(n for n in self.reads if n in m.derived)
-        tiers = [None] + (list(range(len(rule.score.tiers))) if rule.score.kind == "tiers" else [0, 1])  # type: ignore[union-attr]
+        kind = for_score(rule.score)
+        tiers = [None, *kind.tiers(rule.score)]
         self.thresholds = {t: thresholds(rule, t) for t in tiers}
         self.contexts: dict[int | None, dict[str, str]] = {}
         self.undefined = undefined_reason(m, rule, lang)
         self.field, self.criterion = field, criterion
         self.baseline_names = m.baseline_reads(rule)   # facts compared with last year's value
         # a survey item's reported facts: when one was filled from last year, the item is `projected`
-        self.survey_inputs = tuple(m.inputs_of(rule.score.fact)) if isinstance(rule.score, SurveyScore) else ()
+        self.survey_inputs = tuple(m.inputs_of(rule.score.fact)) if kind.survey else ()
 
     def context(self, m: Methodology, tier: int | None, lang: str) -> dict[str, str]:
         ctx = self.contexts.get(tier)

@@ -22,18 +22,20 @@ from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .dates import parse_date
+from .kinds import CheckContext, for_score
 from .models import (
-    AdjustmentRule, Agency, BooleanScore, CompareScore, Constraint, Criterion, Expected, DerivedSpec,
+    AdjustmentRule, Agency, Constraint, Criterion, Expected, DerivedSpec,
     Evidence, FactConstraint, FactSpec, FieldNode, Group,
-    MethodologyFile, PerOccurrenceScore, ProportionalScore, RuleSpec, RulesFile,
-    SubCriterion, SurveyScore, Text, TiersScore,
+    MethodologyFile, RuleSpec, RulesFile,
+    SubCriterion, Text,
 )
 from .resources import find_methodology, known_methodologies
 from .yamlio import Document, load_yaml, pydantic_problems
 
 FactValue = Union[int, Decimal, bool, date]
 
-TEMPLATE_KEYS = {"value", "points", "max", "lost", "full", "next", "next_points", "each", "floor", "baseline", "change"}
+# placeholders every explain template may use; a kind adds its own (Kind.template_keys, e.g. baseline, change)
+TEMPLATE_KEYS = frozenset({"value", "points", "max", "lost", "full", "next", "next_points", "each", "floor"})
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,7 @@ class Methodology:
                 names.append(n)
         if rule.not_applicable_when and rule.not_applicable_when.fact not in names:
             names.append(rule.not_applicable_when.fact)
-        than = getattr(rule.score, "than", None)
-        for extra in ([than] if than is not None else []) + list(rule.shows):
+        for extra in for_score(rule.score).extra_reads(rule.score) + list(rule.shows):
             for n in [extra, *_closure(self, extra)]:
                 if n not in names:
                     names.append(n)
@@ -129,8 +130,7 @@ class Methodology:
 
     def baseline_reads(self, rule: RuleSpec) -> list[str]:
         """Facts whose baseline (last year's) value the rule compares with."""
-        s = rule.score
-        return [s.fact] if isinstance(s, CompareScore) and s.than is None else []
+        return for_score(rule.score).baseline_reads(rule.score)
 
     @property
     def adjustment_rules(self) -> list[tuple[str, AdjustmentRule]]:
@@ -504,31 +504,11 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
         if rule.when_not_arising is not None and rule.not_applicable_when is None:
             add(("when_not_arising",), "when_not_arising needs a not_applicable_when condition saying when the "
                 "situation did not arise", "PS302")
-        if isinstance(score, CompareScore):
-            _check_compare(m, score, known, add)
-        if leaf.assessed_by == "survey" and not isinstance(score, SurveyScore):
+        kind = for_score(score)
+        if leaf.assessed_by == "survey" and not kind.survey:
             add(("score", "kind"), "survey-scored sub-criteria must use kind 'survey'", "PS054")
-        if isinstance(score, BooleanScore) and ftype != "boolean":
-            add(("score", "fact"), f"kind 'boolean' needs a boolean fact; '{score.fact}' is {ftype}", "PS055")
-        if not isinstance(score, (BooleanScore, CompareScore)) and ftype in ("boolean", "date"):
-            add(("score", "fact"), f"kind '{score.kind}' needs a number; '{score.fact}' is {ftype}", "PS055")
-        if isinstance(score, SurveyScore) and ftype not in ("percent", "percent_or_number"):
-            add(("score", "fact"), f"kind 'survey' needs a percent fact; '{score.fact}' is {ftype}", "PS055")
-        if isinstance(score, TiersScore):
-            _check_tiers(score, better, leaf.max, add)
-        if isinstance(score, PerOccurrenceScore):
-            if score.floor > leaf.max or score.floor < 0:
-                add(("score", "floor"), f"floor {_fmt(score.floor)} must lie within [0, {_fmt(leaf.max)}]", "PS056")
-            if better != "lower":
-                add(("score", "fact"), f"per_occurrence counts something to avoid; '{score.fact}' should be better: lower", "PS057")
-        if isinstance(score, ProportionalScore):
-            if score.zero_at == score.full_at:
-                add(("score",), "zero_at and full_at must differ", "PS056")
-            elif (score.full_at > score.zero_at) != (better != "lower"):
-                add(("score",), f"full_at/zero_at run against '{score.fact}' being better: {better}", "PS057")
-        allowed = set(m.reads(rule)) | TEMPLATE_KEYS
-        if not isinstance(score, CompareScore):
-            allowed -= {"baseline", "change"}
+        kind.check(score, CheckContext(m, leaf.max, ftype, better, known, add, _hint))
+        allowed = set(m.reads(rule)) | TEMPLATE_KEYS | kind.template_keys
         for lang in ("vi", "en"):
             text = getattr(rule.explain, lang)
             try:
@@ -540,58 +520,6 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
             for n in names:
                 if n not in allowed:
                     add(("explain", lang), f"template names unknown fact '{{{n}}}'; allowed: {', '.join(sorted(allowed))}", "PS058")
-
-
-def _check_compare(m: Methodology, score: CompareScore, known: set[str], add: Any) -> None:
-    kind = m.facts[score.fact].type if score.fact in m.facts else "number"
-    if kind in ("boolean", "date"):
-        add(("score", "fact"), f"kind '{score.kind}' compares amounts; '{score.fact}' is {kind}", "PS303")
-        return
-    if score.than is not None:
-        if score.than not in known:
-            add(("score", "than"), f"compares with undeclared fact '{score.than}'{_hint(score.than, known)}", "PS052")
-            return
-        tkind = m.facts[score.than].type if score.than in m.facts else "number"
-        if tkind in ("boolean", "date"):
-            add(("score", "than"), f"kind '{score.kind}' compares amounts; '{score.than}' is {tkind}", "PS303")
-    better = m.kind_of(score.fact).better
-    wrong = "lower" if score.kind in ("increase", "at_least_baseline") else "higher"
-    if better == wrong:
-        add(("score", "kind"), f"'{score.fact}' is better {better}, so kind '{score.kind}' would reward the worse "
-            f"direction; use {'decrease' if wrong == 'lower' else 'increase'}", "PS303")
-
-
-def _check_tiers(score: TiersScore, better: str, leaf_max: Decimal, add: Any) -> None:
-    tiers = score.tiers
-    if tiers[-1].otherwise is None:
-        add(("score", "tiers", len(tiers) - 1), "the last tier must be {otherwise: P}", "PS060")
-    for i, t in enumerate(tiers[:-1]):
-        if t.otherwise is not None:
-            add(("score", "tiers", i), "only the last tier may be 'otherwise'", "PS060")
-            return
-    bounded = tiers[:-1]
-    key = "at_least" if better != "lower" else "at_most"
-    for i, t in enumerate(bounded):
-        if getattr(t, key) is None:
-            add(("score", "tiers", i), f"'{score.fact}' is better {better}: tiers use {key}", "PS061")
-            return
-    awards = [t.award for t in tiers]
-    for i, a in enumerate(awards):
-        if a > leaf_max:
-            add(("score", "tiers", i), f"tier gives {_fmt(a)} points, more than the item's max {_fmt(leaf_max)}", "PS062")
-        if a < 0:
-            add(("score", "tiers", i), "tier points cannot be negative", "PS062")
-    if awards[0] < leaf_max:
-        add(("score", "tiers", 0), f"the best tier gives {_fmt(awards[0])}, expected the item's max {_fmt(leaf_max)}", "PS063")
-    bounds = [t.bound for t in bounded]
-    for i in range(1, len(bounded)):
-        prev, cur = bounds[i - 1], bounds[i]
-        ok = cur < prev if key == "at_least" else cur > prev  # type: ignore[operator]
-        if not ok:
-            add(("score", "tiers", i), f"tier bounds overlap or are out of order: {key} {_fmt(cur)} after {_fmt(prev)}", "PS064")
-    for i in range(1, len(awards)):
-        if awards[i] >= awards[i - 1]:
-            add(("score", "tiers", i), f"tier points must fall from best to worst: {_fmt(awards[i])} after {_fmt(awards[i - 1])}", "PS065")
 
 
 def _find_cycle(m: Methodology) -> list[str] | None:

@@ -11,9 +11,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from .dates import PersonDate
+from .schema import Num, _bounded, _Input  # noqa: F401  (re-exported: models.Num is public)
 
 Provenance = Literal["official", "published", "plan-126", "reconstructed"]
 # Strongest first: a number from the decision's own table, one stated by published results of a
@@ -26,15 +27,10 @@ FactType = Literal["count", "number", "percent", "boolean", "date"]
 Status = Literal["full", "partial", "zero", "missing_facts", "not_applicable", "projected"]
 STATUSES: tuple[str, ...] = ("full", "partial", "zero", "missing_facts", "not_applicable", "projected")
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 # Decimals are exact inside; JSON shows them as plain numbers.
 Points = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Text(_Input):
@@ -45,16 +41,6 @@ class Text(_Input):
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" else self.vi
-
-
-def _bounded(v: Decimal) -> Decimal:
-    if not v.is_finite() or abs(v) > Decimal(10) ** 12:
-        raise ValueError("a number this large (or not finite) is not plausible here")
-    return v
-
-
-# Every number read from a methodology or rules file: finite and of a plausible size.
-Num = Annotated[Decimal, AfterValidator(_bounded)]
 
 
 def _check_max(v: Decimal) -> Decimal:
@@ -232,96 +218,17 @@ class Condition(_Input):
         return self
 
 
-class Tier(_Input):
-    at_least: Num | None = None
-    at_most: Num | None = None
-    otherwise: Num | None = None
-    points: Num | None = None
+# The scoring kinds live in kinds/, one module each; their spec models are re-exported here.
+from .kinds import on_change, specs  # noqa: E402
+from .kinds.boolean import BooleanScore  # noqa: E402
+from .kinds.compare import BASELINE, BASELINE_SUFFIX, CompareScore  # noqa: E402
+from .kinds.per_occurrence import PerOccurrenceScore  # noqa: E402
+from .kinds.proportional import ProportionalScore  # noqa: E402
+from .kinds.survey import SurveyScore  # noqa: E402
+from .kinds.tiers import Tier, TiersScore  # noqa: E402
 
-    @model_validator(mode="after")
-    def _shape(self) -> "Tier":
-        bounds = [k for k in ("at_least", "at_most") if getattr(self, k) is not None]
-        if self.otherwise is not None:
-            if bounds or self.points is not None:
-                raise ValueError("an 'otherwise' tier takes no bound and no 'points'")
-        elif len(bounds) != 1 or self.points is None:
-            raise ValueError("a tier needs one bound (at_least or at_most) and 'points'")
-        return self
-
-    @property
-    def bound(self) -> Decimal | None:
-        return self.at_least if self.at_least is not None else self.at_most
-
-    @property
-    def award(self) -> Decimal:
-        return self.otherwise if self.otherwise is not None else self.points  # type: ignore[return-value]
-
-
-class TiersScore(_Input):
-    kind: Literal["tiers"]
-    fact: str
-    tiers: list[Tier] = Field(min_length=2)
-
-
-class BooleanScore(_Input):
-    kind: Literal["boolean"]
-    fact: str
-    expect: bool = True
-
-
-class ProportionalScore(_Input):
-    kind: Literal["proportional"]
-    fact: str
-    zero_at: Num
-    full_at: Num
-
-
-class PerOccurrenceScore(_Input):
-    kind: Literal["per_occurrence"]
-    fact: str
-    each: Num = Field(gt=0)
-    floor: Num = Decimal(0)
-
-
-class SurveyScore(_Input):
-    kind: Literal["survey"]
-    fact: str
-
-
-BASELINE = "baseline"
-BASELINE_SUFFIX = "@baseline"   # the session name of a fact's value in the baseline (last year's) file
-
-
-class CompareScore(_Input):
-    """Full points when a value compares as required with a reference amount, else 0.
-
-    The reference is another fact of the same year (`than`), or the same fact in the
-    baseline facts file (`than` left out). Amounts are compared exactly (Decimal), never
-    through a rounded ratio: 1,000,000 against 1,000,001 is a decrease.
-    `increase`: value > reference; `decrease`: value < reference;
-    `at_least_baseline`: value >= its baseline value.
-    """
-
-    kind: Literal["increase", "decrease", "at_least_baseline"]
-    fact: str
-    than: str | None = None
-
-    @model_validator(mode="after")
-    def _reference(self) -> "CompareScore":
-        if self.kind == "at_least_baseline" and self.than is not None:
-            raise ValueError("'at_least_baseline' compares with last year's value of the same fact; leave out 'than'")
-        return self
-
-    @property
-    def reference(self) -> str:
-        """The session name of the value compared with."""
-        return self.than if self.than is not None else self.fact + BASELINE_SUFFIX
-
-
-Score = Annotated[
-    Union[TiersScore, BooleanScore, ProportionalScore, PerOccurrenceScore, SurveyScore, CompareScore],
-    Field(discriminator="kind"),
-]
+# A rule's `score:`: one of the registered kinds' specs, told apart by `kind`.
+Score = Annotated[Union[specs()], Field(discriminator="kind")]  # type: ignore[valid-type]
 
 
 class RuleSpec(_Input):
@@ -424,6 +331,18 @@ class RulesFile(_Input):
     bonus: list[AdjustmentRule] = Field(default_factory=list)
     penalty: list[AdjustmentRule] = Field(default_factory=list)
     describe: dict[str, Text] = Field(default_factory=dict)   # a fact's description at this methodology's scope
+
+
+def _rebuild_score() -> None:
+    """A kind registered after import (a test's own kind) joins the `Score` union."""
+    global Score
+    Score = Annotated[Union[specs()], Field(discriminator="kind")]  # type: ignore[valid-type]
+    RuleSpec.model_fields["score"].annotation = Union[specs()]  # type: ignore[assignment]
+    RuleSpec.model_rebuild(force=True)
+    RulesFile.model_rebuild(force=True)
+
+
+on_change(_rebuild_score)
 
 
 # ---------------------------------------------------------------- facts files

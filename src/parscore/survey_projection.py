@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .loading import FactValue, Facts, Methodology, _hint, facts_from_document, read_facts_document
-from .models import SurveyScore
+from .kinds import for_score
 
 CENT = Decimal("0.01")
 
@@ -31,7 +31,7 @@ def survey_facts(m: Methodology) -> dict[str, str]:
     """Reported facts scored by survey rules, with the field each belongs to."""
     out: dict[str, str] = {}
     for code, rule in m.rules.items():
-        if isinstance(rule.score, SurveyScore):
+        if for_score(rule.score).survey:
             field = m.parents(code)[0].code
             for name in m.inputs_of(rule.score.fact):
                 out.setdefault(name, field)
