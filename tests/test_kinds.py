@@ -146,3 +146,19 @@ def test_many_sessions_share_one_ruleset_and_leave_no_state(mini):
     host = DurableBackend._host
     with pytest.raises(Exception):
         host.get_state(name, "1")  # deleted after its session
+
+
+def test_a_comparison_shows_its_own_threshold_line_in_vietnamese(par892):
+    """`explain` in Vietnamese once showed the survey formula for a comparison item."""
+    from types import SimpleNamespace
+
+    from parscore.models import CompareScore
+    from parscore.reporting import threshold_lines
+
+    assert threshold_lines(par892.rules["6.3.2"], None, "vi") == [
+        "so sánh: budget_spu_direct_spending_year < budget_spu_direct_spending_2021"]
+    assert threshold_lines(par892.rules["6.3.2"], None, "en") == [
+        "compare: budget_spu_direct_spending_year < budget_spu_direct_spending_2021"]
+    last_year = SimpleNamespace(score=CompareScore(kind="at_least_baseline", fact="x"))
+    assert threshold_lines(last_year, None, "vi") == ["so sánh: x >= x (năm trước)"]
+    assert threshold_lines(last_year, None, "en") == ["compare: x >= x (baseline)"]
