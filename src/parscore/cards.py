@@ -218,7 +218,8 @@ class CardPlan:
                 "deductions": deductions,
                 "trace": [{"rule": s.production, "kind": "derive" if s.kind == "derive" else
                            "not_applicable" if s.kind == "not_applicable" else "score",
-                           "inputs": s.inputs, "output": s.output or ""} for s in steps],
+                           "inputs": s.inputs, "output": s.output or "", "location": m.location(s.kind, s.source)}
+                          for s in steps],
                 "computed": None, "history": None, "reason": why, "baseline": base,
             }
             out.append(_ordered(ItemResult, item))

@@ -78,6 +78,15 @@ class Methodology:
     penalty_rules: tuple[AdjustmentRule, ...] = ()
     facts_from: tuple[str, ...] = ()
     issuer: Text | None = None
+    # Where each rule (by id) and derived fact (by name) is written, relative to the methodology
+    # file's directory (`../rules/par-province-892/field-1.yaml:42`), so a trace names the same
+    # place on every machine and in the wheel.
+    rule_at: dict[str, str] = field(default_factory=dict)
+    derived_at: dict[str, str] = field(default_factory=dict)
+
+    def location(self, kind: str, source: str) -> str | None:
+        """Where a trace step's production comes from: a derived fact's or a rule's `file:line`."""
+        return (self.derived_at if kind == "derive" else self.rule_at).get(source)
 
     @cached_property
     def codes(self) -> set[str]:
@@ -246,6 +255,8 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         applies_to=mfile.applies_to, denominator=mfile.denominator,
         survey=mfile.survey, feeds_into=mfile.feeds_into, facts_from=tuple(mfile.facts_from), issuer=mfile.issuer,
         bonus_rules=tuple(r for r, _, _ in adjust["bonus"]), penalty_rules=tuple(r for r, _, _ in adjust["penalty"]),
+        rule_at={r: _relative(f, ln, Path(path).parent) for r, (f, ln) in rule_files.items()},
+        derived_at={n: _relative(*where[n], Path(path).parent) for n in derived if n in where},
     )
     by_item: dict[str, RuleSpec] = {}
     leaves = m.leaves
@@ -1036,6 +1047,15 @@ def _did_you_mean(word: str, choices: Any) -> str:
 def _hint(word: str, choices: Any) -> str:
     d = _did_you_mean(word, choices)
     return f" ({d})" if d else ""
+
+
+def _relative(file: str, line: int | None, base: Path) -> str:
+    """`file:line` with the file relative to `base` (the methodology's directory), '/'-separated."""
+    try:
+        rel = Path(os.path.relpath(file, base)).as_posix()
+    except ValueError:   # another drive (Windows): no relative path exists
+        rel = Path(file).name
+    return f"{rel}:{line}" if line is not None else rel
 
 
 def _fmt(d: Decimal) -> str:

@@ -380,6 +380,7 @@ class TraceStep(_Output):
     kind: Literal["derive", "score", "not_applicable"]
     inputs: dict[str, str | None]
     output: str
+    location: str | None = None   # the rule's (or derived fact's) `file:line`, relative to the methodology's directory
 
 
 class HistoryEntry(_Output):

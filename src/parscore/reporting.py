@@ -67,6 +67,7 @@ L: dict[str, dict[str, str]] = {
     "trace": {"vi": "Các bước chấm (quy tắc đã áp dụng)", "en": "Trace (productions fired)"},
     "inputs": {"vi": "Đầu vào", "en": "Inputs"},
     "output": {"vi": "Kết quả", "en": "Output"},
+    "location": {"vi": "Vị trí (tệp:dòng)", "en": "Written at (file:line)"},
     "citation": {"vi": "Trích dẫn", "en": "Citation"},
     "no_deductions": {"vi": "Không có khoản bị trừ điểm.", "en": "No points lost."},
     "missing_head": {
@@ -346,8 +347,9 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
     out.append(t("trace", lang))
     rows = [[s.rule, s.kind if lang == "en" else label("kind", s.kind, lang),
              ", ".join(f"{k}={v if lang == 'en' else fmt_value(v, lang)}" for k, v in s.inputs.items()),
-             s.output if lang == "en" else fmt_value(s.output, lang)] for s in it.trace]
-    out.append(tabulate(rows, headers=[t("rule", lang), "", t("inputs", lang), t("output", lang)], tablefmt=tf, disable_numparse=True))
+             s.output if lang == "en" else fmt_value(s.output, lang), s.location or ""] for s in it.trace]
+    out.append(tabulate(rows, headers=[t("rule", lang), "", t("inputs", lang), t("output", lang), t("location", lang)],
+                        tablefmt=tf, disable_numparse=True))
     return "\n".join(out) + "\n"
 
 
