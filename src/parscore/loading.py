@@ -53,7 +53,6 @@ class Methodology:
     facts: dict[str, FactSpec]
     derived: dict[str, DerivedSpec]
     rules: dict[str, RuleSpec]  # by item code, in tree order
-    rule_files: dict[str, tuple[str, int | None]]  # rule id -> (file, line)
     digest: str
     overlay: str | None = None
     bonus: Any = None      # Cap, for internal indices with bonus points
@@ -246,7 +245,7 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
     m = Methodology(
         id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
         path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),
-        facts=facts, derived=derived, rules={}, rule_files=rule_files, digest="", overlay=overlay_name,
+        facts=facts, derived=derived, rules={}, digest="", overlay=overlay_name,
         bonus=mfile.bonus, penalty=mfile.penalty, when_not_arising=mfile.when_not_arising,
         constraints=tuple(mfile.constraints), expected=mfile.expected,
         appraisal_total=mfile.appraisal_total, survey_total=mfile.survey_total,

@@ -311,13 +311,6 @@ def _fit(m: Methodology, name: str, bound: Any, better: str) -> FactValue:
     if spec.type == "percent":
         d = min(Decimal(100), max(Decimal(0), d))
     return d
-
-
-def plan(m: Methodology, facts: Facts, target: Decimal | None = None, lang: str = "vi", units: Any = None) -> Plan:
-    """The library entry point: ranked improvements, and with a target the smallest set."""
-    return Planner(m, facts, lang, units).plan(target)
-
-
 def brute_force_minimum(planner: Planner, target: Decimal) -> int | None:
     """The smallest number of fact changes reaching `target`, by trying every subset.
 
