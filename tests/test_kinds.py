@@ -162,3 +162,23 @@ def test_a_comparison_shows_its_own_threshold_line_in_vietnamese(par892):
     last_year = SimpleNamespace(score=CompareScore(kind="at_least_baseline", fact="x"))
     assert threshold_lines(last_year, None, "vi") == ["so sánh: x >= x (năm trước)"]
     assert threshold_lines(last_year, None, "en") == ["compare: x >= x (baseline)"]
+
+
+def test_a_comparison_kinds_unknown_field_is_located_without_the_kind_in_the_path(tmp_path):
+    """The field path leaves out the union's tag for every registered kind (it once read
+    `rules.violations.score.decrease.each` for the compare kinds)."""
+    import shutil
+    from pathlib import Path
+
+    from parscore import load_methodology
+    from parscore.errors import InputError
+
+    shutil.copytree(Path(__file__).parent / "data" / "mini", tmp_path / "mini")
+    rules = tmp_path / "mini" / "rules" / "all.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "score: {kind: per_occurrence, fact: violations, each: 0.5, floor: 0}",
+        "score: {kind: decrease, fact: violations, each: 0.5}"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_methodology(tmp_path / "mini" / "mini.yaml")
+    assert [(p.line, p.field, p.message, p.code) for p in err.value.problems] == [
+        (94, "rules.violations.score.each", "unknown field; check the spelling", "PS044")]
