@@ -1,14 +1,17 @@
 """The shapes of parscore's data, validated at the boundaries with pydantic.
 
 Input models (methodology, rules, facts files) forbid unknown fields so a typo is an
-error, not a silently ignored line. Output models (`Scorecard` and its parts) are the
-stable JSON contract documented in the README.
+error, not a silently ignored line. `Methodology` is a methodology file with its rules
+once loaded and checked (`parscore.loading` builds it). Output models (`Scorecard` and
+its parts) are the stable JSON contract documented in the README.
 """
 from __future__ import annotations
 
 import re
 import datetime as dt
 from decimal import Decimal
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
@@ -219,7 +222,7 @@ class Condition(_Input):
 
 
 # The scoring kinds live in kinds/, one module each; their spec models are re-exported here.
-from .kinds import on_change, specs  # noqa: E402
+from .kinds import for_score, on_change, specs  # noqa: E402
 from .kinds.boolean import BooleanScore  # noqa: E402
 from .kinds.compare import BASELINE, BASELINE_SUFFIX, CompareScore  # noqa: E402
 from .kinds.per_occurrence import PerOccurrenceScore  # noqa: E402
@@ -343,6 +346,134 @@ def _rebuild_score() -> None:
 
 
 on_change(_rebuild_score)
+
+
+# ---------------------------------------------------------------- the methodology, loaded
+
+# A fact's typed value: counts are int, numbers and percentages Decimal, yes/no bool, dates date.
+FactValue = Union[int, Decimal, bool, dt.date]
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """A scoring table with its rules, checked against every invariant it declares."""
+
+    id: str
+    version: str
+    name: Text
+    citation: str
+    path: str
+    total: Decimal
+    groups: tuple[Group, ...]
+    fields: tuple[FieldNode, ...]
+    facts: dict[str, FactSpec]
+    derived: dict[str, DerivedSpec]
+    rules: dict[str, RuleSpec]  # by item code, in tree order
+    digest: str
+    overlay: str | None = None
+    bonus: Any = None      # Cap, for internal indices with bonus points
+    penalty: Any = None    # Cap, for internal indices with penalty points
+    when_not_arising: str = "full_points"   # the default policy for items whose situation did not arise
+    constraints: tuple[Constraint, ...] = ()   # published totals over fields (the methodology file's `constraints:`)
+    expected: Expected | None = None
+    appraisal_total: Decimal | None = None
+    survey_total: Decimal | None = None
+    fact_constraints: tuple[FactConstraint, ...] = ()   # consistency between reported facts (rules files)
+    fact_constraint_files: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # id -> (file, line)
+
+    def when_not_arising_of(self, rule: RuleSpec) -> str:
+        """full_points (the maximum never shrinks) or not_applicable (the item leaves it)."""
+        return rule.when_not_arising or self.when_not_arising
+    # Conventions of provinces' internal indices (docs/rule-format.md); defaults are the national table's.
+    applies_to: str = "province"
+    denominator: str = "fixed"
+    survey: Any = None     # SurveyPolicy or None
+    feeds_into: str | None = None
+    bonus_rules: tuple[AdjustmentRule, ...] = ()
+    penalty_rules: tuple[AdjustmentRule, ...] = ()
+    facts_from: tuple[str, ...] = ()
+    issuer: Text | None = None
+    # Where each rule (by id) and derived fact (by name) is written, relative to the methodology
+    # file's directory (`../rules/par-province-892/field-1.yaml:42`), so a trace names the same
+    # place on every machine and in the wheel.
+    rule_at: dict[str, str] = field(default_factory=dict)
+    derived_at: dict[str, str] = field(default_factory=dict)
+
+    def location(self, kind: str, source: str) -> str | None:
+        """Where a trace step's production comes from: a derived fact's or a rule's `file:line`."""
+        return (self.derived_at if kind == "derive" else self.rule_at).get(source)
+
+    @cached_property
+    def codes(self) -> set[str]:
+        """Every field, criterion and sub-criterion code."""
+        return {f.code for f in self.fields} | {c.code for f in self.fields for c in f.criteria} | set(self.leaves)
+
+    @cached_property
+    def leaves(self) -> dict[str, SubCriterion]:
+        return {s.code: s for f in self.fields for c in f.criteria for s in c.sub_criteria}
+
+    def parents(self, code: str) -> tuple[FieldNode, Criterion]:
+        for f in self.fields:
+            for c in f.criteria:
+                if any(s.code == code for s in c.sub_criteria):
+                    return f, c
+        raise KeyError(code)
+
+    def kind_of(self, name: str) -> FactSpec | DerivedSpec:
+        return self.facts.get(name) or self.derived[name]
+
+    def inputs_of(self, name: str) -> list[str]:
+        """The reported facts a fact or derived fact rests on, in declaration order."""
+        if name in self.facts:
+            return [name]
+        out: list[str] = []
+        for part in self.derived[name].inputs:
+            out += [n for n in self.inputs_of(part) if n not in out]
+        return out
+
+    def reads(self, rule: RuleSpec) -> list[str]:
+        """Facts and derived facts a rule reads: the scored fact, its inputs, the N/A fact."""
+        return self._reads[rule.id]
+
+    @cached_property
+    def _reads(self) -> dict[str, list[str]]:
+        return {r.id: self._compute_reads(r) for r in self.rules.values()}
+
+    def _compute_reads(self, rule: RuleSpec) -> list[str]:
+        names = [rule.score.fact]
+        for n in _closure(self, rule.score.fact):
+            if n not in names:
+                names.append(n)
+        if rule.not_applicable_when and rule.not_applicable_when.fact not in names:
+            names.append(rule.not_applicable_when.fact)
+        for extra in for_score(rule.score).extra_reads(rule.score) + list(rule.shows):
+            for n in [extra, *_closure(self, extra)]:
+                if n not in names:
+                    names.append(n)
+        return names
+
+    def baseline_reads(self, rule: RuleSpec) -> list[str]:
+        """Facts whose baseline (last year's) value the rule compares with."""
+        return for_score(rule.score).baseline_reads(rule.score)
+
+    @property
+    def adjustment_rules(self) -> list[tuple[str, AdjustmentRule]]:
+        """Bonus and penalty rules, as (kind, rule)."""
+        return [("bonus", r) for r in self.bonus_rules] + [("penalty", r) for r in self.penalty_rules]
+
+    def users_of(self, fact: str) -> list[str]:
+        return [code for code, r in self.rules.items() if fact in self.reads(r)]
+
+
+def _closure(m: Methodology, name: str) -> list[str]:
+    if name not in m.derived:
+        return []
+    out: list[str] = []
+    for part in m.derived[name].inputs:
+        for n in [part, *_closure(m, part)]:
+            if n not in out:
+                out.append(n)
+    return out
 
 
 # ---------------------------------------------------------------- facts files

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal
 
 from ..schema import _Input
 
-if TYPE_CHECKING:   # only for annotations: loading imports models, which imports the kinds
-    from ..loading import FactValue, Methodology
+if TYPE_CHECKING:   # only for annotations: models imports the kinds
+    from ..models import FactValue, Methodology
 
 Op = Literal["ge", "gt", "le", "lt", "eq", "ne", "defined", "undefined"]
 NEGATE: dict[str, str] = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge", "eq": "ne", "ne": "eq"}
