@@ -182,3 +182,35 @@ def test_a_comparison_kinds_unknown_field_is_located_without_the_kind_in_the_pat
         load_methodology(tmp_path / "mini" / "mini.yaml")
     assert [(p.line, p.field, p.message, p.code) for p in err.value.problems] == [
         (94, "rules.violations.score.each", "unknown field; check the spelling", "PS044")]
+
+
+@pytest.mark.parametrize("backend", ["durable", "reference", "fast"])
+@pytest.mark.parametrize("changes,points,status,reason", [
+    ({"violations": 3}, "2.00", "full", None),
+    ({"violations": 40}, "0.00", "zero", "40 vi phạm, mức so sánh 40 (thay đổi 0)."),
+    ({"violations": 41}, "0.00", "zero", "41 vi phạm, mức so sánh 40 (thay đổi +1)."),
+    ({"violations": 41, "issues_found": 0, "issues_handled": 0}, "2", "full", None),   # did not arise
+])
+def test_a_comparison_behind_a_not_applicable_guard_on_every_engine(tmp_path, backend, changes, points, status, reason):
+    import shutil
+    from pathlib import Path
+
+    from parscore import load_methodology
+
+    shutil.copytree(Path(__file__).parent / "data" / "mini", tmp_path / "mini")
+    rules = tmp_path / "mini" / "rules" / "all.yaml"
+    text = rules.read_text(encoding="utf-8")
+    start, end = text.index("  - id: violations"), text.index("  - id: disbursement")
+    rules.write_text(text[:start] + """  - id: violations
+    item: "1.2.2"
+    provenance: reconstructed
+    not_applicable_when: {fact: issues_found, equals: 0}
+    score: {kind: decrease, fact: violations, than: units_in_scope}
+    explain:
+      vi: "{violations} vi phạm, mức so sánh {baseline} (thay đổi {change})."
+      en: "{violations} violations against {baseline} ({change})."
+""" + text[end:], encoding="utf-8")
+    m = load_methodology(tmp_path / "mini" / "mini.yaml")
+    item = score(m, facts(**changes), "vi", backend).item("1.2.2")
+    assert (str(item.points), item.status) == (points, status)
+    assert [d.reason for d in item.deductions] == ([reason] if reason else [])

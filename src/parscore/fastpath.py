@@ -217,7 +217,7 @@ class FastBackend:
             if on_fire:
                 # every joined value must be known (e.g. last year's amount); the kind decides the
                 # outcome from the typed values, exactly as evaluation.Session.fire does
-                joined = [q.fact for q in p.patterns[1:] if q.fact != score_fact]
+                joined = list(dict.fromkeys(q.fact for q in p.patterns if q.fact != score_fact))
                 lines += [f"    if values.get({n!r}) is None: return None" for n in joined]
                 lines += [f"    v = {{n: typed(values[n], M, n) for n in {const(_inputs_of(p))}}}",
                           f"    tier = KIND.fire_tier(RULE.score, {p.tier!r}, v)",
