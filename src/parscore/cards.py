@@ -83,7 +83,7 @@ class _ItemPlan:
 
     __slots__ = ("code", "name", "max", "assessed_by", "provenance", "rule", "rule_id", "rule_provenance", "reads",
                  "reported", "derived_reads", "thresholds", "contexts", "undefined", "field", "criterion", "static",
-                 "baseline_names", "survey_inputs")
+                 "baseline_names", "survey_inputs", "location")
 
     def __init__(self, m: Methodology, code: str, lang: str, field: int, criterion: int):
         leaf, rule = m.leaves[code], m.rules[code]
@@ -105,6 +105,7 @@ class _ItemPlan:
         self.undefined = undefined_reason(m, rule, lang)
         self.field, self.criterion = field, criterion
         self.baseline_names = m.baseline_reads(rule)   # facts compared with last year's value
+        self.location = m.rule_at.get(rule.id)   # where the rule is written: its trace steps' `location`
         # a survey item's reported facts: when one was filled from last year, the item is `projected`
         self.survey_inputs = tuple(m.inputs_of(rule.score.fact)) if kind.survey else ()
 
@@ -167,6 +168,7 @@ class CardPlan:
             if s.kind == "derive":
                 derives.setdefault(s.source, []).append((pos, s))
         claimed, evidence, notes, known = facts.claimed, facts.evidence, facts.notes, facts.values
+        derived_at = m.derived_at
         where: dict[str, str] | None = None   # where each missing fact is filled in, built when first needed
         out = []
         for p in self.items:
@@ -218,8 +220,8 @@ class CardPlan:
                 "deductions": deductions,
                 "trace": [{"rule": s.production, "kind": "derive" if s.kind == "derive" else
                            "not_applicable" if s.kind == "not_applicable" else "score",
-                           "inputs": s.inputs, "output": s.output or "", "location": m.location(s.kind, s.source)}
-                          for s in steps],
+                           "inputs": s.inputs, "output": s.output or "",
+                           "location": derived_at.get(s.source) if s.kind == "derive" else p.location} for s in steps],
                 "computed": None, "history": None, "reason": why, "baseline": base,
             }
             out.append(_ordered(ItemResult, item))

@@ -399,10 +399,6 @@ class Methodology:
     rule_at: dict[str, str] = field(default_factory=dict)
     derived_at: dict[str, str] = field(default_factory=dict)
 
-    def location(self, kind: str, source: str) -> str | None:
-        """Where a trace step's production comes from: a derived fact's or a rule's `file:line`."""
-        return (self.derived_at if kind == "derive" else self.rule_at).get(source)
-
     @cached_property
     def codes(self) -> set[str]:
         """Every field, criterion and sub-criterion code."""
