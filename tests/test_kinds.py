@@ -146,3 +146,71 @@ def test_many_sessions_share_one_ruleset_and_leave_no_state(mini):
     host = DurableBackend._host
     with pytest.raises(Exception):
         host.get_state(name, "1")  # deleted after its session
+
+
+def test_a_comparison_shows_its_own_threshold_line_in_vietnamese(par892):
+    """`explain` in Vietnamese once showed the survey formula for a comparison item."""
+    from types import SimpleNamespace
+
+    from parscore.models import CompareScore
+    from parscore.reporting import threshold_lines
+
+    assert threshold_lines(par892.rules["6.3.2"], None, "vi") == [
+        "so sánh: budget_spu_direct_spending_year < budget_spu_direct_spending_2021"]
+    assert threshold_lines(par892.rules["6.3.2"], None, "en") == [
+        "compare: budget_spu_direct_spending_year < budget_spu_direct_spending_2021"]
+    last_year = SimpleNamespace(score=CompareScore(kind="at_least_baseline", fact="x"))
+    assert threshold_lines(last_year, None, "vi") == ["so sánh: x >= x (năm trước)"]
+    assert threshold_lines(last_year, None, "en") == ["compare: x >= x (baseline)"]
+
+
+def test_a_comparison_kinds_unknown_field_is_located_without_the_kind_in_the_path(tmp_path):
+    """The field path leaves out the union's tag for every registered kind (it once read
+    `rules.violations.score.decrease.each` for the compare kinds)."""
+    import shutil
+    from pathlib import Path
+
+    from parscore import load_methodology
+    from parscore.errors import InputError
+
+    shutil.copytree(Path(__file__).parent / "data" / "mini", tmp_path / "mini")
+    rules = tmp_path / "mini" / "rules" / "all.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "score: {kind: per_occurrence, fact: violations, each: 0.5, floor: 0}",
+        "score: {kind: decrease, fact: violations, each: 0.5}"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_methodology(tmp_path / "mini" / "mini.yaml")
+    assert [(p.line, p.field, p.message, p.code) for p in err.value.problems] == [
+        (94, "rules.violations.score.each", "unknown field; check the spelling", "PS044")]
+
+
+@pytest.mark.parametrize("backend", ["durable", "reference", "fast"])
+@pytest.mark.parametrize("changes,points,status,reason", [
+    ({"violations": 3}, "2.00", "full", None),
+    ({"violations": 40}, "0.00", "zero", "40 vi phạm, mức so sánh 40 (thay đổi 0)."),
+    ({"violations": 41}, "0.00", "zero", "41 vi phạm, mức so sánh 40 (thay đổi +1)."),
+    ({"violations": 41, "issues_found": 0, "issues_handled": 0}, "2", "full", None),   # did not arise
+])
+def test_a_comparison_behind_a_not_applicable_guard_on_every_engine(tmp_path, backend, changes, points, status, reason):
+    import shutil
+    from pathlib import Path
+
+    from parscore import load_methodology
+
+    shutil.copytree(Path(__file__).parent / "data" / "mini", tmp_path / "mini")
+    rules = tmp_path / "mini" / "rules" / "all.yaml"
+    text = rules.read_text(encoding="utf-8")
+    start, end = text.index("  - id: violations"), text.index("  - id: disbursement")
+    rules.write_text(text[:start] + """  - id: violations
+    item: "1.2.2"
+    provenance: reconstructed
+    not_applicable_when: {fact: issues_found, equals: 0}
+    score: {kind: decrease, fact: violations, than: units_in_scope}
+    explain:
+      vi: "{violations} vi phạm, mức so sánh {baseline} (thay đổi {change})."
+      en: "{violations} violations against {baseline} ({change})."
+""" + text[end:], encoding="utf-8")
+    m = load_methodology(tmp_path / "mini" / "mini.yaml")
+    item = score(m, facts(**changes), "vi", backend).item("1.2.2")
+    assert (str(item.points), item.status) == (points, status)
+    assert [d.reason for d in item.deductions] == ([reason] if reason else [])

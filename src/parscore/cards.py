@@ -32,7 +32,8 @@ from .explanation import (
     reason_text, thresholds, undefined_reason,
 )
 from .loading import Facts, Methodology
-from .models import BASELINE_SUFFIX, PROVENANCES, STATUSES, Agency, ItemResult, NodeResult, Scorecard, SurveyScore
+from .kinds import for_score
+from .models import BASELINE_SUFFIX, PROVENANCES, STATUSES, Agency, ItemResult, NodeResult, Scorecard
 
 ZERO = Decimal(0)
 NIL = Decimal("0.00")  # an item's points always carry 2 places, like rounded awards
@@ -82,7 +83,7 @@ class _ItemPlan:
 
     __slots__ = ("code", "name", "max", "assessed_by", "provenance", "rule", "rule_id", "rule_provenance", "reads",
                  "reported", "derived_reads", "thresholds", "contexts", "undefined", "field", "criterion", "static",
-                 "baseline_names", "survey_inputs")
+                 "baseline_names", "survey_inputs", "location")
 
     def __init__(self, m: Methodology, code: str, lang: str, field: int, criterion: int):
         leaf, rule = m.leaves[code], m.rules[code]
@@ -97,14 +98,16 @@ class _ItemPlan:
                     reported.append(f)
         self.reported = reported
         self.derived_reads = frozenset(n for n in self.reads if n in m.derived)
-        tiers = [None] + (list(range(len(rule.score.tiers))) if rule.score.kind == "tiers" else [0, 1])
+        kind = for_score(rule.score)
+        tiers = [None, *kind.tiers(rule.score)]
         self.thresholds = {t: thresholds(rule, t) for t in tiers}
         self.contexts: dict[int | None, dict[str, str]] = {}
         self.undefined = undefined_reason(m, rule, lang)
         self.field, self.criterion = field, criterion
         self.baseline_names = m.baseline_reads(rule)   # facts compared with last year's value
+        self.location = m.rule_at.get(rule.id)   # where the rule is written: its trace steps' `location`
         # a survey item's reported facts: when one was filled from last year, the item is `projected`
-        self.survey_inputs = tuple(m.inputs_of(rule.score.fact)) if isinstance(rule.score, SurveyScore) else ()
+        self.survey_inputs = tuple(m.inputs_of(rule.score.fact)) if kind.survey else ()
 
     def context(self, m: Methodology, tier: int | None, lang: str) -> dict[str, str]:
         ctx = self.contexts.get(tier)
@@ -165,6 +168,7 @@ class CardPlan:
             if s.kind == "derive":
                 derives.setdefault(s.source, []).append((pos, s))
         claimed, evidence, notes, known = facts.claimed, facts.evidence, facts.notes, facts.values
+        derived_at = m.derived_at
         where: dict[str, str] | None = None   # where each missing fact is filled in, built when first needed
         out = []
         for p in self.items:
@@ -216,7 +220,8 @@ class CardPlan:
                 "deductions": deductions,
                 "trace": [{"rule": s.production, "kind": "derive" if s.kind == "derive" else
                            "not_applicable" if s.kind == "not_applicable" else "score",
-                           "inputs": s.inputs, "output": s.output or ""} for s in steps],
+                           "inputs": s.inputs, "output": s.output or "",
+                           "location": derived_at.get(s.source) if s.kind == "derive" else p.location} for s in steps],
                 "computed": None, "history": None, "reason": why, "baseline": base,
             }
             out.append(_ordered(ItemResult, item))

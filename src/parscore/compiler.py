@@ -14,22 +14,9 @@ from decimal import Decimal
 from typing import Literal
 
 from .loading import Methodology
-from .models import BooleanScore, CompareScore, Condition, TiersScore
-
-Op = Literal["ge", "gt", "le", "lt", "eq", "ne", "defined", "undefined"]
-NEGATE: dict[str, str] = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge", "eq": "ne", "ne": "eq"}
-
-
-@dataclass(frozen=True)
-class Test:
-    op: Op
-    value: Decimal | str | None = None
-
-
-@dataclass(frozen=True)
-class Pattern:
-    fact: str
-    tests: tuple[Test, ...] = ()
+from .kinds import for_score
+from .kinds.base import NEGATE, Op, Pattern, Test  # noqa: F401  (re-exported: the compiled vocabulary)
+from .models import Condition
 
 
 @dataclass(frozen=True)
@@ -77,19 +64,10 @@ def compile_rules(m: Methodology) -> CompiledRules:
             prods.append(Production(f"{rule.id}#not-applicable", "not_applicable", rule.id, code,
                                     (Pattern(na.fact, (test,)),)))
             guard = (Pattern(na.fact, (Test(NEGATE[test.op], test.value),)),)
-        defined = Test("defined")
         prods.append(Production(f"{rule.id}#undefined", "undefined", rule.id, code,
                                 guard + (Pattern(score.fact, (Test("undefined"),)),)))
-        if isinstance(score, CompareScore):
-            # Two amounts compared exactly: the production joins the value and its
-            # reference (another fact, or last year's value); the action compares them in
-            # Decimal. A reference that is not known leaves the item missing data.
-            prods.append(Production(f"{rule.id}#compare", "score", rule.id, code,
-                                    guard + (Pattern(score.fact, (defined,)), Pattern(score.reference, (defined,)))))
-            continue
-        for tier, tests in _outcome_tests(score, m):
-            prods.append(Production(f"{rule.id}#{_suffix(score.kind, tier)}", "score", rule.id, code,
-                                    guard + (Pattern(score.fact, (defined, *tests)),), tier))
+        for suffix, tier, patterns in for_score(score).outcomes(score, m):
+            prods.append(Production(f"{rule.id}#{suffix}", "score", rule.id, code, guard + patterns, tier))
     consumed = frozenset(p.fact for prod in prods for p in prod.patterns)
     bounds: dict[str, set[Decimal]] = {}
     for prod in prods:
@@ -98,11 +76,6 @@ def compile_rules(m: Methodology) -> CompiledRules:
                 if isinstance(t.value, Decimal):
                     bounds.setdefault(p.fact, set()).add(t.value)
     return CompiledRules(m, tuple(prods), consumed, {n: tuple(sorted(v)) for n, v in sorted(bounds.items())})
-
-
-def _suffix(kind: str, tier: int | None) -> str:
-    return f"tier-{tier + 1}" if kind == "tiers" and tier is not None else \
-        ("expected" if tier == 0 else "not-expected") if kind == "boolean" else "score"
 
 
 def _condition_test(c: Condition, m: Methodology) -> Test:
@@ -114,23 +87,3 @@ def _condition_test(c: Condition, m: Methodology) -> Test:
     if spec is not None and spec.type == "boolean":
         return Test("eq", "true" if bool(c.equals) else "false")
     return Test("eq", Decimal(str(c.equals)))
-
-
-def _outcome_tests(score: object, m: Methodology) -> list[tuple[int | None, tuple[Test, ...]]]:
-    """Mutually exclusive tests, one per outcome, that together cover every value."""
-    if isinstance(score, TiersScore):
-        lower_is_better = m.kind_of(score.fact).better == "lower"
-        reach, miss = ("le", "gt") if lower_is_better else ("ge", "lt")
-        out: list[tuple[int | None, tuple[Test, ...]]] = []
-        bounds = [t.bound for t in score.tiers[:-1]]
-        for i, bound in enumerate(bounds):
-            tests = [Test(reach, bound)]  # type: ignore[arg-type]
-            if i > 0:
-                tests.append(Test(miss, bounds[i - 1]))  # type: ignore[arg-type]
-            out.append((i, tuple(tests)))
-        out.append((len(bounds), (Test(miss, bounds[-1]),)))  # type: ignore[arg-type]
-        return out
-    if isinstance(score, BooleanScore):
-        want = "true" if score.expect else "false"
-        return [(0, (Test("eq", want),)), (1, (Test("ne", want),))]
-    return [(None, ())]

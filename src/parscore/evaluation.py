@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 from .compiler import CompiledRules, Pattern, Production, Test, compile_rules
 from .loading import FactValue, Facts, Methodology
-from .models import (
-    BASELINE_SUFFIX, BooleanScore, CompareScore, PerOccurrenceScore, ProportionalScore, RuleSpec, SurveyScore, TiersScore,
-)
+from .kinds import for_score
+from .kinds.compare import compare_holds  # noqa: F401  (re-exported: evaluation.compare_holds)
+from .models import BASELINE_SUFFIX, RuleSpec
 
 CENT = Decimal("0.01")
 RATIO_PLACES = Decimal("0.0001")
@@ -76,12 +76,6 @@ def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None])
     return vals[0] - vals[1]  # type: ignore[operator]
 
 
-def compare_holds(score: CompareScore, value: FactValue, reference: FactValue) -> bool:
-    """The comparison of two amounts, exact (Decimal): no ratio, no rounding."""
-    v, r = Decimal(value), Decimal(reference)  # type: ignore[arg-type]
-    return v > r if score.kind == "increase" else v < r if score.kind == "decrease" else v >= r
-
-
 def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue | None) -> Decimal:
     """Points for the outcome that fired, cut to 0.01 here and only here.
 
@@ -89,21 +83,7 @@ def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue 
     when its rule's full-point condition holds. 399 of 400 training targets on a
     proportional item is 0.9975 of the maximum, never a rounded-up full score.
     """
-    score = rule.score
-    if isinstance(score, TiersScore):
-        pts = score.tiers[tier].award  # type: ignore[index]
-    elif isinstance(score, (BooleanScore, CompareScore)):
-        pts = leaf_max if tier == 0 else Decimal(0)
-    else:
-        v = Decimal(value)  # type: ignore[arg-type]
-        if isinstance(score, SurveyScore):
-            pts = leaf_max * v / 100
-        elif isinstance(score, ProportionalScore):
-            share = (v - score.zero_at) / (score.full_at - score.zero_at)
-            pts = leaf_max * min(Decimal(1), max(Decimal(0), share))
-        else:
-            assert isinstance(score, PerOccurrenceScore)
-            pts = max(leaf_max - score.each * v, score.floor)
+    pts = for_score(rule.score).award(rule.score, leaf_max, tier, value)
     return min(leaf_max, max(Decimal(0), pts)).quantize(CENT, rounding=ROUND_FLOOR)
 
 
@@ -150,8 +130,9 @@ class Session:
         rule = m.rules[prod.item]
         leaf_max = m.leaves[prod.item].max
         tier = prod.tier
-        if prod.kind == "score" and isinstance(rule.score, CompareScore):
-            tier = 0 if compare_holds(rule.score, typed[rule.score.fact], typed[rule.score.reference]) else 1  # type: ignore[arg-type]
+        kind = for_score(rule.score)
+        if prod.kind == "score" and kind.decides_on_fire:
+            tier = kind.fire_tier(rule.score, tier, typed)
         if prod.kind == "score":
             pts = award(rule, leaf_max, tier, typed[rule.score.fact])
         elif prod.kind == "not_applicable" and m.when_not_arising_of(rule) == "full_points":

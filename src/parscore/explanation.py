@@ -12,9 +12,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .evaluation import Session, Verdict
 from .loading import Methodology
-from .models import (
-    BASELINE_SUFFIX, BooleanScore, CompareScore, PerOccurrenceScore, ProportionalScore, RuleSpec, TiersScore,
-)
+from .kinds import for_score
+from .models import RuleSpec
 
 MESSAGES: dict[str, dict[str, str]] = {
     "missing": {
@@ -114,26 +113,7 @@ def display(m: Methodology, name: str, text: str | None, lang: str) -> str:
 
 def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
     """The bounds that decided the outcome, as plain strings for the JSON contract."""
-    s = rule.score
-    if isinstance(s, TiersScore):
-        key = "at_least" if s.tiers[0].at_least is not None else "at_most"
-        out = {"rule": f"{key} {_plain(s.tiers[0].bound)} → {_plain(s.tiers[0].award)}"}
-        for i, t in enumerate(s.tiers):
-            label = f"{key} {_plain(t.bound)}" if t.bound is not None else "otherwise"
-            out[f"tier_{i + 1}"] = f"{label} → {_plain(t.award)}"
-        if tier is not None:
-            out["reached"] = f"tier_{tier + 1}"
-        return out
-    if isinstance(s, BooleanScore):
-        return {"expect": "true" if s.expect else "false"}
-    if isinstance(s, ProportionalScore):
-        return {"zero_at": _plain(s.zero_at), "full_at": _plain(s.full_at)}
-    if isinstance(s, PerOccurrenceScore):
-        return {"each": _plain(s.each), "floor": _plain(s.floor)}
-    if isinstance(s, CompareScore):
-        ref = s.than if s.than is not None else f"{s.fact} (baseline)"
-        return {"compare": f"{s.fact} {'>' if s.kind == 'increase' else '<' if s.kind == 'decrease' else '>='} {ref}"}
-    return {"scale": "max × value / 100"}
+    return for_score(rule.score).thresholds(rule.score, tier)
 
 
 def reason(m: Methodology, session: Session, verdict: Verdict, lang: str) -> str:
@@ -153,19 +133,7 @@ def reason_context(m: Methodology, rule: RuleSpec, tier: int | None, lang: str) 
     """The parts of a reason that depend only on the rule and the outcome (built once, reusable)."""
     leaf_max = m.leaves[rule.item].max
     ctx = dict(max=fmt_number(leaf_max, lang), full="", next="", next_points="", each="", floor="")
-    s = rule.score
-    if isinstance(s, TiersScore):
-        ctx["full"] = fmt_number(s.tiers[0].bound, lang)  # type: ignore[arg-type]
-        if tier:
-            better = s.tiers[tier - 1]
-            ctx["next"] = fmt_number(better.bound, lang)  # type: ignore[arg-type]
-            ctx["next_points"] = fmt_number(better.award, lang)
-    elif isinstance(s, ProportionalScore):
-        ctx["full"] = fmt_number(s.full_at, lang)
-    elif isinstance(s, PerOccurrenceScore):
-        ctx.update(each=fmt_number(s.each, lang), floor=fmt_number(s.floor, lang))
-    elif isinstance(s, BooleanScore):
-        ctx["full"] = MESSAGES["yes" if s.expect else "no"][lang]
+    for_score(rule.score).reason_context(rule.score, ctx, tier, lang)
     return ctx
 
 
@@ -176,11 +144,8 @@ def reason_text(m: Methodology, rule: RuleSpec, static: dict[str, str], values: 
     ctx: dict[str, str] = {n: display(m, n, values.get(n), lang) for n in m.reads(rule)}
     ctx.update(static, value=ctx[rule.score.fact], points=fmt_number(points, lang),
                lost=fmt_number(leaf_max - points, lang))
-    s = rule.score
-    if isinstance(s, CompareScore):   # last year's (or the other fact's) amount and the change, exact
-        ref = values.get(s.reference)
-        ctx["baseline"] = display(m, s.reference.removesuffix(BASELINE_SUFFIX), ref, lang)
-        ctx["change"] = change_text(values.get(s.fact), ref, lang)
+    # values of the session a kind shows (a comparison: last year's amount and the change, exact)
+    ctx.update(for_score(rule.score).reason_values(rule.score, m, values, lang))
     text = rule.explain.get(lang).format(**ctx)
     return _singular(text) if lang == "en" else text
 
@@ -232,7 +197,3 @@ def baseline_missing_reason(m: Methodology, names: list[str], facts: object, lan
 
 def counting_rules(lang: str) -> dict[str, str]:
     return {k: v[lang] for k, v in COUNTING.items()}
-
-
-def _plain(d: Decimal | None) -> str:
-    return "" if d is None else format(d.normalize(), "f")

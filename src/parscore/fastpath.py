@@ -33,9 +33,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable
 
 from .compiler import CompiledRules, Production, Test
-from .evaluation import RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, compare_holds
+from .evaluation import RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, parse_canonical
 from .loading import FactValue, Facts, Methodology
-from .models import BooleanScore, CompareScore, TiersScore
+from .kinds import for_score
 
 _PY_OPS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "==", "ne": "!="}
 ZERO = Decimal(0)
@@ -168,7 +168,7 @@ class FastBackend:
         The source is built from the productions' own tests, in their order: the
         not-applicable test and its negation (the guard every other production carries),
         then `undefined`, then each outcome's tests; the first that holds fires, as the
-        outcomes are mutually exclusive by construction (compiler._outcome_tests)."""
+        outcomes are mutually exclusive by construction (each kind's `outcomes`)."""
         m = self.compiled.methodology
         rule = m.rules[code]
         leaf_max = m.leaves[code].max
@@ -176,12 +176,13 @@ class FastBackend:
         na = next((p for p in prods if p.kind == "not_applicable"), None)
         undef = next(p for p in prods if p.kind == "undefined")
         outcomes = [p for p in prods if p.kind == "score"]
-        fixed_points = isinstance(rule.score, (TiersScore, BooleanScore))  # points do not depend on the value
-        compare = isinstance(rule.score, CompareScore)
+        kind = for_score(rule.score)
+        fixed_points = kind.fixed_points   # points do not depend on the value
+        on_fire = kind.decides_on_fire     # the outcome is decided from several values as it fires
         # a situation that did not arise keeps the maximum (full points) unless the rule says otherwise
         na_points = leaf_max if m.when_not_arising_of(rule) == "full_points" else ZERO
-        ns: dict[str, Any] = {"award": award, "RULE": rule, "MAX": leaf_max, "D": Decimal, "holds": compare_holds,
-                              "ZERO": ZERO}
+        ns: dict[str, Any] = {"award": award, "RULE": rule, "MAX": leaf_max, "KIND": kind, "typed": parse_canonical,
+                              "M": m, "ZERO": ZERO}
 
         def const(value: Any) -> str:
             name = f"k{len(ns)}"
@@ -213,13 +214,14 @@ class FastBackend:
                   f"    if t is None: return {const((undef, _inputs_of(undef), ZERO, '0', undef.tier))}",
                   f"    n = nums.get({score_fact!r})"]
         for p in outcomes:
-            if compare:
-                # two amounts compared exactly (Decimal): the reference is another fact or last year's value
-                ref = p.patterns[-1].fact
-                lines += [f"    r = values.get({ref!r})",
-                          "    if r is None: return None",
-                          "    ok = holds(RULE.score, D(t), D(r))",
-                          f"    return ({const(p)}, {const(_inputs_of(p))}, MAX if ok else ZERO, None, 0 if ok else 1)"]
+            if on_fire:
+                # every joined value must be known (e.g. last year's amount); the kind decides the
+                # outcome from the typed values, exactly as evaluation.Session.fire does
+                joined = list(dict.fromkeys(q.fact for q in p.patterns if q.fact != score_fact))
+                lines += [f"    if values.get({n!r}) is None: return None" for n in joined]
+                lines += [f"    v = {{n: typed(values[n], M, n) for n in {const(_inputs_of(p))}}}",
+                          f"    tier = KIND.fire_tier(RULE.score, {p.tier!r}, v)",
+                          f"    return ({const(p)}, {const(_inputs_of(p))}, award(RULE, MAX, tier, v[{score_fact!r}]), None, tier)"]
                 continue
             if fixed_points:
                 pts = award(rule, leaf_max, p.tier, None)

@@ -1,19 +1,23 @@
 """The shapes of parscore's data, validated at the boundaries with pydantic.
 
 Input models (methodology, rules, facts files) forbid unknown fields so a typo is an
-error, not a silently ignored line. Output models (`Scorecard` and its parts) are the
-stable JSON contract documented in the README.
+error, not a silently ignored line. `Methodology` is a methodology file with its rules
+once loaded and checked (`parscore.loading` builds it). Output models (`Scorecard` and
+its parts) are the stable JSON contract documented in the README.
 """
 from __future__ import annotations
 
 import re
 import datetime as dt
 from decimal import Decimal
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from .dates import PersonDate
+from .schema import Num, _bounded, _Input  # noqa: F401  (re-exported: models.Num is public)
 
 Provenance = Literal["official", "published", "plan-126", "reconstructed"]
 # Strongest first: a number from the decision's own table, one stated by published results of a
@@ -26,15 +30,10 @@ FactType = Literal["count", "number", "percent", "boolean", "date"]
 Status = Literal["full", "partial", "zero", "missing_facts", "not_applicable", "projected"]
 STATUSES: tuple[str, ...] = ("full", "partial", "zero", "missing_facts", "not_applicable", "projected")
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 # Decimals are exact inside; JSON shows them as plain numbers.
 Points = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Text(_Input):
@@ -45,16 +44,6 @@ class Text(_Input):
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" else self.vi
-
-
-def _bounded(v: Decimal) -> Decimal:
-    if not v.is_finite() or abs(v) > Decimal(10) ** 12:
-        raise ValueError("a number this large (or not finite) is not plausible here")
-    return v
-
-
-# Every number read from a methodology or rules file: finite and of a plausible size.
-Num = Annotated[Decimal, AfterValidator(_bounded)]
 
 
 def _check_max(v: Decimal) -> Decimal:
@@ -232,96 +221,17 @@ class Condition(_Input):
         return self
 
 
-class Tier(_Input):
-    at_least: Num | None = None
-    at_most: Num | None = None
-    otherwise: Num | None = None
-    points: Num | None = None
+# The scoring kinds live in kinds/, one module each; their spec models are re-exported here.
+from .kinds import for_score, on_change, specs  # noqa: E402
+from .kinds.boolean import BooleanScore  # noqa: E402
+from .kinds.compare import BASELINE, BASELINE_SUFFIX, CompareScore  # noqa: E402
+from .kinds.per_occurrence import PerOccurrenceScore  # noqa: E402
+from .kinds.proportional import ProportionalScore  # noqa: E402
+from .kinds.survey import SurveyScore  # noqa: E402
+from .kinds.tiers import Tier, TiersScore  # noqa: E402
 
-    @model_validator(mode="after")
-    def _shape(self) -> "Tier":
-        bounds = [k for k in ("at_least", "at_most") if getattr(self, k) is not None]
-        if self.otherwise is not None:
-            if bounds or self.points is not None:
-                raise ValueError("an 'otherwise' tier takes no bound and no 'points'")
-        elif len(bounds) != 1 or self.points is None:
-            raise ValueError("a tier needs one bound (at_least or at_most) and 'points'")
-        return self
-
-    @property
-    def bound(self) -> Decimal | None:
-        return self.at_least if self.at_least is not None else self.at_most
-
-    @property
-    def award(self) -> Decimal:
-        return self.otherwise if self.otherwise is not None else self.points  # type: ignore[return-value]
-
-
-class TiersScore(_Input):
-    kind: Literal["tiers"]
-    fact: str
-    tiers: list[Tier] = Field(min_length=2)
-
-
-class BooleanScore(_Input):
-    kind: Literal["boolean"]
-    fact: str
-    expect: bool = True
-
-
-class ProportionalScore(_Input):
-    kind: Literal["proportional"]
-    fact: str
-    zero_at: Num
-    full_at: Num
-
-
-class PerOccurrenceScore(_Input):
-    kind: Literal["per_occurrence"]
-    fact: str
-    each: Num = Field(gt=0)
-    floor: Num = Decimal(0)
-
-
-class SurveyScore(_Input):
-    kind: Literal["survey"]
-    fact: str
-
-
-BASELINE = "baseline"
-BASELINE_SUFFIX = "@baseline"   # the session name of a fact's value in the baseline (last year's) file
-
-
-class CompareScore(_Input):
-    """Full points when a value compares as required with a reference amount, else 0.
-
-    The reference is another fact of the same year (`than`), or the same fact in the
-    baseline facts file (`than` left out). Amounts are compared exactly (Decimal), never
-    through a rounded ratio: 1,000,000 against 1,000,001 is a decrease.
-    `increase`: value > reference; `decrease`: value < reference;
-    `at_least_baseline`: value >= its baseline value.
-    """
-
-    kind: Literal["increase", "decrease", "at_least_baseline"]
-    fact: str
-    than: str | None = None
-
-    @model_validator(mode="after")
-    def _reference(self) -> "CompareScore":
-        if self.kind == "at_least_baseline" and self.than is not None:
-            raise ValueError("'at_least_baseline' compares with last year's value of the same fact; leave out 'than'")
-        return self
-
-    @property
-    def reference(self) -> str:
-        """The session name of the value compared with."""
-        return self.than if self.than is not None else self.fact + BASELINE_SUFFIX
-
-
-Score = Annotated[
-    Union[TiersScore, BooleanScore, ProportionalScore, PerOccurrenceScore, SurveyScore, CompareScore],
-    Field(discriminator="kind"),
-]
+# A rule's `score:`: one of the registered kinds' specs, told apart by `kind`.
+Score = Annotated[Union[specs()], Field(discriminator="kind")]  # type: ignore[valid-type]
 
 
 class RuleSpec(_Input):
@@ -426,6 +336,142 @@ class RulesFile(_Input):
     describe: dict[str, Text] = Field(default_factory=dict)   # a fact's description at this methodology's scope
 
 
+def _rebuild_score() -> None:
+    """A kind registered after import (a test's own kind) joins the `Score` union."""
+    global Score
+    Score = Annotated[Union[specs()], Field(discriminator="kind")]  # type: ignore[valid-type]
+    RuleSpec.model_fields["score"].annotation = Union[specs()]  # type: ignore[assignment]
+    RuleSpec.model_rebuild(force=True)
+    RulesFile.model_rebuild(force=True)
+
+
+on_change(_rebuild_score)
+
+
+# ---------------------------------------------------------------- the methodology, loaded
+
+# A fact's typed value: counts are int, numbers and percentages Decimal, yes/no bool, dates date.
+FactValue = Union[int, Decimal, bool, dt.date]
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """A scoring table with its rules, checked against every invariant it declares."""
+
+    id: str
+    version: str
+    name: Text
+    citation: str
+    path: str
+    total: Decimal
+    groups: tuple[Group, ...]
+    fields: tuple[FieldNode, ...]
+    facts: dict[str, FactSpec]
+    derived: dict[str, DerivedSpec]
+    rules: dict[str, RuleSpec]  # by item code, in tree order
+    digest: str
+    overlay: str | None = None
+    bonus: Any = None      # Cap, for internal indices with bonus points
+    penalty: Any = None    # Cap, for internal indices with penalty points
+    when_not_arising: str = "full_points"   # the default policy for items whose situation did not arise
+    constraints: tuple[Constraint, ...] = ()   # published totals over fields (the methodology file's `constraints:`)
+    expected: Expected | None = None
+    appraisal_total: Decimal | None = None
+    survey_total: Decimal | None = None
+    fact_constraints: tuple[FactConstraint, ...] = ()   # consistency between reported facts (rules files)
+    fact_constraint_files: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # id -> (file, line)
+
+    def when_not_arising_of(self, rule: RuleSpec) -> str:
+        """full_points (the maximum never shrinks) or not_applicable (the item leaves it)."""
+        return rule.when_not_arising or self.when_not_arising
+    # Conventions of provinces' internal indices (docs/rule-format.md); defaults are the national table's.
+    applies_to: str = "province"
+    denominator: str = "fixed"
+    survey: Any = None     # SurveyPolicy or None
+    feeds_into: str | None = None
+    bonus_rules: tuple[AdjustmentRule, ...] = ()
+    penalty_rules: tuple[AdjustmentRule, ...] = ()
+    facts_from: tuple[str, ...] = ()
+    issuer: Text | None = None
+    # Where each rule (by id) and derived fact (by name) is written, relative to the methodology
+    # file's directory (`../rules/par-province-892/field-1.yaml:42`), so a trace names the same
+    # place on every machine and in the wheel.
+    rule_at: dict[str, str] = field(default_factory=dict)
+    derived_at: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def codes(self) -> set[str]:
+        """Every field, criterion and sub-criterion code."""
+        return {f.code for f in self.fields} | {c.code for f in self.fields for c in f.criteria} | set(self.leaves)
+
+    @cached_property
+    def leaves(self) -> dict[str, SubCriterion]:
+        return {s.code: s for f in self.fields for c in f.criteria for s in c.sub_criteria}
+
+    def parents(self, code: str) -> tuple[FieldNode, Criterion]:
+        for f in self.fields:
+            for c in f.criteria:
+                if any(s.code == code for s in c.sub_criteria):
+                    return f, c
+        raise KeyError(code)
+
+    def kind_of(self, name: str) -> FactSpec | DerivedSpec:
+        return self.facts.get(name) or self.derived[name]
+
+    def inputs_of(self, name: str) -> list[str]:
+        """The reported facts a fact or derived fact rests on, in declaration order."""
+        if name in self.facts:
+            return [name]
+        out: list[str] = []
+        for part in self.derived[name].inputs:
+            out += [n for n in self.inputs_of(part) if n not in out]
+        return out
+
+    def reads(self, rule: RuleSpec) -> list[str]:
+        """Facts and derived facts a rule reads: the scored fact, its inputs, the N/A fact."""
+        return self._reads[rule.id]
+
+    @cached_property
+    def _reads(self) -> dict[str, list[str]]:
+        return {r.id: self._compute_reads(r) for r in self.rules.values()}
+
+    def _compute_reads(self, rule: RuleSpec) -> list[str]:
+        names = [rule.score.fact]
+        for n in _closure(self, rule.score.fact):
+            if n not in names:
+                names.append(n)
+        if rule.not_applicable_when and rule.not_applicable_when.fact not in names:
+            names.append(rule.not_applicable_when.fact)
+        for extra in for_score(rule.score).extra_reads(rule.score) + list(rule.shows):
+            for n in [extra, *_closure(self, extra)]:
+                if n not in names:
+                    names.append(n)
+        return names
+
+    def baseline_reads(self, rule: RuleSpec) -> list[str]:
+        """Facts whose baseline (last year's) value the rule compares with."""
+        return for_score(rule.score).baseline_reads(rule.score)
+
+    @property
+    def adjustment_rules(self) -> list[tuple[str, AdjustmentRule]]:
+        """Bonus and penalty rules, as (kind, rule)."""
+        return [("bonus", r) for r in self.bonus_rules] + [("penalty", r) for r in self.penalty_rules]
+
+    def users_of(self, fact: str) -> list[str]:
+        return [code for code, r in self.rules.items() if fact in self.reads(r)]
+
+
+def _closure(m: Methodology, name: str) -> list[str]:
+    if name not in m.derived:
+        return []
+    out: list[str] = []
+    for part in m.derived[name].inputs:
+        for n in [part, *_closure(m, part)]:
+            if n not in out:
+                out.append(n)
+    return out
+
+
 # ---------------------------------------------------------------- facts files
 
 
@@ -461,6 +507,7 @@ class TraceStep(_Output):
     kind: Literal["derive", "score", "not_applicable"]
     inputs: dict[str, str | None]
     output: str
+    location: str | None = None   # the rule's (or derived fact's) `file:line`, relative to the methodology's directory
 
 
 class HistoryEntry(_Output):

@@ -20,11 +20,10 @@ from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
-from .evaluation import engine_for, known_value
+from .evaluation import engine_for
 from .loading import FactValue, Facts, Methodology
-from .models import (
-    BooleanScore, CompareScore, PerOccurrenceScore, ProportionalScore, Scorecard, SurveyScore, TiersScore,
-)
+from .kinds import for_score
+from .models import Scorecard
 from .scorecard import build_scorecard, index_of, score
 
 
@@ -114,34 +113,11 @@ class Planner:
             if leaf.assessed_by == "survey" or self.status[code] not in ("partial", "zero"):
                 continue
             s = rule.score
-            targets: list[tuple[Any, str]] = []
-            if isinstance(s, TiersScore):
-                current = next((i for i, t in enumerate(s.tiers) if t.award == self.base_points[code]), len(s.tiers) - 1)
-                targets = [(s.tiers[i].bound, "full" if i == 0 else f"tier-{i + 1}") for i in range(current)]
-            elif isinstance(s, BooleanScore):
-                targets = [(s.expect, "full")]
-            elif isinstance(s, ProportionalScore):
-                targets = [(s.full_at, "full")]
-            elif isinstance(s, PerOccurrenceScore):
-                targets = [(Decimal(0), "full")]
-            elif isinstance(s, CompareScore):
-                targets = self._compare_target(s)
+            targets = for_score(s).targets(s, self, code)
             for bound, reaches in targets:
                 for fact, value in self._invert(s.fact, bound):
                     out.append((code, fact, value, reaches))
         return out
-
-    def _compare_target(self, s: CompareScore) -> list[tuple[Any, str]]:
-        """The smallest amount that compares as required with the reference."""
-        if s.than is not None:
-            ref = known_value(self.m, self.facts.values, s.than)
-        else:
-            ref = known_value(self.m, self.facts.baseline.values, s.fact) if self.facts.baseline else None
-        if ref is None:
-            return []
-        step = Decimal(1) if s.fact in self.m.facts and self.m.facts[s.fact].type == "count" else Decimal("0.01")
-        bound = Decimal(ref) + step if s.kind == "increase" else Decimal(ref) - step if s.kind == "decrease" else Decimal(ref)
-        return [(bound, "full")]
 
     def _invert(self, name: str, bound: Any) -> list[tuple[str, FactValue]]:
         """The reported fact value(s) that bring `name` to `bound`."""
@@ -202,7 +178,7 @@ class Planner:
     def survey(self) -> list[SurveySensitivity]:
         out = []
         for code, rule in self.m.rules.items():
-            if not isinstance(rule.score, SurveyScore):
+            if not for_score(rule.score).survey:
                 continue
             leaf = self.m.leaves[code]
             out.append(SurveySensitivity(code, rule.score.fact, self.facts.values.get(rule.score.fact),
@@ -335,13 +311,6 @@ def _fit(m: Methodology, name: str, bound: Any, better: str) -> FactValue:
     if spec.type == "percent":
         d = min(Decimal(100), max(Decimal(0), d))
     return d
-
-
-def plan(m: Methodology, facts: Facts, target: Decimal | None = None, lang: str = "vi", units: Any = None) -> Plan:
-    """The library entry point: ranked improvements, and with a target the smallest set."""
-    return Planner(m, facts, lang, units).plan(target)
-
-
 def brute_force_minimum(planner: Planner, target: Decimal) -> int | None:
     """The smallest number of fact changes reaching `target`, by trying every subset.
 

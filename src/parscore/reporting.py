@@ -67,6 +67,7 @@ L: dict[str, dict[str, str]] = {
     "trace": {"vi": "Các bước chấm (quy tắc đã áp dụng)", "en": "Trace (productions fired)"},
     "inputs": {"vi": "Đầu vào", "en": "Inputs"},
     "output": {"vi": "Kết quả", "en": "Output"},
+    "location": {"vi": "Vị trí (tệp:dòng)", "en": "Written at (file:line)"},
     "citation": {"vi": "Trích dẫn", "en": "Citation"},
     "no_deductions": {"vi": "Không có khoản bị trừ điểm.", "en": "No points lost."},
     "missing_head": {
@@ -151,28 +152,12 @@ def threshold_lines(rule: Any, reached: str | None, lang: str) -> list[str]:
 
     English keeps the JSON's own keys (tier_1: at_least 30 → 1), which the contract documents;
     Vietnamese reads "mức 1: từ 30 trở lên → 1 điểm"."""
-    from .models import BooleanScore, PerOccurrenceScore, ProportionalScore, TiersScore
+    from .kinds import for_score
 
     if lang == "en":
         return [f"{k}: {v}" for k, v in thresholds(rule, None).items()] + ([f"reached: {reached}"] if reached else [])
-    s = rule.score
-    n = lambda d: fmt_number(d, lang)  # noqa: E731
-    lab = lambda k: label("threshold", k, lang)  # noqa: E731
-    if isinstance(s, TiersScore):
-        out = []
-        for i, tier in enumerate(s.tiers):
-            key = "at_least" if tier.at_least is not None else "at_most" if tier.at_most is not None else "otherwise"
-            bound = lab(key).format(b=n(tier.bound)) if tier.bound is not None else lab("otherwise")
-            mark = f" ← {lab('reached')}" if reached == f"tier_{i + 1}" else ""
-            out.append(f"{lab('tier').format(n=i + 1)}: {bound} → {lab('points').format(p=n(tier.award))}{mark}")
-        return out
-    if isinstance(s, BooleanScore):
-        return [f"{lab('expect')}: {fmt_value('true' if s.expect else 'false', lang)}"]
-    if isinstance(s, ProportionalScore):
-        return [f"{lab('zero_at')}: {n(s.zero_at)}", f"{lab('full_at')}: {n(s.full_at)}"]
-    if isinstance(s, PerOccurrenceScore):
-        return [f"{lab('each')}: {n(s.each)}", f"{lab('floor')}: {n(s.floor)}"]
-    return [f"{lab('scale')}: {lab('scale_value')}"]
+    return for_score(rule.score).threshold_lines(rule.score, reached, lang, lambda d: fmt_number(d, lang),
+                                                 lambda k: label("threshold", k, lang))
 
 
 def _date(d: Any, lang: str) -> str:
@@ -362,8 +347,9 @@ def render_explain(sc: Scorecard, m: Methodology, code: str, fmt: str) -> str:
     out.append(t("trace", lang))
     rows = [[s.rule, s.kind if lang == "en" else label("kind", s.kind, lang),
              ", ".join(f"{k}={v if lang == 'en' else fmt_value(v, lang)}" for k, v in s.inputs.items()),
-             s.output if lang == "en" else fmt_value(s.output, lang)] for s in it.trace]
-    out.append(tabulate(rows, headers=[t("rule", lang), "", t("inputs", lang), t("output", lang)], tablefmt=tf, disable_numparse=True))
+             s.output if lang == "en" else fmt_value(s.output, lang), s.location or ""] for s in it.trace]
+    out.append(tabulate(rows, headers=[t("rule", lang), "", t("inputs", lang), t("output", lang), t("location", lang)],
+                        tablefmt=tf, disable_numparse=True))
     return "\n".join(out) + "\n"
 
 

@@ -5,7 +5,6 @@ change in total, index, group and (with peers) rank.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -131,7 +130,3 @@ def load_scenario(path: str | os.PathLike[str], m: Methodology, text: str | None
     if problems:
         raise InputError(problems)
     return str(data.get("name") or os.path.basename(str(path))), (str(data["note"]) if data.get("note") else None), changes
-
-
-def delta_text(d: Decimal) -> str:
-    return f"+{d}" if d > 0 else str(d)

@@ -17,7 +17,6 @@ import yaml
 from .errors import InputError, Problem
 from .files import MAX_INPUT_BYTES, read_bytes, short
 MAX_DEPTH = 64
-SCORE_KINDS = {"tiers", "boolean", "proportional", "per_occurrence", "survey"}
 MAX_NODES = 200_000  # after aliases are expanded: stops "billion laughs" files
 
 Path_ = tuple[str | int, ...]
@@ -246,12 +245,14 @@ def _dotted(path: Path_) -> str:
 
 def pydantic_problems(doc: Document, exc: Any, prefix: Path_ = (), code: str = "PS010") -> list[Problem]:
     """Turn a pydantic ValidationError into located problems."""
+    from .kinds import KINDS   # the registered `kind:` values (a test may register its own)
+
     problems = []
     for err in exc.errors():
         loc = tuple(prefix) + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         loc = tuple(p for p in loc if p not in ("tagged-union",))
         # a discriminated union repeats its tag in the location: score.tiers.tiers.1 → score.tiers.1
-        loc = tuple(p for i, p in enumerate(loc) if not (i > 0 and loc[i - 1] == "score" and p in SCORE_KINDS))
+        loc = tuple(p for i, p in enumerate(loc) if not (i > 0 and loc[i - 1] == "score" and p in KINDS))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field; check the spelling"

@@ -1,0 +1,40 @@
+"""Helpers every loader shares: located hints and plain numbers in messages."""
+from __future__ import annotations
+
+import difflib
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+
+def _show(v: Any) -> str:
+    """A value as the user wrote it in YAML, not as Python prints it."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "nothing"
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _hint(word: str, choices: Any) -> str:
+    d = _did_you_mean(word, choices)
+    return f" ({d})" if d else ""
+
+
+def _relative(file: str, line: int | None, base: Path) -> str:
+    """`file:line` with the file relative to `base` (the methodology's directory), '/'-separated."""
+    try:
+        rel = Path(os.path.relpath(file, base)).as_posix()
+    except ValueError:   # another drive (Windows): no relative path exists
+        rel = Path(file).name
+    return f"{rel}:{line}" if line is not None else rel
+
+
+def _fmt(d: Decimal) -> str:
+    return format(d.normalize(), "f")
