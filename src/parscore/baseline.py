@@ -29,7 +29,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from .errors import InputError
-from .loading import FactValue, Facts, Methodology, _hint, facts_from_document, read_facts_document
+from .loading import FactValue, Facts, Methodology, facts_from_document, read_facts_document
+from .loading._common import _hint
 
 CENT = Decimal("0.01")
 

@@ -432,7 +432,7 @@ def cmd_plan_status(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     m, facts = _load(args)
     if args.code not in m.leaves:
-        from .loading import _hint
+        from .loading._common import _hint
         raise InputError.one("CODE", None, args.code, f"'{args.code}' is not a sub-criterion of {m.id}{_hint(args.code, set(m.leaves))}", "PS090")
     card = score(m, facts, args.lang, args.engine or "durable")
     _emit(render_explain(card, m, args.code, args.format), args)

@@ -154,7 +154,7 @@ def patch_adjustments(adjust: dict[str, list[tuple[AdjustmentRule, Document, int
 def apply_descriptions(facts: dict[str, FactSpec], derived: dict[str, DerivedSpec], entries: list[Any], problems: list[Problem]) -> None:
     """`describe:` restates how a fact reads at this methodology's scope (e.g. a department's
     own dossiers rather than the province's); the fact itself (type, unit, bounds) is unchanged."""
-    from .loading import _hint
+    from .loading._common import _hint
 
     for name, text, doc in entries:
         table: Any = facts if name in facts else derived if name in derived else None
@@ -226,7 +226,7 @@ def check_conventions(m: Any, mfile: MethodologyFile, doc: Document, rule_docs: 
         for r, (rdoc, i) in feeding:
             for j, code in enumerate(r.feeds):
                 if code not in target.codes:
-                    from .loading import _hint
+                    from .loading._common import _hint
 
                     problems.append(Problem(rdoc.file, rdoc.line(("rules", i, "feeds", j)), f"rules.{r.id}.feeds",
                                             f"'{code}' is not an item of {target.id}{_hint(code, target.codes)}", "PS405"))
@@ -293,7 +293,7 @@ def unit_keys(data: dict[str, Any], doc: Document, m: Any, add: Any) -> tuple[st
         add(("not_assigned",), "not_assigned", 'expected a mapping of item code → why the unit has no such task, '
             'e.g. "3.2.1": "không tiếp nhận hồ sơ TTHC"', "PS400")
         return level, illustrative, out
-    from .loading import _hint
+    from .loading._common import _hint
 
     for code, reason in raw.items():
         code_s = str(code)

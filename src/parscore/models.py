@@ -12,12 +12,12 @@ import datetime as dt
 from decimal import Decimal
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from .dates import PersonDate
-from .schema import Num, _bounded, _Input  # noqa: F401  (re-exported: models.Num is public)
+from .schema import Num as Num, _bounded, _Input  # models.Num is public
 
 Provenance = Literal["official", "published", "plan-126", "reconstructed"]
 # Strongest first: a number from the decision's own table, one stated by published results of a
@@ -224,14 +224,19 @@ class Condition(_Input):
 # The scoring kinds live in kinds/, one module each; their spec models are re-exported here.
 from .kinds import for_score, on_change, specs  # noqa: E402
 from .kinds.boolean import BooleanScore  # noqa: E402
-from .kinds.compare import BASELINE, BASELINE_SUFFIX, CompareScore  # noqa: E402
+from .kinds.compare import BASELINE, BASELINE_SUFFIX as BASELINE_SUFFIX, CompareScore  # noqa: E402
 from .kinds.per_occurrence import PerOccurrenceScore  # noqa: E402
 from .kinds.proportional import ProportionalScore  # noqa: E402
 from .kinds.survey import SurveyScore  # noqa: E402
 from .kinds.tiers import Tier, TiersScore  # noqa: E402
 
 # A rule's `score:`: one of the registered kinds' specs, told apart by `kind`.
-Score = Annotated[Union[specs()], Field(discriminator="kind")]  # type: ignore[valid-type]
+# To a type checker a score is a `kinds.base.Spec` (kind and fact): the union is built at run
+# time from the registry, which no static checker can follow.
+if TYPE_CHECKING:
+    from .kinds.base import Spec as Score
+else:
+    Score = Annotated[Union[specs()], Field(discriminator="kind")]
 
 
 class RuleSpec(_Input):
@@ -339,7 +344,12 @@ class RulesFile(_Input):
 def _rebuild_score() -> None:
     """A kind registered after import (a test's own kind) joins the `Score` union."""
     global Score
-    Score = Annotated[Union[specs()], Field(discriminator="kind")]  # type: ignore[valid-type]
+    # To a type checker a score is a `kinds.base.Spec` (kind and fact): the union is built at run
+# time from the registry, which no static checker can follow.
+if TYPE_CHECKING:
+    from .kinds.base import Spec as Score
+else:
+    Score = Annotated[Union[specs()], Field(discriminator="kind")]
     RuleSpec.model_fields["score"].annotation = Union[specs()]  # type: ignore[assignment]
     RuleSpec.model_rebuild(force=True)
     RulesFile.model_rebuild(force=True)

@@ -106,7 +106,7 @@ def _read_spread_file(path: str, m: Methodology) -> tuple[Decimal | None, dict[s
     for name, spec in (data.get("facts") or {}).items():
         where = doc.line(("facts", name))
         if name not in known:
-            from .loading import _hint
+            from .loading._common import _hint
             problems.append(Problem(doc.file, where, f"facts.{name}",
                                     f"'{name}' is not a survey fact of {m.id}{_hint(str(name), set(known))}", "PS371"))
             continue

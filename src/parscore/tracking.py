@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .errors import InputError, Problem
 from .dates import PersonDate
 from .evaluation import canonical, engine_for, exact_value, known_value, parse_canonical
-from .loading import Facts, Methodology, _hint
+from .loading import Facts, Methodology
+from .loading._common import _hint
 from .models import Num, Scorecard, Text
 from .scorecard import build_scorecard
 from .yamlio import load_model

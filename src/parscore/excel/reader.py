@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from ..errors import InputError, Problem
-from ..loading import FactValue, Facts, Methodology, _typed, check_parts
+from ..loading import FactValue, Facts, Methodology, check_parts
+from ..loading.facts import _typed
 from ..models import Agency, Evidence
 from .safety import MAX_COLUMNS, Cell, clean_text, is_percent_format, open_workbook, rows
 from .template import HEADERS, INFO, ITEM_HEADERS, META_SHEET, UNASSIGNED, sheet_name
