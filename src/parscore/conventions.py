@@ -22,7 +22,7 @@ from __future__ import annotations
 import string
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -30,6 +30,9 @@ from .errors import InputError, Problem
 from .explanation import fmt_number
 from .models import AdjustmentRule, DerivedSpec, FactSpec, ItemResult, MethodologyFile, RulesFile, UnitInfo
 from .yamlio import Document, load_yaml
+
+if TYPE_CHECKING:
+    from .overlay import Overlay
 
 LEVELS = ("province", "department", "commune")
 ZERO = Decimal(0)
@@ -129,7 +132,8 @@ def import_facts(base: Path, mfile: MethodologyFile, doc: Document, facts: dict[
         where[name] = avail_where[name]
 
 
-def patch_adjustments(adjust: dict[str, list[tuple[AdjustmentRule, Document, int]]], ov: Any, doc: Document) -> list[Any]:
+def patch_adjustments(adjust: dict[str, list[tuple[AdjustmentRule, Document, int]]], ov: Overlay,
+                      doc: Document) -> tuple[Overlay, Document]:
     """An overlay's `rules:` entries naming bonus or penalty rules restate them (they become
     official); the other entries are left for the scoring rules."""
     remaining = dict(ov.rules)
@@ -148,7 +152,7 @@ def patch_adjustments(adjust: dict[str, list[tuple[AdjustmentRule, Document, int
                 problems.extend(pydantic_problems(doc, exc, prefix=("rules", r.id), code="PS102"))
     if problems:
         raise InputError(problems)
-    return [ov.model_copy(update={"rules": remaining}), doc]
+    return ov.model_copy(update={"rules": remaining}), doc
 
 
 def apply_descriptions(facts: dict[str, FactSpec], derived: dict[str, DerivedSpec], entries: list[Any], problems: list[Problem]) -> None:

@@ -76,11 +76,11 @@ class Planner:
         self.base_points = {it.code: it.points for it in self.base.items}
         self.status = {it.code: it.status for it in self.base.items}
         self.arising = {it.code: _arising(it) for it in self.base.items}
-        self._cache: dict[frozenset[tuple[str, Any]], dict[str, tuple[Decimal, str]]] = {}
+        self._cache: dict[frozenset[tuple[str, Any]], dict[str, tuple[Decimal, bool]]] = {}
 
     # ------------------------------------------------------------ scoring with changes
 
-    def outcome(self, changes: dict[str, FactValue]) -> dict[str, tuple[Decimal, str]]:
+    def outcome(self, changes: dict[str, FactValue]) -> dict[str, tuple[Decimal, bool]]:
         key = frozenset(changes.items())
         if key not in self._cache:
             session = self.engine.evaluate(self.facts.with_values(changes))
@@ -167,7 +167,8 @@ class Planner:
         if self.units is None:
             return None
         a = self.units.for_item(code)
-        return self.units.name(a.lead if a else None, self.lang)
+        name: str = self.units.name(a.lead if a else None, self.lang)
+        return name
 
     def _reason(self, code: str) -> str:
         it = self.base.item(code)

@@ -6,6 +6,7 @@ an error here (PyYAML would silently keep the last one).
 """
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ def decode(raw: bytes, name: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def load_yaml(path: str | Path, text: str | None = None) -> Document:
+def load_yaml(path: str | os.PathLike[str], text: str | None = None) -> Document:
     """Read one YAML document safely; every failure is an InputError with a line."""
     name = str(path)
     raw = b""
@@ -269,10 +270,11 @@ def _readable(data: Any, loc: Path_) -> str:
     i = 0
     while i < len(loc):
         key = loc[i]
-        child = node[key] if isinstance(node, (dict, list)) and _has(node, key) else None
-        if isinstance(key, str) and key in ("fields", "criteria", "sub_criteria", "rules") and i + 1 < len(loc) \
-                and isinstance(child, list) and isinstance(loc[i + 1], int) and loc[i + 1] < len(child):
-            item = child[loc[i + 1]]
+        child = node[key] if isinstance(node, (dict, list)) and _has(node, key) else None  # type: ignore[index]  # _has: a list is indexed by an int only
+        nxt = loc[i + 1] if i + 1 < len(loc) else None
+        if isinstance(key, str) and key in ("fields", "criteria", "sub_criteria", "rules") \
+                and isinstance(child, list) and isinstance(nxt, int) and nxt < len(child):
+            item = child[nxt]
             label = item.get("code") or item.get("id") if isinstance(item, dict) else None
             if isinstance(label, str) and label:
                 parts = [label] if key != "rules" else parts + ["rules", label]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:   # only for annotations: models imports the kinds
     from ..models import FactValue, Methodology
 
 Op = Literal["ge", "gt", "le", "lt", "eq", "ne", "defined", "undefined"]
-NEGATE: dict[str, str] = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge", "eq": "ne", "ne": "eq"}
+NEGATE: dict[str, Op] = {"ge": "lt", "gt": "le", "le": "gt", "lt": "ge", "eq": "ne", "ne": "eq"}
 
 
 @dataclass(frozen=True)

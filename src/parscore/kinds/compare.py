@@ -114,7 +114,7 @@ class Compare(Kind):
             ref = known_value(m, facts.values, score.than)
         else:
             ref = known_value(m, facts.baseline.values, score.fact) if facts.baseline else None
-        if ref is None:
+        if not isinstance(ref, (int, Decimal)) or isinstance(ref, bool):   # an amount: yes/no and dates have no step
             return []
         step = Decimal(1) if score.fact in m.facts and m.facts[score.fact].type == "count" else Decimal("0.01")
         bound = Decimal(ref) + step if score.kind == "increase" else Decimal(ref) - step if score.kind == "decrease" else Decimal(ref)

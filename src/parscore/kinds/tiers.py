@@ -7,7 +7,7 @@ from typing import Any, Callable, Literal
 from pydantic import Field, model_validator
 
 from ..schema import Num, _Input
-from .base import DEFINED, CheckContext, Kind, Outcome, Pattern, Spec, Test, fmt, plain
+from .base import DEFINED, CheckContext, Kind, Op, Outcome, Pattern, Spec, Test, fmt, plain
 
 
 class Tier(_Input):
@@ -81,6 +81,8 @@ class Tiers(Kind):
 
     def outcomes(self, score: TiersScore, m: Any) -> list[Outcome]:
         lower_is_better = m.kind_of(score.fact).better == "lower"
+        reach: Op
+        miss: Op
         reach, miss = ("le", "gt") if lower_is_better else ("ge", "lt")
         out: list[Outcome] = []
         bounds = [t.bound for t in score.tiers[:-1]]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from pydantic import ValidationError
 
@@ -51,7 +51,7 @@ class Facts:
     illustrative: bool = False      # the figures are made up (fixtures, training)
     not_assigned: dict[str, str] = field(default_factory=dict)   # item code -> why the unit has no such task
 
-    def with_values(self, changes: dict[str, FactValue | None]) -> "Facts":
+    def with_values(self, changes: Mapping[str, FactValue | None]) -> "Facts":
         values = dict(self.values)
         for k, v in changes.items():
             if v is None:

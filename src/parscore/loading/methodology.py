@@ -8,7 +8,7 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -18,6 +18,9 @@ from ..resources import find_methodology, known_methodologies
 from ..yamlio import Document, load_yaml, pydantic_problems
 from ._common import _did_you_mean, _fmt, _relative
 from .rules import _check_rules, _load_rules
+
+if TYPE_CHECKING:
+    from ..overlay import Overlay
 
 
 # ---------------------------------------------------------------- methodology
@@ -68,11 +71,12 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         raise InputError.one(doc.file, 1, "", "expected a methodology mapping (id, version, fields, ...)", "PS021")
     data = doc.data
     overlay_name = None
-    patches = None
+    patches: tuple[Overlay, Document] | None = None
     if overlay is not None:
         from ..overlay import apply_overlay
 
-        data, overlay_name, overlay_bytes, *patches = apply_overlay(data, overlay)
+        data, overlay_name, overlay_bytes, ov, ov_doc = apply_overlay(data, overlay)
+        patches = (ov, ov_doc)
         hasher.update(overlay_bytes)
     try:
         mfile = MethodologyFile.model_validate(data)
@@ -100,8 +104,7 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         from ..conventions import patch_adjustments
         from ..overlay import apply_rule_patches
 
-        patches = patch_adjustments(adjust, *patches)
-        rules = apply_rule_patches(rules, *patches)
+        rules = apply_rule_patches(rules, *patch_adjustments(adjust, *patches))
     m = Methodology(
         id=mfile.id, version=mfile.version, name=mfile.name, citation=mfile.citation,
         path=str(path), total=mfile.total, groups=tuple(mfile.groups), fields=tuple(mfile.fields),
@@ -194,17 +197,17 @@ def _check_tree(m: MethodologyFile, doc: Document, problems: list[Problem]) -> N
             if n != want:
                 add(("expected", level), f"expected.{level}", f"the tree has {n} {level.replace('_', '-')}, expected {want}", "PS034")
     field_max = {f.code: f.max for f in m.fields}
-    for i, c in enumerate(m.constraints):
-        unknown = [code for code in c.fields if code not in field_max]
+    for i, con in enumerate(m.constraints):
+        unknown = [code for code in con.fields if code not in field_max]
         if unknown:
             add(("constraints", i, "fields"), f"constraints[{i}].fields",
                 f"unknown field code(s) {', '.join(unknown)}; list field codes such as \"2\"", "PS301")
             continue
-        got = sum((field_max[code] for code in c.fields), Decimal(0))
-        if got != c.total:
+        got = sum((field_max[code] for code in con.fields), Decimal(0))
+        if got != con.total:
             add(("constraints", i, "total"), f"constraints[{i}].total",
-                f"fields {' + '.join(c.fields)} add up to {_fmt(got)}, but the {c.provenance} total is {_fmt(c.total)}"
-                f" ({c.citation or 'no citation'}); move points between these fields, not out of them", "PS300")
+                f"fields {' + '.join(con.fields)} add up to {_fmt(got)}, but the {con.provenance} total is {_fmt(con.total)}"
+                f" ({con.citation or 'no citation'}); move points between these fields, not out of them", "PS300")
     mins = [g.min for g in m.groups]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] != 0:
         add(("groups",), "groups", "groups must be listed highest first with distinct 'min' values, the last one min: 0", "PS035")

@@ -75,7 +75,9 @@ def _load_rules(rules_dir: Path, problems: list[Problem], hasher: Any, adjust: d
             rules.append(rule)
             rule_files[rule.id] = (doc.file, line)
             rule_docs[rule.id] = (doc, i)
-        for i, con in enumerate(rf.constraints if constraints is not None else ()):
+        for i, con in enumerate(rf.constraints):
+            if constraints is None:   # a methodology's rules only; the caller does not collect them
+                break
             line = doc.line(("constraints", i))
             seen = next(((f, ln) for c, f, ln in constraints if c.id == con.id), None)
             if seen is not None:
@@ -108,15 +110,15 @@ def _check_rules(m: Methodology, rule_docs: dict[str, tuple[Document, int]], whe
         if spec.part_of is not None and spec.part_of not in m.facts:
             problems.append(Problem(*where[name], f"facts.{name}.part_of",
                                     f"part_of names unknown fact '{spec.part_of}'{_hint(spec.part_of, set(m.facts))}", "PS050"))
-    for name, spec in m.derived.items():
-        for part in spec.inputs:
+    for name, dspec in m.derived.items():
+        for part in dspec.inputs:
             if part not in known:
                 problems.append(Problem(*where[name], f"derived.{name}", f"derived from unknown fact '{part}'{_hint(part, known)}", "PS050"))
     for con in m.fact_constraints:
         for name in con.names:
-            spec = m.facts.get(name)
-            if spec is None or spec.type not in ("count", "number", "percent"):
-                what = f"'{name}' is {spec.type}" if spec else f"'{name}' is not a reported fact{_hint(name, set(m.facts))}"
+            cspec = m.facts.get(name)
+            if cspec is None or cspec.type not in ("count", "number", "percent"):
+                what = f"'{name}' is {cspec.type}" if cspec else f"'{name}' is not a reported fact{_hint(name, set(m.facts))}"
                 problems.append(Problem(*m.fact_constraint_files[con.id], f"constraints.{con.id}",
                                         f"{what}; a constraint adds up reported numbers (count, number, percent)", "PS200"))
     cycle = _find_cycle(m)
