@@ -15,46 +15,35 @@ from typing import Sequence
 import datetime as dt
 from decimal import Decimal
 
-from .appraisal import appraise, load_appraisal, self_assessment
-from .audit import audit
-from .diff import diff as diff_cards
-from .excel import import_many, import_xlsx, write_scorecard, write_split_templates, write_template
-from .html_report import render_html
-from .render.docx import render_docx
-from .render.official import parse_date
-from .render.pdf import html_to_pdf
-from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
+from typing import TYPE_CHECKING
+
+# Only what every command needs is imported here; each command imports the modules it uses,
+# so `parscore score` does not pay for the workbook, document, planner or history code.
 from .errors import InputError, Problem
-from .dates import parse_date as parse_person_date, reading_notes
 from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, translate_parser
-from .loading import (
-    FactValue, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document, parse_fact_value, read_facts_document,
-)
-from .models import Scorecard
-from .files import (
-    read_bytes, short, resolve_format, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout,
-)
-from .yamlio import decode, read_text
-from .peers import PeerTable, load_peers
-from .survey_projection import project as project_survey, resolve as resolve_baseline
-from .planner import Planner
-from .reporting import (
-    tabulate, render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts,
-    render_history_list, render_trend, render_plan, render_plan_status, render_scorecard, render_simulation, num, pct,
-)
-from .scorecard import score
-from .simulation import load_scenario, simulate
-from .tracking import load_plan, plan_status
-from .units import LeadUnits, load_lead_units, with_leads
-from .workflow import load_inputs, parse_target, plan_context, with_extras
+from .files import resolve_format, short, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout
+
+if TYPE_CHECKING:
+    from .loading import Facts, FactValue, Methodology
+    from .models import Scorecard
+    from .peers import PeerTable
+    from .planner import Planner
+    from .units import LeadUnits
+
+DEFAULT_STORE = "parscore-history.sqlite"   # history.DEFAULT_STORE, named here for the --store help text
 
 
 def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
+    from .loading import methodology_of_document, read_facts_document
+
     doc = read_facts_document(facts_path)
     return methodology_of_document(doc, args.methodology, getattr(args, "overlay", None))
 
 
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
+    from .survey_projection import project as project_survey, resolve as resolve_baseline
+    from .workflow import load_inputs
+
     m, facts = load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=getattr(args, "lang", "vi"))
     if getattr(args, "baseline", None):   # the survey third projected from last year (--baseline)
         facts = project_survey(m, facts, resolve_baseline(args.baseline))
@@ -62,11 +51,15 @@ def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
 
 
 def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
+    from .units import load_lead_units, with_leads
+
     path = getattr(args, "units", None) or facts.lead_units
     return with_leads(load_lead_units(path, m) if path else None, facts.leads)
 
 
 def _peers(args: argparse.Namespace) -> PeerTable | None:
+    from .peers import load_peers
+
     return load_peers(args.peers) if getattr(args, "peers", None) else None
 
 
@@ -90,6 +83,7 @@ UNIT_FILES = {
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import jobs_of, ranking, run_batch
+    from .reporting import num, pct, tabulate
 
     if args.facts:
         raise InputError.one("--batch", None, "batch", "give either a facts file or --batch IN, not both", "PS384")
@@ -130,6 +124,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from .reporting import render_extras, render_scorecard
+    from .scorecard import score
+    from .workflow import with_extras
+
     if args.batch:
         # a province's internal index (-m par-department-ca-mau): its units scored and ranked;
         # otherwise many agencies or scenarios as JSON Lines on the fast engine
@@ -144,9 +142,13 @@ def cmd_score(args: argparse.Namespace) -> int:
     card = with_extras(score(m, facts, args.lang, args.engine or "durable"), facts, peers, units)
     _require_output(args)
     if args.format == "xlsx":
+        from .excel import write_scorecard
+
         _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts, units))
         return 0
     if args.format in ("html", "pdf", "docx"):
+        from .planner import Planner
+
         plan = Planner(m, facts, args.lang, units).plan() if facts.values and args.format != "docx" else None
         return _document(card, m, facts, plan, args)
     else:
@@ -162,6 +164,11 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args: argparse.Namespace) -> int:
     """The documents officials print and sign: HTML, PDF (printed by Chromium), .docx."""
+    from .html_report import render_html
+    from .render.docx import render_docx
+    from .render.official import parse_date
+    from .render.pdf import html_to_pdf
+
     on = parse_date(getattr(args, "date", None), args.lang)
     data: bytes | str
     if args.format == "docx":
@@ -178,6 +185,7 @@ def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args:
 
 def cmd_rank(args: argparse.Namespace) -> int:
     """Every unit in a folder (or a workbook with one sheet per unit), scored and ranked."""
+    from .loading import load_methodology
     from .ranking import rank_path
     from .ranking_render import render_ranking, render_ranking_html, write_new, write_ranking_xlsx
 
@@ -210,6 +218,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 def _is_unit_methodology(ref: str, overlay: str | None) -> bool:
     from .conventions import is_unit_methodology
+    from .loading import load_methodology
 
     return bool(is_unit_methodology(load_methodology(ref, overlay=overlay)))
 
@@ -229,6 +238,10 @@ def _write_workbook(args: argparse.Namespace, build: object, default: str | None
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from .excel import write_split_templates, write_template
+    from .loading import load_methodology
+    from .units import load_lead_units
+
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
     if args.units and _is_roster(args.units):
         return _unit_templates(args, m)
@@ -275,6 +288,9 @@ def _unit_templates(args: argparse.Namespace, m: Methodology) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from .excel import import_many
+    from .loading import load_methodology
+
     import yaml
 
     m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
@@ -284,6 +300,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from .loading import parse_fact_value
+    from .reporting import render_simulation
+    from .simulation import load_scenario, simulate
+
     m, facts = _load(args)
     changes: dict[str, FactValue | None] = {}
     name, note = None, None
@@ -302,6 +322,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from .planner import Planner
+    from .reporting import render_plan
+    from .workflow import plan_context
+
     m, facts = _load(args)
     units, peers = _units(args, m, facts), _peers(args)
     target = None
@@ -335,11 +359,17 @@ def _with_unit_contributions(text: str, p: Planner | object, m: Methodology, arg
 
 
 def _index_arg(raw: str) -> Decimal:
+    from .workflow import parse_target
+
     return parse_target(raw)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     # a filled template is checked like the YAML it imports to; contradictions become findings
+    from .audit import audit
+    from .reporting import render_audit
+    from .workflow import load_inputs
+
     m, facts = load_inputs(args.facts, args.methodology, args.overlay, strict=False, lang=args.lang)
     report = audit(m, facts, args.lang)
     _emit(render_audit(report, args.format), args)
@@ -349,6 +379,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_appraise(args: argparse.Namespace) -> int:
+    from .appraisal import appraise, load_appraisal
+    from .excel import write_scorecard
+    from .reporting import render_appraised
+
     m, facts = _load(args)
     card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
     _require_output(args)
@@ -363,6 +397,10 @@ def cmd_appraise(args: argparse.Namespace) -> int:
 
 def _cards_for_history(args: argparse.Namespace) -> list[tuple[Scorecard, str]]:
     """Every stage a facts file (and its appraisal) holds: self, computed, each round."""
+    from .appraisal import appraise, load_appraisal, self_assessment
+    from .history import inputs_hash
+    from .scorecard import score
+
     m, facts = _load(args)
     base = inputs_hash(args.facts, args.appraisal, extra=m.digest)
     cards = [(score(m, facts, args.lang), base)]
@@ -378,6 +416,9 @@ def _cards_for_history(args: argparse.Namespace) -> list[tuple[Scorecard, str]]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from .history import HistoryStore, entries_json, store_path
+    from .reporting import render_appraised, render_history_list, render_scorecard, render_trend
+
     with HistoryStore(store_path(args.store), readonly=args.action != "add") as store:
         if args.action == "add":
             if not args.target:
@@ -411,11 +452,17 @@ def _entry_id(raw: str | None) -> int:
 
 def _card_from(ref: str, args: argparse.Namespace) -> Scorecard:
     """A scorecard from a JSON file, a history entry (history:ID) or a facts file (scored)."""
+    from .history import HistoryStore, store_path
+    from .scorecard import score
+    from .yamlio import read_text
+
     if ref.startswith("history:"):
         with HistoryStore(store_path(args.store), readonly=True) as store:
             return store.card(_entry_id(ref))
     if ref.endswith(".json"):
         from pydantic import ValidationError
+
+        from .models import Scorecard
 
         text = read_text(ref)  # a regular file, capped (files.read_bytes)
         try:
@@ -429,12 +476,19 @@ def _card_from(ref: str, args: argparse.Namespace) -> Scorecard:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff as diff_cards
+    from .reporting import render_diff
+
     a, b = _card_from(args.a, args), _card_from(args.b, args)
     _emit(render_diff(diff_cards(a, b, args.a, args.b), args.lang, args.format), args)
     return 0
 
 
 def cmd_plan_status(args: argparse.Namespace) -> int:
+    from .dates import parse_date as parse_person_date
+    from .reporting import render_plan_status
+    from .tracking import load_plan, plan_status
+
     m, facts = _load(args)
     plan = load_plan(args.plan, m)
     try:
@@ -446,6 +500,9 @@ def cmd_plan_status(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from .reporting import render_explain
+    from .scorecard import score
+
     m, facts = _load(args)
     if args.code not in m.leaves:
         from .loading import _hint
@@ -456,12 +513,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_criteria(args: argparse.Namespace) -> int:
+    from .loading import load_methodology
+    from .reporting import render_criteria
+
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
     _emit(render_criteria(m, args.lang, args.format), args)
     return 0
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
+    from .loading import load_methodology
+    from .reporting import render_facts
+
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
     _emit(render_facts(m, args.lang, args.format), args)
     return 0
@@ -481,6 +544,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _validate_one(path: str, args: argparse.Namespace) -> str:
+    from .excel import import_xlsx
+    from .loading import facts_from_document, load_methodology
+    from .peers import load_peers
+
     from .yamlio import load_yaml
 
     p = Path(path)
@@ -531,6 +598,9 @@ def _validate_one(path: str, args: argparse.Namespace) -> str:
 
 def _owning_methodology(rules_file: Path) -> str | None:
     """The methodology whose `rules:` directory holds this file."""
+    from .files import read_bytes
+    from .yamlio import decode
+
     from .resources import methodology_dirs
     import yaml
 
@@ -776,6 +846,8 @@ EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer whose reader went aw
 
 def main(argv: Sequence[str] | None = None) -> int:
     # names typed on the command line compare like names read from files: NFC
+    from .dates import reading_notes
+
     raw = [unicodedata.normalize("NFC", a) for a in (sys.argv[1:] if argv is None else argv)]
     lang = language_from_argv(raw)  # before the parser exists: its help and errors are in this language
     set_language(lang)
