@@ -9,12 +9,18 @@ Times, as whole processes started from this interpreter, the median wall time of
 - the same with `--lang en`.
 
 RUNS (default 21, at least 15) runs of each, interleaved so machine noise hits all alike,
-after one warm-up run each (the page cache). Timings are never asserted in tests.
-Where a module's own import is slow: `python -X importtime -m parscore score FACTS`.
+after one warm-up run each (the page cache). Beside the wall time, the CPU time (user + sys)
+of each process, which a shared, busy machine disturbs much less. Timings are never asserted
+in tests. Where a module's own import is slow: `python -X importtime -m parscore score FACTS`.
+
+Python's bytecode cache matters: with PYTHONDONTWRITEBYTECODE set and no `__pycache__` (a
+fresh editable checkout), every module is compiled from source on every start. An installed
+wheel has its `.pyc` files; the first line says which case was measured.
 """
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,13 +41,16 @@ def commands(facts: Path) -> dict[str, list[str]]:
     }
 
 
-def once(argv: list[str]) -> float:
+def once(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode(errors='replace')[:500]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(argv: list[str]) -> int:
@@ -49,16 +58,22 @@ def main(argv: list[str]) -> int:
     facts = Path(argv[1]) if len(argv) > 1 else FIXTURE
     cmds = commands(facts)
     times: dict[str, list[float]] = {name: [] for name in cmds}
+    cpu: dict[str, list[float]] = {name: [] for name in cmds}
     for cmd in cmds.values():
         once(cmd)   # warm-up: the page cache, not counted
     for _ in range(runs):
         for name, cmd in cmds.items():
-            times[name].append(once(cmd))
+            wall, used = once(cmd)
+            times[name].append(wall)
+            cpu[name].append(used)
     floor = statistics.median(times["python -c pass"])
-    print(f"whole-process wall time, median of {runs} runs (min–max), {sys.executable}")
+    cached = "off (PYTHONDONTWRITEBYTECODE)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"whole process, median of {runs} runs (min–max); {sys.executable}; bytecode cache {cached}")
+    print(f"  {'command':<32} {'wall':>7}  {'(min–max)':<15} {'above floor':>11}  {'cpu':>7}")
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"  {name:<32} {med:6.3f} s  ({min(ts):.3f}–{max(ts):.3f})  above the floor: {med - floor:6.3f} s")
+        print(f"  {name:<32} {med:6.3f}s  ({min(ts):.3f}–{max(ts):.3f})  {med - floor:10.3f}s  "
+              f"{statistics.median(cpu[name]):6.3f}s")
     return 0
 
 
