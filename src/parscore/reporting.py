@@ -13,86 +13,9 @@ from tabulate import tabulate as _tabulate
 
 from .models import PROVENANCES
 from .explanation import change_text, fmt_number, fmt_value, thresholds
-from .i18n import label, labels
+from .i18n import label, labels, text
 from .loading import Methodology
 from .models import ItemResult, Scorecard
-
-L: dict[str, dict[str, str]] = {
-    "title": {"vi": "CHỈ SỐ CẢI CÁCH HÀNH CHÍNH (dự kiến)", "en": "PAR INDEX (projected)"},
-    "agency": {"vi": "Cơ quan", "en": "Agency"},
-    "year": {"vi": "Năm", "en": "Year"},
-    "methodology": {"vi": "Phương pháp", "en": "Methodology"},
-    "version": {"vi": "phiên bản", "en": "version"},
-    "total": {"vi": "Tổng điểm", "en": "Total"},
-    "index": {"vi": "Chỉ số", "en": "Index"},
-    "group": {"vi": "Nhóm", "en": "Group"},
-    "claimed_total": {"vi": "Tổng điểm tự đánh giá", "en": "Self-assessed total"},
-    "claimed_of": {"vi": "(tự chấm {n}/{of} tiêu chí thành phần)", "en": "({n} of {of} sub-criteria self-scored)"},
-    "overlay": {"vi": "Đã áp dụng bản điều chỉnh", "en": "Overlay applied"},
-    "code": {"vi": "Mã", "en": "Code"},
-    "name": {"vi": "Nội dung", "en": "Item"},
-    "points": {"vi": "Điểm", "en": "Points"},
-    "max": {"vi": "Tối đa", "en": "Max"},
-    "status": {"vi": "Tình trạng", "en": "Status"},
-    "provenance": {"vi": "Nguồn số liệu", "en": "Provenance"},
-    "claimed": {"vi": "Tự chấm", "en": "Claimed"},
-    "lost": {"vi": "Điểm bị trừ", "en": "Points lost"},
-    "reason": {"vi": "Lý do", "en": "Reason"},
-    "rule": {"vi": "Quy tắc", "en": "Rule"},
-    "fields": {"vi": "Chỉ số thành phần theo lĩnh vực", "en": "Component index by field"},
-    "items": {"vi": "Tiêu chí thành phần", "en": "Sub-criteria"},
-    "deductions": {"vi": "Các khoản bị trừ điểm", "en": "Deductions"},
-    "counting": {"vi": "Cách tính", "en": "How items count"},
-    "assessed_by": {"vi": "Cách chấm", "en": "Assessed by"},
-    "appraisal": {"vi": "thẩm định", "en": "appraisal"},
-    "survey": {"vi": "điều tra XHH", "en": "survey"},
-    "caveat": {
-        "vi": "LƯU Ý NGUỒN SỐ LIỆU: {share}% điểm tối đa dựa trên điểm tối đa hoặc ngưỡng chấm TÁI DỰNG, "
-              "không phải số chính thức (bảng điểm chính thức chưa có ở đây); ngưỡng lấy từ KH 126/KH-UBND: {plan} quy tắc; "
-              "tiêu chí có số liệu chính thức (có trích dẫn): {official}. "
-              "Điểm tối đa ĐÃ CÔNG BỐ (kết quả năm 2024, có trích dẫn): {published_max} điểm ở các lĩnh vực {published_fields}{constraints}; "
-              "cách chia trong từng lĩnh vực vẫn là tái dựng.",
-        "en": "PROVENANCE: {share}% of the maximum rests on RECONSTRUCTED maxima or thresholds, not official numbers "
-              "(the official point table is not available here); thresholds taken from Plan 126/KH-UBND: {plan} rules; "
-              "items with official, cited numbers: {official}. "
-              "PUBLISHED maxima (2024 results, cited): {published_max} points in fields {published_fields}{constraints}; "
-              "the split inside each field is still reconstructed.",
-    },
-    "constraint": {"vi": ", và tổng {fields} = {total}", "en": ", and the total {fields} = {total}"},
-    "facts_used": {"vi": "Số liệu sử dụng", "en": "Facts used"},
-    "fact": {"vi": "Số liệu", "en": "Fact"},
-    "value": {"vi": "Giá trị", "en": "Value"},
-    "evidence": {"vi": "Tài liệu kiểm chứng", "en": "Evidence"},
-    "thresholds": {"vi": "Ngưỡng chấm", "en": "Thresholds"},
-    "trace": {"vi": "Các bước chấm (quy tắc đã áp dụng)", "en": "Trace (productions fired)"},
-    "inputs": {"vi": "Đầu vào", "en": "Inputs"},
-    "output": {"vi": "Kết quả", "en": "Output"},
-    "citation": {"vi": "Trích dẫn", "en": "Citation"},
-    "no_deductions": {"vi": "Không có khoản bị trừ điểm.", "en": "No points lost."},
-    "missing_head": {
-        "vi": "THIẾU SỐ LIỆU: {items} tiêu chí thành phần ({points} điểm) chưa chấm được và đang tính 0 điểm; "
-              "tổng điểm và chỉ số dưới đây chưa đầy đủ cho đến khi bổ sung {facts} số liệu sau.",
-        "en": "MISSING DATA: {items} sub-criteria ({points} points) could not be scored and count as 0; "
-              "the total and index below are incomplete until the {facts} facts below are supplied.",
-    },
-    "missing_none": {"vi": "Đủ số liệu: mọi tiêu chí thành phần đều đã được chấm.", "en": "No missing data: every sub-criterion was scored."},
-    "missing_fact": {"vi": "{description} [{fact}], dùng cho tiêu chí {items}", "en": "{description} [{fact}], used by {items}"},
-    "missing_at": {"vi": "điền tại {loc}", "en": "fill in {loc}"},
-    "unscored": {"vi": "chưa chấm {points} điểm do thiếu số liệu", "en": "{points} points unscored: data missing"},
-    "supply": {"vi": "Bổ sung số liệu: {what}", "en": "Supply the data: {what}"},
-    "up_to": {"vi": "tới +{points}", "en": "up to +{points}"},
-    "baseline_change": {"vi": "So với năm trước", "en": "Change on last year"},
-    "part_appraisal": {"vi": "Điểm thẩm định", "en": "Appraisal points"},
-    "part_survey": {"vi": "Điểm điều tra XHH", "en": "Survey points"},
-    "part_projected": {"vi": "(trong đó {points} điểm ước tính từ năm trước)", "en": "(of which {points} projected from last year)"},
-    "index_without_projection": {"vi": "Chỉ số nếu không tính phần ước tính", "en": "Index without the projection"},
-    "projection_source": {"vi": "Nguồn ước tính điều tra XHH", "en": "Survey projected from"},
-    "plan_projection": {"vi": "Kế hoạch dùng điểm điều tra XHH ước tính từ năm trước cho {n} tiêu chí ({points} điểm, nguồn {source}); chỉ số nếu không tính phần ước tính: {without}.",
-                        "en": "This plan uses survey points projected from last year for {n} items ({points} points, from {source}); the index without the projection: {without}."},
-    "last_year": {"vi": "Năm trước", "en": "Last year"},
-    "this_year": {"vi": "Năm nay", "en": "This year"},
-    "change": {"vi": "Thay đổi", "en": "Change"},
-}
 
 
 _MD = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "\n": " ", "\r": " "})
@@ -116,13 +39,17 @@ def tabulate(rows: Any, headers: Any = (), tablefmt: str = "simple", **kw: Any) 
     return _tabulate(rows, headers=headers, tablefmt=tablefmt, **kw)
 
 
-# statuses and provenance names come from the catalogue's labels, the one place for them
-L.update({k: {lang: label(kind, k, lang) for lang in ("vi", "en")}
-          for kind in ("status", "provenance") for k in labels(kind, "en")})
-
-
 def t(key: str, lang: str) -> str:
-    return L[key][lang]
+    """A heading or sentence of the reports in `lang`: `text.report` of messages/<lang>.yaml;
+    statuses and provenance names are the catalogue's labels."""
+    table = text("report", lang)
+    if key in table:
+        return str(table[key])
+    for kind in ("provenance", "status"):
+        found = labels(kind, lang)
+        if key in found:
+            return found[key]
+    raise KeyError(key)
 
 
 # Machine words (statuses, provenance, assessed-by, ...) are shown through the labels of the
@@ -203,7 +130,6 @@ def caveat(sc: Scorecard, lang: str) -> str:
                                    official=sum(1 for it in sc.items if it.provenance == "official" or it.rule_provenance == "official"),
                                    published_max=fmt_number(sc.summary.field_maxima_by_provenance.get("published", Decimal(0)), lang),
                                    published_fields=", ".join(published) or "—", constraints=cons)
-
 
 
 def parts_rows(sc: Scorecard, lang: str) -> list[tuple[str, str]]:
@@ -465,60 +391,6 @@ def render_facts(m: Methodology, lang: str, fmt: str) -> str:
 
 # ---------------------------------------------------------------- rank, units, simulate, plan
 
-L.update({
-    "rank": {"vi": "Xếp hạng dự kiến", "en": "Projected rank"},
-    "rank_fmt": {"vi": "{rank}/{of} ({change} bậc so với {prev}/{of} trong bảng so sánh)", "en": "{rank}/{of} ({change} places vs {prev}/{of} in the peer table)"},
-    "rank_fmt_new": {"vi": "{rank}/{of}", "en": "{rank}/{of}"},
-    "rank_fmt_scaled": {"vi": "{rank}/{of} (quy đổi theo vị trí từ {raw}/{size} trong bảng so sánh năm {table_year}; năm {year} xếp hạng {of} tỉnh, thành phố{prev})",
-                        "en": "{rank}/{of} (carried over by position from {raw}/{size} in the {table_year} peer table; {of} provinces are ranked in {year}{prev})"},
-    "rank_prev_scaled": {"vi": "; năm trước {prev}/{size}", "en": "; {prev}/{size} last time"},
-    "field_ranks": {"vi": "Xếp hạng dự kiến Chỉ số thành phần (theo các tỉnh có công bố kết quả lĩnh vực)",
-                    "en": "Projected field component ranks (from provinces that published field results)"},
-    "field_rank_fmt": {"vi": "Lĩnh vực {field}: hạng {best}–{worst}/{of} ({anchors} tỉnh làm mốc)",
-                       "en": "Field {field}: rank {best}–{worst} of {of} ({anchors} provinces as anchors)"},
-    "by_unit": {"vi": "Theo đơn vị chủ trì", "en": "By lead unit"},
-    "unit": {"vi": "Đơn vị chủ trì", "en": "Lead unit"},
-    "at_stake": {"vi": "Điểm tối đa phụ trách", "en": "Points at stake"},
-    "n_items": {"vi": "Số tiêu chí", "en": "Items"},
-    "simulation": {"vi": "MÔ PHỎNG", "en": "SIMULATION"},
-    "changes": {"vi": "Thay đổi số liệu", "en": "Fact changes"},
-    "before": {"vi": "Trước", "en": "Before"},
-    "after": {"vi": "Sau", "en": "After"},
-    "delta": {"vi": "Chênh lệch", "en": "Change"},
-    "gone": {"vi": "Lý do trừ điểm không còn", "en": "Explanations that disappear"},
-    "new": {"vi": "Lý do trừ điểm mới", "en": "Explanations that appear"},
-    "no_change": {"vi": "Không tiêu chí nào thay đổi.", "en": "No item changes."},
-    "plan": {"vi": "KẾ HOẠCH CẢI THIỆN", "en": "IMPROVEMENT PLAN"},
-    "improvements": {"vi": "Các cải thiện có thể (xếp theo điểm tăng)", "en": "Improvements (ranked by points gained)"},
-    "gain": {"vi": "Điểm tăng", "en": "Gain"},
-    "action": {"vi": "Việc cần đạt", "en": "Change needed"},
-    "reaches": {"vi": "Đạt mức", "en": "Reaches"},
-    "target": {"vi": "Mục tiêu chỉ số", "en": "Target index"},
-    "chosen": {"vi": "Tập thay đổi ít nhất để đạt mục tiêu", "en": "Smallest set of changes reaching the target"},
-    "unreachable": {"vi": "Không tập thay đổi nào trong tầm tay tỉnh đạt được mục tiêu {target}%; tối đa có thể: {best}%.",
-                    "en": "No set of changes within the province's hands reaches {target}%; the best possible is {best}%."},
-    "optimal": {"vi": "Tối ưu: không có cách nào đạt mục tiêu với ít hơn {n} thay đổi (đã xét hết mọi phương án).",
-                "en": "Optimal: no set of fewer than {n} changes reaches the target (exhaustive branch-and-bound search)."},
-    "not_proven": {"vi": "Chưa chứng minh được tối ưu: tìm kiếm dừng ở giới hạn số nút; có thể còn tập ít hơn {n} thay đổi.",
-                   "en": "Not proven optimal: the search stopped at its node limit; a set of fewer than {n} changes may exist."},
-    "survey_title": {"vi": "Tiêu chí điều tra XHH (không trực tiếp trong tầm tay tỉnh): độ nhạy", "en": "Survey items (not in the province's hands directly): sensitivity"},
-    "per_percent": {"vi": "Điểm / 1% hài lòng", "en": "Points per 1% satisfied"},
-    "missing_title": {"vi": "Thiếu số liệu: cần bổ sung để chấm", "en": "Missing facts: supply them to be scored"},
-    "plan_status": {"vi": "TÌNH HÌNH THỰC HIỆN KẾ HOẠCH", "en": "PLAN STATUS"},
-    "task": {"vi": "Nhiệm vụ", "en": "Task"},
-    "state": {"vi": "Kết quả", "en": "Result"},
-    "timing": {"vi": "Tiến độ", "en": "Timing"},
-    "deadline": {"vi": "Hạn", "en": "Deadline"},
-    "met": {"vi": "đạt", "en": "met"},
-    "not_met": {"vi": "chưa đạt", "en": "not met"},
-    "unknown": {"vi": "chưa rõ (thiếu số liệu)", "en": "unknown (facts missing)"},
-    "overdue": {"vi": "quá hạn", "en": "overdue"},
-    "due": {"vi": "còn hạn", "en": "not yet due"},
-    "no_deadline": {"vi": "không ghi hạn", "en": "no deadline"},
-    "done": {"vi": "hoàn thành", "en": "done"},
-    "as_of": {"vi": "Tính đến ngày", "en": "As of"},
-})
-
 
 def _rank_text(r: Any, lang: str) -> str:
     if getattr(r, "scaled_from", None):
@@ -747,19 +619,6 @@ def render_plan_status(ps: Any, lang: str, fmt: str) -> str:
     return "\n".join(out) + "\n"
 
 
-L.update({
-    "audit": {"vi": "KẾT QUẢ KIỂM TRA TỰ ĐÁNH GIÁ", "en": "SELF-ASSESSMENT AUDIT"},
-    "severity": {"vi": "Mức độ", "en": "Severity"},
-    "finding": {"vi": "Phát hiện", "en": "Finding"},
-    "error": {"vi": "lỗi", "en": "error"},
-    "warning": {"vi": "cảnh báo", "en": "warning"},
-    "info": {"vi": "thông tin", "en": "info"},
-    "no_findings": {"vi": "Không có phát hiện nào.", "en": "No findings."},
-    "file_level": {"vi": "(toàn hồ sơ)", "en": "(whole file)"},
-    "item_col": {"vi": "Tiêu chí", "en": "Item"},
-})
-
-
 def render_audit(report: Any, fmt: str) -> str:
     from .audit import to_junit
 
@@ -784,20 +643,6 @@ def render_audit(report: Any, fmt: str) -> str:
                             headers=[t("code", lang), t("severity", lang), t("item_col", lang), t("finding", lang)],
                             tablefmt=tf, disable_numparse=True, maxcolwidths=[None, None, None, 90]))
     return "\n".join(out) + "\n"
-
-
-L.update({
-    "history_title": {"vi": "Lịch sử chấm điểm từng tiêu chí", "en": "Item history"},
-    "appraisal_errors": {"vi": "LỖI THẨM ĐỊNH", "en": "APPRAISAL ERRORS"},
-    "stage": {"vi": "Bước", "en": "Stage"},
-    "self": {"vi": "tự chấm", "en": "self-score"},
-    "computed": {"vi": "theo quy tắc", "en": "computed"},
-    "explanation": {"vi": "giải trình", "en": "explanation"},
-    "appraised": {"vi": "sau thẩm định", "en": "appraised"},
-    "adjustments": {"vi": "Điểm thưởng / điểm phạt", "en": "Bonus / penalty points"},
-    "diff_title": {"vi": "SO SÁNH HAI BẢNG ĐIỂM", "en": "SCORECARD DIFF"},
-    "entries": {"vi": "Lịch sử lưu trữ", "en": "Stored history"},
-})
 
 
 def _stage(stage: str, lang: str) -> str:

@@ -5,25 +5,8 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from .explanation import fmt_number
+from .i18n import text
 from .models import Scorecard
-
-U = {
-    "title": {"vi": "Quy ước của phương pháp đối với đơn vị", "en": "The methodology's conventions for this unit"},
-    "level": {"vi": "Cấp đơn vị", "en": "Unit level"},
-    "band": {"vi": "Xếp loại", "en": "Band"},
-    "levels": {"department": {"vi": "sở, ban, ngành", "en": "department"}, "commune": {"vi": "xã, phường", "en": "commune"},
-               "province": {"vi": "tỉnh", "en": "province"}},
-    "max": {"vi": "Điểm tối đa áp dụng cho đơn vị", "en": "Maximum that applies to the unit"},
-    "survey": {"vi": "Khảo sát", "en": "Survey"},
-    "survey_absent": {"vi": "không có kết quả: phần thẩm định quy đổi về thang 100", "en": "no result: the appraisal is rescaled to 100"},
-    "survey_present": {"vi": "có kết quả", "en": "included"},
-    "not_assigned": {"vi": "Nhiệm vụ không được giao", "en": "Tasks not assigned"},
-    "bonus": {"vi": "Điểm thưởng (đã áp mức tối đa)", "en": "Bonus points (capped)"},
-    "penalty": {"vi": "Điểm phạt (đã áp mức tối đa)", "en": "Penalty points (capped)"},
-    "feeds": {"vi": "Tiêu chí của tỉnh ({m}) mà kết quả đơn vị đóng góp", "en": "Provincial items ({m}) the unit's results feed"},
-    "illustrative": {"vi": "SỐ LIỆU MINH HỌA", "en": "ILLUSTRATIVE FIGURES"},
-    "none": {"vi": "không", "en": "none"},
-}
 
 
 def render_unit_info(card: Scorecard, fmt: str) -> str:
@@ -35,9 +18,9 @@ def render_unit_info(card: Scorecard, fmt: str) -> str:
     tf = "github" if md else "simple"
 
     def t(k: str) -> str:
-        return U[k][lang]
+        return str(text("unit", lang)[k])
 
-    rows = [(t("level"), U["levels"].get(u.level, {}).get(lang, u.level)),
+    rows = [(t("level"), text("unit", lang)["levels"].get(u.level, u.level)),
             (t("band"), f"{u.band or card.group} ({fmt_number(card.index, lang, 2)}%)"),
             (t("max"), fmt_number(card.applicable_max, lang)),
             (t("survey"), t("survey_absent") if u.survey_absent else t("survey_present")),
