@@ -64,7 +64,7 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
     for p in facts.contradictions:
         add("AU010", None, p.line, message=translate(p.code, p.message, lang))
     where = {f.fact: f.location for f in card.summary.missing.facts} if card.summary.missing else {}
-    at = {"vi": "điền tại", "en": "fill in"}[lang]
+    at = text("audit", lang)["fill_in"]
     for it in card.items:
         claimed = it.claimed
         if it.status == "missing_facts":
@@ -107,8 +107,8 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
             for ev in evs:
                 missing = [w for w, v in (("date", ev.date), ("issuer", ev.issuer)) if not v]
                 if missing:
-                    what = {"date": {"vi": "ngày", "en": "date"}, "issuer": {"vi": "cơ quan ban hành", "en": "issuer"}}
-                    add("AU007", it.code, number=ev.number, fact=fact, what=", ".join(what[w][lang] for w in missing))
+                    add("AU007", it.code, number=ev.number, fact=fact,
+                        what=", ".join(text("audit", lang)[f"evidence_{w}"] for w in missing))
     if facts.claimed_total is not None:
         total = sum(facts.claimed.values(), Decimal(0))
         if total != facts.claimed_total:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 # Only what every command needs is imported here; each command imports the modules it uses,
 # so `parscore score` does not pay for the workbook, document, planner or history code.
 from .errors import InputError, Problem
-from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, translate_parser
+from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, text, translate_parser
 from .files import resolve_format, short, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout
 
 if TYPE_CHECKING:
@@ -63,24 +63,6 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
     return load_peers(args.peers) if getattr(args, "peers", None) else None
 
 
-RANKING_HEAD = {"vi": ["hạng", "mã", "cơ quan", "tổng điểm", "chỉ số", "nhóm", "tệp"],
-                "en": ["rank", "code", "agency", "total", "index", "group", "input"]}
-WROTE = {"vi": "parscore: đã ghi {file}", "en": "parscore: wrote {file}"}
-BATCH_DONE = {"vi": "parscore: số phiếu đã chấm: {ok}; số đầu vào bị từ chối: {bad} (xem lỗi ở trên)",
-              "en": "parscore: cards scored: {ok}; inputs refused: {bad} (errors above)"}
-# what `rank` and `template --units ROSTER` say on stderr about the files they wrote or left alone
-UNIT_FILES = {
-    "vi": {"ranked": "parscore: đã ghi {file} ({n} đơn vị)",
-           "skipped": "parscore: đã bỏ qua {n} tệp thuộc cấp hoặc phương pháp khác: {files}",
-           "sheets": "parscore: đã ghi {file} ({n} trang, mỗi đơn vị một trang)",
-           "kept": "parscore: giữ nguyên {file} (tệp đã có; không ghi đè)"},
-    "en": {"ranked": "parscore: wrote {file} ({n} units)",
-           "skipped": "parscore: skipped {n} file(s) for another level or methodology: {files}",
-           "sheets": "parscore: wrote {file} ({n} sheets, one per unit)",
-           "kept": "parscore: kept {file} (exists already; not overwritten)"},
-}
-
-
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import jobs_of, ranking, run_batch
     from .reporting import num, pct, tabulate
@@ -107,7 +89,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             out.close()
     rows = ranking(results)
     table = tabulate([[r[0], r[1], r[2], num(r[3], args.lang), pct(r[4], args.lang), r[5], r[6]] for r in rows],
-                     headers=RANKING_HEAD[args.lang], tablefmt="simple", disable_numparse=True) + "\n"
+                     headers=text("cli", args.lang)["ranking_head"], tablefmt="simple", disable_numparse=True) + "\n"
     if as_table:
         _emit(table, args)
     elif sys.stderr.isatty():   # a person is watching; a pipeline's stderr carries only problems
@@ -116,9 +98,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for r in bad:
         _stderr("".join(f"parscore: {visible(problem.render(args.lang))}\n" for problem in r.problems))
     if args.output:
-        print(WROTE[args.lang].format(file=args.output), file=sys.stderr)
+        print(text("cli", args.lang)["wrote"].format(file=args.output), file=sys.stderr)
     if bad:
-        print(BATCH_DONE[args.lang].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
+        print(text("cli", args.lang)["batch_done"].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
         return 2
     return 0
 
@@ -210,9 +192,9 @@ def cmd_rank(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_ranking(ranking, fmt))
     if args.output:
-        print(UNIT_FILES[args.lang]["ranked"].format(file=args.output, n=len(ranking.units)), file=sys.stderr)
+        print(text("cli", args.lang)["unit_files"]["ranked"].format(file=args.output, n=len(ranking.units)), file=sys.stderr)
     if ranking.skipped:
-        print(UNIT_FILES[args.lang]["skipped"].format(n=len(ranking.skipped), files=", ".join(ranking.skipped)), file=sys.stderr)
+        print(text("cli", args.lang)["unit_files"]["skipped"].format(n=len(ranking.skipped), files=", ".join(ranking.skipped)), file=sys.stderr)
     return 0
 
 
@@ -277,13 +259,13 @@ def _unit_templates(args: argparse.Namespace, m: Methodology) -> int:
     out = args.output or "."   # a folder of workbooks (existing files are kept), or one workbook with -o X.xlsx
     if str(out).lower().endswith(".xlsx"):
         write_units_workbook(m, roster, out, args.lang)
-        print(UNIT_FILES[args.lang]["sheets"].format(file=out, n=len(roster.units)), file=sys.stderr)
+        print(text("cli", args.lang)["unit_files"]["sheets"].format(file=out, n=len(roster.units)), file=sys.stderr)
         return 0
     written, skipped = write_unit_templates(m, roster, out, args.lang)
     for w in written:
-        print(WROTE[args.lang].format(file=w), file=sys.stderr)
+        print(text("cli", args.lang)["wrote"].format(file=w), file=sys.stderr)
     for s_ in skipped:
-        print(UNIT_FILES[args.lang]["kept"].format(file=s_), file=sys.stderr)
+        print(text("cli", args.lang)["unit_files"]["kept"].format(file=s_), file=sys.stderr)
     return 0
 
 
@@ -617,13 +599,6 @@ def _owning_methodology(rules_file: Path) -> str | None:
     return None
 
 
-UNDRAWN = {
-    "vi": "parscore: {file}: facts.{fact}: không có giá trị năm trước nên không mô phỏng, vẫn thiếu số liệu "
-          "(tiêu chí {items}) [PS380]",
-    "en": "parscore: {file}: facts.{fact}: no value last year, so it is not drawn and stays missing (items {items}) [PS380]",
-}
-
-
 def cmd_project(args: argparse.Namespace) -> int:
     from .projection import DEFAULT_SEED, load_baseline, load_spreads, project
     from .projection_report import render_projection
@@ -643,7 +618,7 @@ def cmd_project(args: argparse.Namespace) -> int:
                 _index_arg(args.target) if args.target is not None else None, field_targets, _peers(args),
                 _whole(args.top, "--top", "PS379", 1), args.redraw_survey)
     for u in p.undrawn:
-        print(UNDRAWN[args.lang].format(file=args.baseline, fact=u["fact"], items=", ".join(u["items"])), file=sys.stderr)
+        print(text("cli", args.lang)["undrawn"].format(file=args.baseline, fact=u["fact"], items=", ".join(u["items"])), file=sys.stderr)
     _emit(render_projection(p, args.lang, args.format), args)
     return 0
 

@@ -81,7 +81,7 @@ def write_ranking_xlsx(r: Ranking, path: str | os.PathLike[str], decision: str |
     lang = r.lang
     wb = Workbook()
     ws = wb.active
-    ws.title = {"vi": "Xếp hạng", "en": "Ranking"}[lang]
+    ws.title = _r("sheet", lang)
     ncol = 6 + len(r.fields) + 1
     last = get_column_letter(ncol)
     ws.append([r.issuer or _r("issuer_blank", lang)])

@@ -340,27 +340,25 @@ def render_criteria(m: Methodology, lang: str, fmt: str) -> str:
                 rows.append([s["code"], "    " + s["name"], num(Decimal(str(s["max"])), lang), ab(s["assessed_by"], lang),
                              pv(s["provenance"], lang), f"{s['rule']} [{pv(s['rule_provenance'], lang)}]"])
     c = data["counts"]
-    summary = {
-        "vi": f"{m.id} (phiên bản {m.version}): {c['fields']} lĩnh vực, {c['criteria']} tiêu chí, {c['sub_criteria']} tiêu chí thành phần; "
-              f"tổng {num(m.total, lang)} điểm = {num(Decimal(str(data['appraisal'])), lang)} thẩm định + {num(Decimal(str(data['survey'])), lang)} điều tra XHH",
-        "en": f"{m.id} (version {m.version}): {c['fields']} fields, {c['criteria']} criteria, {c['sub_criteria']} sub-criteria; "
-              f"{num(m.total, lang)} points = {num(Decimal(str(data['appraisal'])), lang)} appraisal + {num(Decimal(str(data['survey'])), lang)} survey",
-    }[lang]
+    summary = t("criteria_summary", lang).format(
+        id=m.id, version=m.version, fields=c["fields"], criteria=c["criteria"], sub_criteria=c["sub_criteria"],
+        total=num(m.total, lang), appraisal=num(Decimal(str(data["appraisal"])), lang), survey=num(Decimal(str(data["survey"])), lang))
     provs = ", ".join(f"{pv(k, lang)}: {v}" for k, v in data["provenance"]["maxima"].items())
     rprovs = ", ".join(f"{pv(k, lang)}: {v}" for k, v in data["provenance"]["rules"].items())
-    label = {"vi": ("Nguồn điểm tối đa (số tiêu chí thành phần)", "Nguồn ngưỡng chấm (số quy tắc)"),
-             "en": ("Provenance of maxima (sub-criteria)", "Provenance of thresholds (rules)")}[lang]
     fprovs = ", ".join(f"{t(k, lang)}: {num(Decimal(str(v)), lang)}" for k, v in data["field_maxima_by_provenance"].items())
-    summary += {"vi": f"\nĐiểm tối đa của lĩnh vực theo nguồn (điểm): {fprovs}",
-                "en": f"\nField maxima by provenance (points): {fprovs}"}[lang]
+    summary += "\n" + t("criteria_field_maxima", lang).format(provenances=fprovs)
     for con in data["constraints"]:
-        summary += {"vi": f"\nRàng buộc {t(con['provenance'], lang)}: lĩnh vực {' + '.join(con['fields'])} = {num(Decimal(str(con['total'])), lang)} ({con['citation'] or ''})",
-                    "en": f"\n{t(con['provenance'], lang).capitalize()} constraint: fields {' + '.join(con['fields'])} = {num(Decimal(str(con['total'])), lang)} ({con['citation'] or ''})"}[lang]
+        kind = t(con["provenance"], lang)
+        # English starts the sentence with it ("Published constraint: ..."), Vietnamese does not
+        summary += "\n" + t("criteria_constraint", lang).format(
+            provenance=kind.capitalize() if lang == "en" else kind, fields=" + ".join(con["fields"]),
+            total=num(Decimal(str(con["total"])), lang), citation=con["citation"] or "")
     if m.expected and m.expected.sources:
-        summary += {"vi": "\nSố tiêu chí theo nguồn: ", "en": "\nCriteria count by source: "}[lang] + "; ".join(m.expected.sources)
+        summary += "\n" + t("criteria_sources", lang).format(sources="; ".join(m.expected.sources))
     table = tabulate(rows, headers=[t("code", lang), t("name", lang), t("max", lang), t("assessed_by", lang), t("provenance", lang), t("rule", lang)],
                      tablefmt=tf, disable_numparse=True)
-    return f"{summary}\n{label[0]}: {provs}\n{label[1]}: {rprovs}\n\n{table}\n"
+    return (f"{summary}\n{t('criteria_maxima_by', lang)}: {provs}\n{t('criteria_rules_by', lang)}: {rprovs}\n\n"
+            f"{table}\n")
 
 
 def facts_data(m: Methodology, lang: str) -> list[dict[str, Any]]:
@@ -381,7 +379,7 @@ def render_facts(m: Methodology, lang: str, fmt: str) -> str:
     if fmt == "json":
         return to_json(data)
     tf = "github" if fmt == "markdown" else "simple"
-    derived_label = {"vi": "suy ra", "en": "derived"}[lang]
+    derived_label = t("fact_derived", lang)
     rows = [[d["name"] + (f" ({derived_label})" if d["derived"] else ""), label("fact_type", d["type"], lang), d["unit"],
              label("better", d["better"], lang), d["description"], ", ".join(d["used_by"])] for d in data]
     cols = [label("fact_columns", k, lang) for k in ("type", "unit", "better", "description", "items")]
@@ -475,8 +473,7 @@ def action_text(m: Methodology, fact: str, before: Any, after: Any, lang: str) -
 
     spec = m.facts[fact]
     b, a = fmt_value(canonical(before), lang), fmt_value(canonical(after), lang)
-    verb = {"vi": "{d}: từ {b} thành {a} {u}", "en": "{d}: from {b} to {a} {u}"}[lang]
-    return verb.format(d=spec.description.get(lang), b=b, a=a, u=spec.unit.get(lang) if spec.type != "boolean" else "").strip()
+    return t("action_change", lang).format(d=spec.description.get(lang), b=b, a=a, u=spec.unit.get(lang) if spec.type != "boolean" else "").strip()
 
 
 def supply_text(m: Methodology, missing: dict[str, Any], lang: str) -> str:

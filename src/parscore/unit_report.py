@@ -40,7 +40,6 @@ def render_unit_info(card: Scorecard, fmt: str) -> str:
         by = {it.code: it for it in card.items}
         out.append(tabulate([[code, by[code].name, ", ".join(codes), fmt_number(by[code].max - by[code].points, lang)
                               if by[code].status != "not_applicable" else "—"] for code, codes in u.feeds.items()],
-                            headers=[{"vi": "Mã", "en": "Code"}[lang], {"vi": "Tiêu chí của đơn vị", "en": "Unit's item"}[lang],
-                                     {"vi": "Tiêu chí của tỉnh", "en": "Provincial items"}[lang], {"vi": "Điểm bị trừ", "en": "Lost"}[lang]],
+                            headers=text("unit", lang)["feeds_head"],
                             tablefmt=tf, disable_numparse=True, maxcolwidths=[None, 50, None, None]))
     return "\n".join(out) + "\n"

@@ -59,8 +59,7 @@ def parse_date(raw: str | None, lang: str = "vi") -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         pass
-    message = {"vi": f"cần ngày của báo cáo dạng dd/mm/yyyy (ví dụ 15/12/2025) hoặc yyyy-mm-dd, nhận được {raw!r}",
-               "en": f"expected the report's date as dd/mm/yyyy (e.g. 15/12/2025) or yyyy-mm-dd, got {raw!r}"}[lang]
+    message = d("bad_date", lang).format(raw=raw)
     raise InputError.one("--date", None, "date", message, "PS332")
 
 
