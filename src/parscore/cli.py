@@ -65,7 +65,7 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import jobs_of, ranking, run_batch
-    from .reporting import num, pct, tabulate
+    from .render.common import num, pct, tabulate
 
     if args.facts:
         raise InputError.one("--batch", None, "batch", "give either a facts file or --batch IN, not both", "PS384")
@@ -106,7 +106,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .reporting import render_extras, render_scorecard
+    from .render import render
     from .scorecard import score
     from .workflow import with_extras
 
@@ -134,33 +134,28 @@ def cmd_score(args: argparse.Namespace) -> int:
         plan = Planner(m, facts, args.lang, units).plan() if facts.values and args.format != "docx" else None
         return _document(card, m, facts, plan, args)
     else:
-        text = render_scorecard(card, args.format)
+        text = render("scorecard", args.format, card)
         if args.format != "json":
-            text += render_extras(card, args.format)
+            text += render("extras", args.format, card)
             if card.unit is not None:
-                from .unit_report import render_unit_info
-                text += render_unit_info(card, args.format)
+                text += render("unit_info", args.format, card)
     _emit(text, args)
     return 0
 
 
 def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args: argparse.Namespace) -> int:
     """The documents officials print and sign: HTML, PDF (printed by Chromium), .docx."""
-    from .html_report import render_html
-    from .render.docx import render_docx
+    from .render import render
     from .render.official import parse_date
-    from .render.pdf import html_to_pdf
 
     on = parse_date(getattr(args, "date", None), args.lang)
     data: bytes | str
     if args.format == "docx":
         buf = io.BytesIO()
-        render_docx(card, m, facts, buf, on)
+        render("scorecard", "docx", card, m, facts, buf, on)
         data = buf.getvalue()
-    elif args.format == "pdf":
-        data = html_to_pdf(render_html(card, plan, m, on), args.lang)
-    else:
-        data = render_html(card, plan, m, on)
+    else:   # html, or pdf: the HTML report printed by Chromium
+        data = render("scorecard", args.format, card, plan, m, on)
     write_output(args.output, data, args.lang)   # never over an input; says on stderr what it wrote
     return 1 if card.appraisal_errors else 0
 
@@ -169,7 +164,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
     """Every unit in a folder (or a workbook with one sheet per unit), scored and ranked."""
     from .loading import load_methodology
     from .ranking import rank_path
-    from .ranking_render import render_ranking, render_ranking_html, write_new, write_ranking_xlsx
+    from .ranking_render import write_new
+    from .render import render
 
     if not args.methodology:
         raise InputError.one("--methodology", None, "methodology", "name the units' methodology, e.g. -m par-department-ca-mau", "PS410")
@@ -182,15 +178,15 @@ def cmd_rank(args: argparse.Namespace) -> int:
         raise InputError.one(args.output, None, "output", "exists already; parscore does not overwrite it: remove it or choose another name", "PS414")
     if fmt == "xlsx":
         tmp = Path(args.output).with_name(f".{Path(args.output).stem}.part.xlsx")
-        write_ranking_xlsx(ranking, tmp, args.decision)
+        render("ranking", "xlsx", ranking, tmp, args.decision)
         try:
             write_new(args.output, tmp.read_bytes())
         finally:
             tmp.unlink()
     elif args.output:
-        write_new(args.output, render_ranking_html(ranking, args.decision) if fmt == "html" else render_ranking(ranking, fmt))
+        write_new(args.output, render("ranking", "html", ranking, args.decision) if fmt == "html" else render("ranking", fmt, ranking))
     else:
-        sys.stdout.write(render_ranking(ranking, fmt))
+        sys.stdout.write(render("ranking", fmt, ranking))
     if args.output:
         print(text("cli", args.lang)["unit_files"]["ranked"].format(file=args.output, n=len(ranking.units)), file=sys.stderr)
     if ranking.skipped:
@@ -283,7 +279,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .loading import parse_fact_value
-    from .reporting import render_simulation
+    from .render import render
     from .simulation import load_scenario, simulate
 
     m, facts = _load(args)
@@ -299,13 +295,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if not changes:
         raise InputError.one("simulate", None, "", "nothing to change: give --set FACT=VALUE or --scenario FILE", "PS131")
     sim = simulate(m, facts, changes, args.lang, _peers(args), name, note, _units(args, m, facts))
-    _emit(render_simulation(sim, args.format), args)
+    _emit(render("simulation", args.format, sim), args)
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from .planner import Planner
-    from .reporting import render_plan
+    from .render import render
     from .workflow import plan_context
 
     m, facts = _load(args)
@@ -314,7 +310,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.target is not None:
         target = _index_arg(args.target)
     p = Planner(m, facts, args.lang, units).plan(target)
-    text = render_plan(p, m, args.lang, args.format, args.unit, **plan_context(p, facts, peers, units))
+    text = render("plan", args.format, p, m, args.lang, args.unit, **plan_context(p, facts, peers, units))
     if args.units_dir:   # which departments' and communes' results move the provincial items
         text = _with_unit_contributions(text, p, m, args)
     _emit(text, args)
@@ -349,12 +345,12 @@ def _index_arg(raw: str) -> Decimal:
 def cmd_audit(args: argparse.Namespace) -> int:
     # a filled template is checked like the YAML it imports to; contradictions become findings
     from .audit import audit
-    from .reporting import render_audit
+    from .render import render
     from .workflow import load_inputs
 
     m, facts = load_inputs(args.facts, args.methodology, args.overlay, strict=False, lang=args.lang)
     report = audit(m, facts, args.lang)
-    _emit(render_audit(report, args.format), args)
+    _emit(render("audit", args.format, report), args)
     if args.fail_on != "never" and report.at_least(args.fail_on):
         return 1
     return 0
@@ -363,7 +359,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_appraise(args: argparse.Namespace) -> int:
     from .appraisal import appraise, load_appraisal
     from .excel import write_scorecard
-    from .reporting import render_appraised
+    from .render import render
 
     m, facts = _load(args)
     card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
@@ -373,7 +369,7 @@ def cmd_appraise(args: argparse.Namespace) -> int:
     elif args.format in ("html", "pdf", "docx"):
         return _document(card, m, facts, None, args)
     else:
-        _emit(render_appraised(card, args.format), args)
+        _emit(render("appraised", args.format, card), args)
     return 1 if card.appraisal_errors else 0
 
 
@@ -398,8 +394,8 @@ def _cards_for_history(args: argparse.Namespace) -> list[tuple[Scorecard, str]]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from .history import HistoryStore, entries_json, store_path
-    from .reporting import render_appraised, render_history_list, render_scorecard, render_trend
+    from .history import HistoryStore, store_path
+    from .render import render
 
     with HistoryStore(store_path(args.store), readonly=args.action != "add") as store:
         if args.action == "add":
@@ -410,15 +406,12 @@ def cmd_history(args: argparse.Namespace) -> int:
             write_stdout(" ".join(str(i) for i in ids) + "\n")
             store.say_written(args.lang)
         elif args.action == "list":
-            if args.format == "json":
-                _emit(entries_json(store.entries(args.target)), args)
-            else:
-                _emit(render_history_list(store.entries(args.target), args.lang, args.format), args)
+            _emit(render("history_list", args.format, store.entries(args.target), args.lang), args)
         elif args.action == "show":
             card = store.card(_entry_id(args.target))
-            _emit(render_appraised(card, args.format) if card.stage != "computed" else render_scorecard(card, args.format), args)
+            _emit(render("appraised" if card.stage != "computed" else "scorecard", args.format, card), args)
         else:  # trend
-            _emit(render_trend(store.entries(args.target), args.lang, args.format), args)
+            _emit(render("trend", args.format, store.entries(args.target), args.lang), args)
     return 0
 
 
@@ -459,16 +452,16 @@ def _card_from(ref: str, args: argparse.Namespace) -> Scorecard:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff as diff_cards
-    from .reporting import render_diff
+    from .render import render
 
     a, b = _card_from(args.a, args), _card_from(args.b, args)
-    _emit(render_diff(diff_cards(a, b, args.a, args.b), args.lang, args.format), args)
+    _emit(render("diff", args.format, diff_cards(a, b, args.a, args.b), args.lang), args)
     return 0
 
 
 def cmd_plan_status(args: argparse.Namespace) -> int:
     from .dates import parse_date as parse_person_date
-    from .reporting import render_plan_status
+    from .render import render
     from .tracking import load_plan, plan_status
 
     m, facts = _load(args)
@@ -477,12 +470,12 @@ def cmd_plan_status(args: argparse.Namespace) -> int:
         on = parse_person_date(args.on) if args.on else dt.date.today()
     except ValueError:
         raise InputError.one("--on", None, "on", f"expected a real date dd/mm/yyyy or YYYY-MM-DD, got {args.on!r}", "PS133") from None
-    _emit(render_plan_status(plan_status(m, facts, plan, on, args.lang), args.lang, args.format), args)
+    _emit(render("plan_status", args.format, plan_status(m, facts, plan, on, args.lang), args.lang), args)
     return 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .reporting import render_explain
+    from .render import render
     from .scorecard import score
 
     m, facts = _load(args)
@@ -490,25 +483,25 @@ def cmd_explain(args: argparse.Namespace) -> int:
         from .loading import _hint
         raise InputError.one("CODE", None, args.code, f"'{args.code}' is not a sub-criterion of {m.id}{_hint(args.code, set(m.leaves))}", "PS090")
     card = score(m, facts, args.lang, args.engine or "durable")
-    _emit(render_explain(card, m, args.code, args.format), args)
+    _emit(render("explain", args.format, card, m, args.code), args)
     return 0
 
 
 def cmd_criteria(args: argparse.Namespace) -> int:
     from .loading import load_methodology
-    from .reporting import render_criteria
+    from .render import render
 
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
-    _emit(render_criteria(m, args.lang, args.format), args)
+    _emit(render("criteria", args.format, m, args.lang), args)
     return 0
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
     from .loading import load_methodology
-    from .reporting import render_facts
+    from .render import render
 
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
-    _emit(render_facts(m, args.lang, args.format), args)
+    _emit(render("facts", args.format, m, args.lang), args)
     return 0
 
 
@@ -601,7 +594,7 @@ def _owning_methodology(rules_file: Path) -> str | None:
 
 def cmd_project(args: argparse.Namespace) -> int:
     from .projection import DEFAULT_SEED, load_baseline, load_spreads, project
-    from .projection_report import render_projection
+    from .render import render
 
     if args.format == "html" and not args.output:
         raise InputError.one("--output", None, "output", "--format html needs -o FILE", "PS190")
@@ -619,7 +612,7 @@ def cmd_project(args: argparse.Namespace) -> int:
                 _whole(args.top, "--top", "PS379", 1), args.redraw_survey)
     for u in p.undrawn:
         print(text("cli", args.lang)["undrawn"].format(file=args.baseline, fact=u["fact"], items=", ".join(u["items"])), file=sys.stderr)
-    _emit(render_projection(p, args.lang, args.format), args)
+    _emit(render("projection", args.format, p, args.lang), args)
     return 0
 
 

@@ -14,7 +14,7 @@ from .explanation import fmt_number
 from .i18n import text
 from .models import Scorecard
 from .render.official import d, date_line, field_table, issuing_body, items_of, stage_note, subject
-from .reporting import action_text, caveat, missing_lines, num, parts_rows, pct, supply_text, t
+from .render.common import action_text, caveat, missing_lines, num, parts_rows, pct, supply_text, t
 from .svg import bar_chart
 
 

@@ -13,7 +13,7 @@ from tabulate import tabulate
 from .explanation import fmt_number
 from .i18n import text as ui_text
 from .ranking import Ranking, RankRow
-from .reporting import to_json
+from .render.common import to_json
 
 
 def _r(key: str, lang: str) -> str:

@@ -88,7 +88,7 @@ def field_table(card: Scorecard) -> FieldTable:
     """The summary by field: max, self-assessed (when the file holds any self-score: the
     province's points where given, else the computed ones, as `self_assessment` scores),
     computed (or appraised) points and the component index. Values are the card's own."""
-    from ..reporting import num, pct
+    from .common import num, pct
 
     lang = card.lang
     claims = [it for it in card.items if it.claimed is not None]
@@ -128,7 +128,7 @@ def gaps(card: Scorecard, m: Any, facts: Any) -> list[Gap]:
     """Items the appraiser will question: data missing (AU011/AU012) or evidence missing
     (AU005, AU006, AU008, AU013), from the audit so the report and the audit agree."""
     from ..audit import audit
-    from ..reporting import t
+    from .common import t
 
     lang = card.lang
     missing = {f.fact: f for f in card.summary.missing.facts} if card.summary.missing else {}

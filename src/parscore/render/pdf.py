@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 
@@ -60,3 +61,13 @@ def html_to_pdf(html: str, lang: str = "vi") -> bytes:
             last = (run.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {run.returncode}"])[-1][:200]
             raise InputError.one("chromium", None, "--format pdf", MESSAGE["failed"][lang].format(why=last), "PS331")
         return pdf.read_bytes()
+
+
+DOCUMENTS = ("scorecard",)
+
+
+def scorecard(card: Any, plan: Any = None, m: Any = None, on: Any = None) -> bytes:
+    """The signed report as PDF: the HTML report (render/html.py) printed by Chromium."""
+    from .html import scorecard as html_scorecard
+
+    return html_to_pdf(html_scorecard(card, plan, m, on), card.lang)

@@ -26,7 +26,7 @@ from ..excel.template import field_of
 from ..explanation import fmt_number, fmt_value
 from ..evaluation import canonical
 from ..planner import Planner
-from ..reporting import caveat, num, pct, plan_data, t
+from ..render.common import caveat, num, pct, plan_data, t
 from ..scorecard import score
 from ..simulation import apply_changes, compare
 from ..workflow import parse_target, with_extras

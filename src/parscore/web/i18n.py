@@ -3,7 +3,7 @@ reports share come from reporting.t."""
 from __future__ import annotations
 
 from ..i18n import text
-from ..reporting import t as report_text
+from ..render.common import t as report_text
 
 
 def tr(key: str, lang: str) -> str:
