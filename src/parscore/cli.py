@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 audit findings at the --fail-on severity; 2 invalid inp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import sys
 import unicodedata
@@ -822,11 +823,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     reading_notes(lang)  # forget readings of an earlier in-process run
     token = track_reads()  # so no output can overwrite a file this run read
     try:
-        with argparse_language(lang):
-            parser = build_parser()
-            parser.add_argument("--lang", choices=LANGS, default=lang, help="language of everything a person reads (default vi)")
-            translate_parser(parser, lang)
-            args = parser.parse_args(raw)
+        args = parse_arguments(raw, lang)
         args.lang = lang
         args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in raw)
         args.format = resolve_format(getattr(args, "output", None), getattr(args, "format", None),
@@ -850,6 +847,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if notes:
             _stderr("".join(visible(f"parscore: {note}") + "\n" for note in notes))
         set_language(None)
+
+
+def _parser(lang: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    parser.add_argument("--lang", choices=LANGS, default=lang, help="language of everything a person reads (default vi)")
+    return parser
+
+
+def parse_arguments(raw: Sequence[str], lang: str) -> argparse.Namespace:
+    """The command line, parsed. The help texts and argparse's phrases are translated only
+    when a person will read them: a quiet parse in English comes first, and only when it
+    stops (--help, a usage error) is the parser rebuilt in `lang` to say so, the same way,
+    in that language. A command that parses does not read the translations at all."""
+    if lang != "en":
+        quiet = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+                return _parser(lang).parse_args(raw)
+        except SystemExit:
+            pass   # help or an error: said below, in the person's language
+    with argparse_language(lang):
+        parser = _parser(lang)
+        translate_parser(parser, lang)
+        return parser.parse_args(raw)
 
 
 def _problems(exc: InputError, lang: str) -> None:
