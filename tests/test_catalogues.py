@@ -77,7 +77,9 @@ def test_english_reads_no_vietnamese_translation_file():
 
 
 CATALOGUE_MODULES = ["reporting.py", "html_report.py", "render/official.py", "projection_report.py", "ranking_render.py",
-                     "unit_report.py", "audit.py", "excel/texts.py", "web/i18n.py"]
+                     "unit_report.py", "audit.py", "excel/texts.py", "web/i18n.py", "render/common.py", "render/table.py",
+                     "render/pdf.py", "cli.py", "files.py", "history.py", "units.py", "web/app.py", "web/server.py",
+                     "excel/template.py", "excel/scorecard.py", "excel/reader.py", "unit_workbook.py"]
 
 
 @pytest.mark.parametrize("module", CATALOGUE_MODULES)
@@ -87,3 +89,12 @@ def test_no_bilingual_dict_is_left_in_a_renderer(module):
     found = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Dict)
              and {getattr(k, "value", None) for k in node.keys} >= {"vi", "en"}]
     assert found == [], f"{module}: bilingual dicts at lines {found}"
+
+
+def test_a_by_language_constant_reads_like_the_dict_it_replaced():
+    from parscore.excel.template import HEADERS, UNASSIGNED
+
+    assert HEADERS["en"][0] == "Fact id" and HEADERS["vi"][0] == "Mã số liệu"
+    assert sorted(UNASSIGNED.values()) == ["(chưa phân công)", "(unassigned)"]
+    with pytest.raises(KeyError):
+        HEADERS["fr"]

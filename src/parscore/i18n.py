@@ -134,6 +134,27 @@ def text(namespace: str, lang: str | None = None) -> dict[str, Any]:
     return (catalogue(lang if lang in LANGS else "en").get("text") or {}).get(namespace) or {}
 
 
+class ByLanguage(Mapping[str, Any]):
+    """One catalogue entry in every language, indexed like a `{"vi": ..., "en": ...}` dict:
+    `HEADERS = ByLanguage("excel", "headers")`, then `HEADERS["vi"]`, `HEADERS.values()`.
+    For module constants that code indexes by language; each language's file is read on
+    first use."""
+
+    def __init__(self, namespace: str, key: str) -> None:
+        self.namespace, self.key = namespace, key
+
+    def __getitem__(self, lang: str) -> Any:
+        if lang not in LANGS:
+            raise KeyError(lang)
+        return text(self.namespace, lang)[self.key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGS)
+
+    def __len__(self) -> int:
+        return len(LANGS)
+
+
 # ---------------------------------------------------------------- error messages
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
