@@ -38,6 +38,8 @@ def test_every_key_exists_in_both_languages_with_the_same_placeholders():
     assert set(_load("vi")) == set(_load("en")) == set(KEYED_SECTIONS)
     assert sorted(set(vi) ^ set(en)) == []
     assert len(vi) > 450   # labels and the text of every renderer
+    # a bare `yes:` or `no:` key is a YAML boolean, not the word: every key must read as text
+    assert [p for p in vi if not all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in p)] == []
     for key in vi:
         assert isinstance(vi[key], str) and isinstance(en[key], str) and vi[key] and en[key], key
         assert _placeholders(vi[key]) == _placeholders(en[key]), (key, vi[key], en[key])
@@ -79,7 +81,8 @@ def test_english_reads_no_vietnamese_translation_file():
 CATALOGUE_MODULES = ["reporting.py", "html_report.py", "render/official.py", "projection_report.py", "ranking_render.py",
                      "unit_report.py", "audit.py", "excel/texts.py", "web/i18n.py", "render/common.py", "render/table.py",
                      "render/pdf.py", "cli.py", "files.py", "history.py", "units.py", "web/app.py", "web/server.py",
-                     "excel/template.py", "excel/scorecard.py", "excel/reader.py", "unit_workbook.py"]
+                     "excel/template.py", "excel/scorecard.py", "excel/reader.py", "unit_workbook.py", "feeds.py", "ranking.py",
+                     "appraisal.py"]
 
 
 @pytest.mark.parametrize("module", CATALOGUE_MODULES)
