@@ -81,7 +81,7 @@ def test_english_reads_no_vietnamese_translation_file():
 CATALOGUE_MODULES = ["reporting.py", "html_report.py", "render/official.py", "projection_report.py", "ranking_render.py",
                      "unit_report.py", "audit.py", "excel/texts.py", "web/i18n.py", "render/common.py", "render/table.py",
                      "render/pdf.py", "cli.py", "files.py", "history.py", "units.py", "web/app.py", "web/server.py",
-                     "excel/template.py", "excel/scorecard.py", "excel/reader.py", "unit_workbook.py", "feeds.py", "ranking.py",
+                     "excel/template.py", "excel/scorecard.py", "excel/reader.py", "unit_workbook.py", "feeds.py", "ranking.py", "conventions.py",
                      "appraisal.py"]
 
 
