@@ -129,7 +129,8 @@ def write_units_workbook(m: Methodology, roster: Roster, path: str | os.PathLike
         for cell in ws[FIRST - 1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        yesno = DataValidation(type="list", formula1='"có,không"' if lang == "vi" else '"yes,no"', allow_blank=True)
+        words = ui_text("workbook", lang)
+        yesno = DataValidation(type="list", formula1=f'"{words["true"]},{words["false"]}"', allow_blank=True)
         ws.add_data_validation(yesno)
         for row, name in enumerate(m.facts, start=FIRST):
             spec = m.facts[name]

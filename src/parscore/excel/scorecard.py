@@ -122,11 +122,11 @@ def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str
             ws[f"{col}{frow}"] = _sum(col, [f"{col}{r}" for r in crit_rows], col in "DF")
             ws[f"{col}{frow}"].font = bold
     total_row = row
-    ws.cell(row=row, column=2, value="TỔNG CỘNG" if lang == "vi" else "TOTAL").font = bold
+    ws.cell(row=row, column=2, value=text("workbook", lang)["total"]).font = bold
     for col in "CDEF":
         ws[f"{col}{row}"] = _sum(col, [f"{col}{r}" for r in field_rows], col in "DF")
         ws[f"{col}{row}"].font = bold
-    ws.cell(row=row + 1, column=2, value="Chỉ số (%)" if lang == "vi" else "Index (%)").font = bold
+    ws.cell(row=row + 1, column=2, value=text("workbook", lang)["index"]).font = bold
     ws[f"E{row + 1}"] = f"=ROUND(E{total_row}/C{total_row}*100,2)"
     for col in "DF":
         ws[f"{col}{row + 1}"] = f'=IF(COUNT({col}3:{col}{total_row - 1})=0,"",ROUND({col}{total_row}/C{total_row}*100,2))'

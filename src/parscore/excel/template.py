@@ -31,7 +31,7 @@ UNASSIGNED = ByLanguage("workbook", "unassigned")
 
 
 def sheet_name(field_code: str, lang: str) -> str:
-    return f"Lĩnh vực {field_code}" if lang == "vi" else f"Field {field_code}"
+    return str(text("workbook", "vi" if lang == "vi" else "en")["field_sheet"]).format(code=field_code)
 
 
 def field_of(m: Methodology, fact: str) -> str:
@@ -137,7 +137,8 @@ def fact_sheets(wb: Any, m: Methodology, lang: str, fact_list: list[str], facts:
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        yesno = DataValidation(type="list", formula1='"có,không"' if lang == "vi" else '"yes,no"', allow_blank=True)
+        words = text("workbook", lang)
+        yesno = DataValidation(type="list", formula1=f'"{words["true"]},{words["false"]}"', allow_blank=True)
         ws.add_data_validation(yesno)
         date_dv = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
         ws.add_data_validation(date_dv)
@@ -171,7 +172,7 @@ def _fill_fact(ws: Any, row: int, name: str, facts: Facts, lang: str) -> None:
     v = facts.values.get(name)
     if v is not None:
         if isinstance(v, bool):
-            ws.cell(row=row, column=4, value=("có" if v else "không") if lang == "vi" else ("yes" if v else "no"))
+            ws.cell(row=row, column=4, value=text("workbook", lang)["true" if v else "false"])
         elif isinstance(v, Decimal):
             ws.cell(row=row, column=4, value=int(v) if v == v.to_integral_value() else float(v))
         else:
