@@ -129,7 +129,8 @@ def catalogue(lang: str) -> Catalogue:
 
 def text(namespace: str, lang: str | None = None) -> dict[str, Any]:
     """The UI text of one namespace in `lang`, by key: text("report", "en")["total"] → "Total".
-    A language parscore does not have reads as English, like `label`."""
+    A language parscore does not have reads as English, like `label`. The mapping (and any
+    list in it, such as column headers) is the process's one copy: read it, never change it."""
     lang = lang or get_language()
     return (catalogue(lang if lang in LANGS else "en").get("text") or {}).get(namespace) or {}
 
