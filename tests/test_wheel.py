@@ -41,7 +41,8 @@ def test_the_wheel_carries_methodologies_rules_and_type_information(installed):
     assert "parscore/py.typed" in names
     assert "parscore/data/criteria/par-province-892.yaml" in names
     assert "parscore/data/rules/par-province-892/field-3.yaml" in names
-    assert "parscore/messages/vi.yaml" in names  # the message catalogue
+    # the UI text of each language, and the Vietnamese translations of English messages
+    assert {"parscore/messages/vi.yaml", "parscore/messages/en.yaml", "parscore/messages/translations/vi.yaml"} <= names
 
 
 def test_an_installed_wheel_speaks_vietnamese(installed, tmp_path):

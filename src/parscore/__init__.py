@@ -7,28 +7,27 @@
     >>> card.index, card.group
 """
 from .errors import InputError, Problem
-from .loading import Facts, Methodology, load_facts, load_methodology
-from .models import Deduction, ItemResult, Scorecard
-from .reporting import render_scorecard, to_json
-from .scorecard import score
 
-# The rest of the library, imported on first use so `parscore score` starts quickly:
-# each is what one CLI command is a thin shell over.
+# Every other name is imported on first use (PEP 562), so `import parscore.cli` and
+# `parscore score` pay only for the modules they use: each is what one CLI command is a
+# thin shell over. `from parscore import score` works as for any attribute.
 _LAZY = {
+    "Facts": "loading", "Methodology": "loading", "load_facts": "loading", "load_methodology": "loading",
+    "Deduction": "models", "ItemResult": "models", "Scorecard": "models",
+    "render_scorecard": "reporting", "to_json": "reporting", "score": "scorecard",
     "load_inputs": "workflow", "with_extras": "workflow", "simulate": "simulation", "Planner": "planner",
     "audit": "audit", "appraise": "appraisal", "import_xlsx": "excel", "write_scorecard": "excel",
     "render_html": "html_report", "rank_units": "ranking", "project": "projection",
 }
 
-__all__ = [
-    "Deduction", "Facts", "InputError", "ItemResult", "Methodology", "Problem", "Scorecard",
-    "load_facts", "load_methodology", "render_scorecard", "score", "to_json", *_LAZY,
-]
+__all__ = ["InputError", "Problem", *_LAZY]
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value   # the next lookup is a plain attribute
+        return value
     raise AttributeError(f"module 'parscore' has no attribute {name!r}")

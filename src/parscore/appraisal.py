@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .errors import InputError, Problem
 from .dates import PersonDate
 from .explanation import fmt_number
+from .i18n import text
 from .loading import Facts, Methodology
 from .models import Deduction, HistoryEntry, ItemResult, Num, Scorecard
 from .scorecard import assemble, score
@@ -125,8 +126,8 @@ def appraise(m: Methodology, facts: Facts, appraisal: AppraisalFile, lang: str =
             history.append(HistoryEntry(stage=f"round-{r.round}", points=ri.score, by=r.appraiser,
                                         date=r.date.isoformat() if r.date else None, reason=ri.reason, evidence=ri.evidence))
             if ri.score != current and not (ri.reason or "").strip():
-                errors.append({"vi": f"{it.code}: vòng {r.round} điều chỉnh {fmt_number(current, lang)} → {fmt_number(ri.score, lang)} mà không nêu lý do",
-                               "en": f"{it.code}: round {r.round} adjusts {fmt_number(current, lang)} → {fmt_number(ri.score, lang)} with no reason"}[lang])
+                errors.append(text("appraisal", lang)["no_reason"].format(
+                    code=it.code, round=r.round, before=fmt_number(current, lang), after=fmt_number(ri.score, lang)))
             current, reason, by = ri.score, ri.reason, r.appraiser
         final = it.points if it.assessed_by == "survey" else current
         items.append(_restaged(it, final, reason, by, history))

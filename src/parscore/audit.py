@@ -23,39 +23,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .explanation import fmt_number
-from .i18n import translate
+from .i18n import text, translate
 from .loading import Facts, Methodology
 from .models import Scorecard
 from .scorecard import score
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
-MESSAGES = {
-    "AU001": {"vi": "Tự chấm {claimed} điểm nhưng theo quy tắc chỉ được {computed} (chênh {diff}). {reason}",
-              "en": "Claimed {claimed} points but the rules give {computed} (difference {diff}). {reason}"},
-    "AU002": {"vi": "Tự chấm {claimed} điểm, thấp hơn mức quy tắc cho {computed} (chênh {diff}).",
-              "en": "Claimed {claimed} points, below the {computed} the rules give (difference {diff})."},
-    "AU003": {"vi": "Tự chấm {claimed} điểm, vượt điểm tối đa {max}.", "en": "Claimed {claimed} points, above the maximum {max}."},
-    "AU004": {"vi": "Tiêu chí chấm bằng điều tra xã hội học không được tự chấm (tự chấm {claimed} điểm).",
-              "en": "A survey-scored item cannot be self-scored (claimed {claimed} points)."},
-    "AU005": {"vi": "Thiếu tài liệu kiểm chứng bắt buộc cho {facts} và không có giải trình.",
-              "en": "Required evidence is missing for {facts}, with no explanation."},
-    "AU006": {"vi": "Tự chấm nhưng không có tài liệu kiểm chứng cho số liệu nào ({facts}).",
-              "en": "Claimed, but none of its facts has evidence ({facts})."},
-    "AU007": {"vi": "Tài liệu kiểm chứng {number} của {fact} chưa đầy đủ: thiếu {what}.",
-              "en": "Evidence {number} for {fact} is incomplete: {what} missing."},
-    "AU008": {"vi": "Thiếu tài liệu kiểm chứng cho {facts}; đơn vị đã giải trình: {text}",
-              "en": "Evidence missing for {facts}; the unit explained: {text}"},
-    "AU009": {"vi": "Tổng điểm tự chấm khai {declared} nhưng cộng các tiêu chí được {sum}.",
-              "en": "The declared self-assessed total is {declared} but the items add up to {sum}."},
-    "AU010": {"vi": "Số liệu mâu thuẫn: {message}", "en": "Facts contradict each other: {message}"},
-    "AU011": {"vi": "Không kiểm tra được điểm tự chấm {claimed}: thiếu số liệu {facts}.",
-              "en": "The claim of {claimed} cannot be checked: facts missing: {facts}."},
-    "AU012": {"vi": "Thiếu số liệu, tiêu chí chưa chấm được ({max} điểm đang tính 0): cần bổ sung {facts}.",
-              "en": "Data missing, so the item is not scored ({max} points counted as 0): supply {facts}."},
-    "AU013": {"vi": "Thiếu tài liệu kiểm chứng cho {facts} và không có giải trình.",
-              "en": "Evidence is missing for {facts}, with no explanation."},
-}
 SEVERITY = {"AU001": "error", "AU002": "warning", "AU003": "error", "AU004": "error", "AU005": "error", "AU006": "warning",
             "AU007": "warning", "AU008": "info", "AU009": "error", "AU010": "error", "AU011": "warning",
             "AU012": "warning", "AU013": "warning"}
@@ -84,7 +58,7 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
     out: list[Finding] = []
 
     def add(code: str, item: str | None, line: int | None = None, **kw: object) -> None:
-        out.append(Finding(code, SEVERITY[code], item, MESSAGES[code][lang].format(**kw).strip(), line))
+        out.append(Finding(code, SEVERITY[code], item, text("audit", lang)[code].format(**kw).strip(), line))
 
     def n(d: Decimal) -> str:
         return fmt_number(d, lang)
@@ -92,7 +66,7 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
     for p in facts.contradictions:
         add("AU010", None, p.line, message=translate(p.code, p.message, lang))
     where = {f.fact: f.location for f in card.summary.missing.facts} if card.summary.missing else {}
-    at = {"vi": "điền tại", "en": "fill in"}[lang]
+    at = text("audit", lang)["fill_in"]
     for it in card.items:
         claimed = it.claimed
         if it.status == "missing_facts":
@@ -135,8 +109,8 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
             for ev in evs:
                 missing = [w for w, v in (("date", ev.date), ("issuer", ev.issuer)) if not v]
                 if missing:
-                    what = {"date": {"vi": "ngày", "en": "date"}, "issuer": {"vi": "cơ quan ban hành", "en": "issuer"}}
-                    add("AU007", it.code, number=ev.number, fact=fact, what=", ".join(what[w][lang] for w in missing))
+                    add("AU007", it.code, number=ev.number, fact=fact,
+                        what=", ".join(text("audit", lang)[f"evidence_{w}"] for w in missing))
     if facts.claimed_total is not None:
         total = sum(facts.claimed.values(), Decimal(0))
         if total != facts.claimed_total:

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 audit findings at the --fail-on severity; 2 invalid inp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import sys
 import unicodedata
@@ -15,46 +16,35 @@ from typing import Callable, Sequence
 import datetime as dt
 from decimal import Decimal
 
-from .appraisal import appraise, load_appraisal, self_assessment
-from .audit import audit
-from .diff import diff as diff_cards
-from .excel import import_many, import_xlsx, write_scorecard, write_split_templates, write_template
-from .html_report import render_html
-from .render.docx import render_docx
-from .render.official import parse_date
-from .render.pdf import html_to_pdf
-from .history import DEFAULT_STORE, HistoryStore, entries_json, inputs_hash, store_path
+from typing import TYPE_CHECKING
+
+# Only what every command needs is imported here; each command imports the modules it uses,
+# so `parscore score` does not pay for the workbook, document, planner or history code.
 from .errors import InputError, Problem
-from .dates import parse_date as parse_person_date, reading_notes
-from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, translate_parser
-from .loading import (
-    FactValue, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document, parse_fact_value, read_facts_document,
-)
-from .models import Scorecard
-from .files import (
-    read_bytes, short, resolve_format, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout,
-)
-from .yamlio import decode, read_text
-from .peers import PeerTable, load_peers
-from .baseline import project_survey
-from .planner import Plan, Planner
-from .reporting import (
-    tabulate, render_appraised, render_audit, render_criteria, render_diff, render_explain, render_extras, render_facts,
-    render_history_list, render_trend, render_plan, render_plan_status, render_scorecard, render_simulation, num, pct,
-)
-from .scorecard import score
-from .simulation import load_scenario, simulate
-from .tracking import load_plan, plan_status
-from .units import LeadUnits, load_lead_units, with_leads
-from .workflow import load_inputs, parse_target, plan_context, with_extras
+from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, text, translate_parser
+from .files import resolve_format, short, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout
+
+if TYPE_CHECKING:
+    from .loading import Facts, FactValue, Methodology
+    from .models import Scorecard
+    from .peers import PeerTable
+    from .planner import Plan, Planner
+    from .units import LeadUnits
+
+DEFAULT_STORE = "parscore-history.sqlite"   # history.DEFAULT_STORE, named here for the --store help text
 
 
 def _methodology_for(args: argparse.Namespace, facts_path: str) -> Methodology:
+    from .loading import methodology_of_document, read_facts_document
+
     doc = read_facts_document(facts_path)
     return methodology_of_document(doc, args.methodology, getattr(args, "overlay", None))
 
 
 def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
+    from .baseline import project_survey
+    from .workflow import load_inputs
+
     m, facts = load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=getattr(args, "lang", "vi"))
     if getattr(args, "baseline", None):   # the survey third projected from last year (--baseline)
         facts = project_survey(m, facts, args.baseline)
@@ -62,30 +52,21 @@ def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
 
 
 def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
+    from .units import load_lead_units, with_leads
+
     path = getattr(args, "units", None) or facts.lead_units
     return with_leads(load_lead_units(path, m) if path else None, facts.leads)
 
 
 def _peers(args: argparse.Namespace) -> PeerTable | None:
+    from .peers import load_peers
+
     return load_peers(args.peers) if getattr(args, "peers", None) else None
-
-
-RANKING_HEAD = {"vi": ["hạng", "mã", "cơ quan", "tổng điểm", "chỉ số", "nhóm", "tệp"],
-                "en": ["rank", "code", "agency", "total", "index", "group", "input"]}
-WROTE = {"vi": "parscore: đã ghi {file}", "en": "parscore: wrote {file}"}
-BATCH_DONE = {"vi": "parscore: số phiếu đã chấm: {ok}; số đầu vào bị từ chối: {bad} (xem lỗi ở trên)",
-              "en": "parscore: cards scored: {ok}; inputs refused: {bad} (errors above)"}
-# what `rank` and `template --units ROSTER` say on stderr about the files they wrote or left alone
-UNIT_FILES = {
-    "vi": {"skipped": "parscore: đã bỏ qua {n} tệp thuộc cấp hoặc phương pháp khác: {files}",
-           "kept": "parscore: giữ nguyên {file} (tệp đã có; không ghi đè)"},
-    "en": {"skipped": "parscore: skipped {n} file(s) for another level or methodology: {files}",
-           "kept": "parscore: kept {file} (exists already; not overwritten)"},
-}
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import jobs_of, ranking, run_batch
+    from .render.common import num, pct, tabulate
 
     if args.facts:
         raise InputError.one("--batch", None, "batch", "give either a facts file or --batch IN, not both", "PS384")
@@ -109,7 +90,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             out.close()
     rows = ranking(results)
     table = tabulate([[r[0], r[1], r[2], num(r[3], args.lang), pct(r[4], args.lang), r[5], r[6]] for r in rows],
-                     headers=RANKING_HEAD[args.lang], tablefmt="simple", disable_numparse=True) + "\n"
+                     headers=text("cli", args.lang)["ranking_head"], tablefmt="simple", disable_numparse=True) + "\n"
     if as_table:
         _emit(table, args)
     elif sys.stderr.isatty():   # a person is watching; a pipeline's stderr carries only problems
@@ -118,14 +99,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for r in bad:
         _stderr("".join(f"parscore: {visible(problem.render(args.lang))}\n" for problem in r.problems))
     if args.output:
-        print(WROTE[args.lang].format(file=args.output), file=sys.stderr)
+        print(text("cli", args.lang)["wrote"].format(file=args.output), file=sys.stderr)
     if bad:
-        print(BATCH_DONE[args.lang].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
+        print(text("cli", args.lang)["batch_done"].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
         return 2
     return 0
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from .render import render
+    from .scorecard import score
+    from .workflow import with_extras
+
     if args.batch:
         # a province's internal index (-m par-department-ca-mau): its units scored and ranked;
         # otherwise many agencies or scenarios as JSON Lines on the fast engine
@@ -140,42 +125,47 @@ def cmd_score(args: argparse.Namespace) -> int:
     card = with_extras(score(m, facts, args.lang, args.engine or "durable"), facts, peers, units)
     _require_output(args)
     if args.format == "xlsx":
+        from .excel import write_scorecard
+
         _write_workbook(args, lambda buf: write_scorecard(card, m, buf, facts, units))
         return 0
     if args.format in ("html", "pdf", "docx"):
+        from .planner import Planner
+
         plan = Planner(m, facts, args.lang, units).plan() if facts.values and args.format != "docx" else None
         return _document(card, m, facts, plan, args)
     else:
-        text = render_scorecard(card, args.format)
+        text = render("scorecard", args.format, card)
         if args.format != "json":
-            text += render_extras(card, args.format)
+            text += render("extras", args.format, card)
             if card.unit is not None:
-                from .unit_report import render_unit_info
-                text += render_unit_info(card, args.format)
+                text += render("unit_info", args.format, card)
     _emit(text, args)
     return 0
 
 
 def _document(card: Scorecard, m: Methodology, facts: Facts, plan: object, args: argparse.Namespace) -> int:
     """The documents officials print and sign: HTML, PDF (printed by Chromium), .docx."""
+    from .render import render
+    from .render.official import parse_date
+
     on = parse_date(getattr(args, "date", None), args.lang)
     data: bytes | str
     if args.format == "docx":
         buf = io.BytesIO()
-        render_docx(card, m, facts, buf, on)
+        render("scorecard", "docx", card, m, facts, buf, on)
         data = buf.getvalue()
-    elif args.format == "pdf":
-        data = html_to_pdf(render_html(card, plan, m, on), args.lang)
-    else:
-        data = render_html(card, plan, m, on)
+    else:   # html, or pdf: the HTML report printed by Chromium
+        data = render("scorecard", args.format, card, plan, m, on)
     write_output(args.output, data, args.lang)   # never over an input; says on stderr what it wrote
     return 1 if card.appraisal_errors else 0
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
     """Every unit in a folder (or a workbook with one sheet per unit), scored and ranked."""
+    from .loading import load_methodology
     from .ranking import rank_path
-    from .ranking_render import ranking_xlsx, render_ranking, render_ranking_html
+    from .render import render
 
     if not args.methodology:
         raise InputError.one("--methodology", None, "methodology", "name the units' methodology, e.g. -m par-department-ca-mau", "PS410")
@@ -185,17 +175,17 @@ def cmd_rank(args: argparse.Namespace) -> int:
     if fmt in ("xlsx", "html"):
         _require_output(args)
     if fmt in ("xlsx", "html"):
-        write_output(args.output, ranking_xlsx(ranking, args.decision) if fmt == "xlsx"
-                     else render_ranking_html(ranking, args.decision), args.lang)
+        write_output(args.output, render("ranking", fmt, ranking, args.decision), args.lang)
     else:
-        _emit(render_ranking(ranking, fmt), args)
+        _emit(render("ranking", fmt, ranking), args)
     if ranking.skipped:
-        print(UNIT_FILES[args.lang]["skipped"].format(n=len(ranking.skipped), files=", ".join(ranking.skipped)), file=sys.stderr)
+        print(text("cli", args.lang)["unit_files"]["skipped"].format(n=len(ranking.skipped), files=", ".join(ranking.skipped)), file=sys.stderr)
     return 0
 
 
 def _is_unit_methodology(ref: str, overlay: str | None) -> bool:
     from .conventions import is_unit_methodology
+    from .loading import load_methodology
 
     return bool(is_unit_methodology(load_methodology(ref, overlay=overlay)))
 
@@ -217,6 +207,10 @@ def _write_workbook(args: argparse.Namespace, build: Callable[[io.BytesIO], None
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from .excel import write_split_templates, write_template
+    from .loading import load_methodology
+    from .units import load_lead_units
+
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
     if args.units and _is_roster(args.units):
         return _unit_templates(args, m)
@@ -254,11 +248,14 @@ def _unit_templates(args: argparse.Namespace, m: Methodology) -> int:
         write_output(out, units_workbook(m, roster, args.lang, out), args.lang)
         return 0
     for s_ in write_unit_templates(m, roster, out, args.lang):
-        print(UNIT_FILES[args.lang]["kept"].format(file=s_), file=sys.stderr)
+        print(text("cli", args.lang)["unit_files"]["kept"].format(file=s_), file=sys.stderr)
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from .excel import import_many
+    from .loading import load_methodology
+
     import yaml
 
     m = load_methodology(args.methodology or "par-province-892", overlay=args.overlay)
@@ -268,6 +265,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from .loading import parse_fact_value
+    from .render import render
+    from .simulation import load_scenario, simulate
+
     m, facts = _load(args)
     changes: dict[str, FactValue | None] = {}
     name, note = None, None
@@ -281,18 +282,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if not changes:
         raise InputError.one("simulate", None, "", "nothing to change: give --set FACT=VALUE or --scenario FILE", "PS131")
     sim = simulate(m, facts, changes, args.lang, _peers(args), name, note, _units(args, m, facts))
-    _emit(render_simulation(sim, args.format), args)
+    _emit(render("simulation", args.format, sim), args)
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from .planner import Planner
+    from .render import render
+    from .workflow import plan_context
+
     m, facts = _load(args)
     units, peers = _units(args, m, facts), _peers(args)
     target = None
     if args.target is not None:
         target = _index_arg(args.target)
     p = Planner(m, facts, args.lang, units).plan(target)
-    text = render_plan(p, m, args.lang, args.format, args.unit, **plan_context(p, facts, peers, units))
+    text = render("plan", args.format, p, m, args.lang, args.unit, **plan_context(p, facts, peers, units))
     if args.units_dir:   # which departments' and communes' results move the provincial items
         text = _with_unit_contributions(text, p, m, args)
     _emit(text, args)
@@ -319,20 +324,30 @@ def _with_unit_contributions(text: str, p: Plan, m: Methodology, args: argparse.
 
 
 def _index_arg(raw: str) -> Decimal:
+    from .workflow import parse_target
+
     return parse_target(raw)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     # a filled template is checked like the YAML it imports to; contradictions become findings
+    from .audit import audit
+    from .render import render
+    from .workflow import load_inputs
+
     m, facts = load_inputs(args.facts, args.methodology, args.overlay, strict=False, lang=args.lang)
     report = audit(m, facts, args.lang)
-    _emit(render_audit(report, args.format), args)
+    _emit(render("audit", args.format, report), args)
     if args.fail_on != "never" and report.at_least(args.fail_on):
         return 1
     return 0
 
 
 def cmd_appraise(args: argparse.Namespace) -> int:
+    from .appraisal import appraise, load_appraisal
+    from .excel import write_scorecard
+    from .render import render
+
     m, facts = _load(args)
     card = appraise(m, facts, load_appraisal(args.appraisal, m, facts), args.lang)
     _require_output(args)
@@ -341,12 +356,16 @@ def cmd_appraise(args: argparse.Namespace) -> int:
     elif args.format in ("html", "pdf", "docx"):
         return _document(card, m, facts, None, args)
     else:
-        _emit(render_appraised(card, args.format), args)
+        _emit(render("appraised", args.format, card), args)
     return 1 if card.appraisal_errors else 0
 
 
 def _cards_for_history(args: argparse.Namespace) -> list[tuple[Scorecard, str]]:
     """Every stage a facts file (and its appraisal) holds: self, computed, each round."""
+    from .appraisal import appraise, load_appraisal, self_assessment
+    from .history import inputs_hash
+    from .scorecard import score
+
     m, facts = _load(args)
     base = inputs_hash(args.facts, args.appraisal, extra=m.digest)
     cards = [(score(m, facts, args.lang), base)]
@@ -362,6 +381,9 @@ def _cards_for_history(args: argparse.Namespace) -> list[tuple[Scorecard, str]]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from .history import HistoryStore, store_path
+    from .render import render
+
     with HistoryStore(store_path(args.store), readonly=args.action != "add") as store:
         if args.action == "add":
             if not args.target:
@@ -371,15 +393,12 @@ def cmd_history(args: argparse.Namespace) -> int:
             write_stdout(" ".join(str(i) for i in ids) + "\n")
             store.say_written(args.lang)
         elif args.action == "list":
-            if args.format == "json":
-                _emit(entries_json(store.entries(args.target)), args)
-            else:
-                _emit(render_history_list(store.entries(args.target), args.lang, args.format), args)
+            _emit(render("history_list", args.format, store.entries(args.target), args.lang), args)
         elif args.action == "show":
             card = store.card(_entry_id(args.target))
-            _emit(render_appraised(card, args.format) if card.stage != "computed" else render_scorecard(card, args.format), args)
+            _emit(render("appraised" if card.stage != "computed" else "scorecard", args.format, card), args)
         else:  # trend
-            _emit(render_trend(store.entries(args.target), args.lang, args.format), args)
+            _emit(render("trend", args.format, store.entries(args.target), args.lang), args)
     return 0
 
 
@@ -395,11 +414,17 @@ def _entry_id(raw: str | None) -> int:
 
 def _card_from(ref: str, args: argparse.Namespace) -> Scorecard:
     """A scorecard from a JSON file, a history entry (history:ID) or a facts file (scored)."""
+    from .history import HistoryStore, store_path
+    from .scorecard import score
+    from .yamlio import read_text
+
     if ref.startswith("history:"):
         with HistoryStore(store_path(args.store), readonly=True) as store:
             return store.card(_entry_id(ref))
     if ref.endswith(".json"):
         from pydantic import ValidationError
+
+        from .models import Scorecard
 
         text = read_text(ref)  # a regular file, capped (files.read_bytes)
         try:
@@ -413,41 +438,57 @@ def _card_from(ref: str, args: argparse.Namespace) -> Scorecard:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff as diff_cards
+    from .render import render
+
     a, b = _card_from(args.a, args), _card_from(args.b, args)
-    _emit(render_diff(diff_cards(a, b, args.a, args.b), args.lang, args.format), args)
+    _emit(render("diff", args.format, diff_cards(a, b, args.a, args.b), args.lang), args)
     return 0
 
 
 def cmd_plan_status(args: argparse.Namespace) -> int:
+    from .dates import parse_date as parse_person_date
+    from .render import render
+    from .tracking import load_plan, plan_status
+
     m, facts = _load(args)
     plan = load_plan(args.plan, m)
     try:
         on = parse_person_date(args.on) if args.on else dt.date.today()
     except ValueError:
         raise InputError.one("--on", None, "on", f"expected a real date dd/mm/yyyy or YYYY-MM-DD, got {args.on!r}", "PS133") from None
-    _emit(render_plan_status(plan_status(m, facts, plan, on, args.lang), args.lang, args.format), args)
+    _emit(render("plan_status", args.format, plan_status(m, facts, plan, on, args.lang), args.lang), args)
     return 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from .render import render
+    from .scorecard import score
+
     m, facts = _load(args)
     if args.code not in m.leaves:
         from .loading._common import _hint
         raise InputError.one("CODE", None, args.code, f"'{args.code}' is not a sub-criterion of {m.id}{_hint(args.code, set(m.leaves))}", "PS090")
     card = score(m, facts, args.lang, args.engine or "durable")
-    _emit(render_explain(card, m, args.code, args.format), args)
+    _emit(render("explain", args.format, card, m, args.code), args)
     return 0
 
 
 def cmd_criteria(args: argparse.Namespace) -> int:
+    from .loading import load_methodology
+    from .render import render
+
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
-    _emit(render_criteria(m, args.lang, args.format), args)
+    _emit(render("criteria", args.format, m, args.lang), args)
     return 0
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
+    from .loading import load_methodology
+    from .render import render
+
     m = load_methodology(args.id or args.methodology or "par-province-892", overlay=args.overlay)
-    _emit(render_facts(m, args.lang, args.format), args)
+    _emit(render("facts", args.format, m, args.lang), args)
     return 0
 
 
@@ -465,6 +506,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _validate_one(path: str, args: argparse.Namespace) -> str:
+    from .excel import import_xlsx
+    from .loading import facts_from_document, load_methodology
+    from .peers import load_peers
+
     from .yamlio import load_yaml
 
     p = Path(path)
@@ -515,6 +560,9 @@ def _validate_one(path: str, args: argparse.Namespace) -> str:
 
 def _owning_methodology(rules_file: Path) -> str | None:
     """The methodology whose `rules:` directory holds this file."""
+    from .files import read_bytes
+    from .yamlio import decode
+
     from .resources import methodology_dirs
     import yaml
 
@@ -531,19 +579,14 @@ def _owning_methodology(rules_file: Path) -> str | None:
     return None
 
 
-UNDRAWN = {
-    "vi": "parscore: {file}: facts.{fact}: không có giá trị năm trước nên không mô phỏng, vẫn thiếu số liệu "
-          "(tiêu chí {items}) [PS380]",
-    "en": "parscore: {file}: facts.{fact}: no value last year, so it is not drawn and stays missing (items {items}) [PS380]",
-}
-
-
 def cmd_project(args: argparse.Namespace) -> int:
     from .projection import DEFAULT_SEED, load_baseline, load_spreads, project
-    from .projection_report import render_projection
+    from .render import render
 
     if args.format == "html" and not args.output:
         raise InputError.one("--output", None, "output", "--format html needs -o FILE", "PS190")
+    from .workflow import load_inputs
+
     # not `_load`: the survey facts this year's file lacks are drawn here, not filled in once
     m, facts = load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=args.lang)
     baseline = load_baseline(args.baseline, m, facts.agency.code)
@@ -558,8 +601,8 @@ def cmd_project(args: argparse.Namespace) -> int:
                 _index_arg(args.target) if args.target is not None else None, field_targets, _peers(args),
                 _whole(args.top, "--top", "PS379", 1), args.redraw_survey)
     for u in p.undrawn:
-        print(UNDRAWN[args.lang].format(file=args.baseline, fact=u["fact"], items=", ".join(u["items"])), file=sys.stderr)
-    _emit(render_projection(p, args.lang, args.format), args)
+        print(text("cli", args.lang)["undrawn"].format(file=args.baseline, fact=u["fact"], items=", ".join(u["items"])), file=sys.stderr)
+    _emit(render("projection", args.format, p, args.lang), args)
     return 0
 
 
@@ -761,17 +804,15 @@ EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer whose reader went aw
 
 def main(argv: Sequence[str] | None = None) -> int:
     # names typed on the command line compare like names read from files: NFC
+    from .dates import reading_notes
+
     raw = [unicodedata.normalize("NFC", a) for a in (sys.argv[1:] if argv is None else argv)]
     lang = language_from_argv(raw)  # before the parser exists: its help and errors are in this language
     set_language(lang)
     reading_notes(lang)  # forget readings of an earlier in-process run
     token = track_reads()  # so no output can overwrite a file this run read
     try:
-        with argparse_language(lang):
-            parser = build_parser()
-            parser.add_argument("--lang", choices=LANGS, default=lang, help="language of everything a person reads (default vi)")
-            translate_parser(parser, lang)
-            args = parser.parse_args(raw)
+        args = parse_arguments(raw, lang)
         args.lang = lang
         args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in raw)
         args.format = resolve_format(getattr(args, "output", None), getattr(args, "format", None),
@@ -795,6 +836,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if notes:
             _stderr("".join(visible(f"parscore: {note}") + "\n" for note in notes))
         set_language(None)
+
+
+def _parser(lang: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    parser.add_argument("--lang", choices=LANGS, default=lang, help="language of everything a person reads (default vi)")
+    return parser
+
+
+def parse_arguments(raw: Sequence[str], lang: str) -> argparse.Namespace:
+    """The command line, parsed. The help texts and argparse's phrases are translated only
+    when a person will read them: a quiet parse in English comes first, and only when it
+    stops (--help, a usage error) is the parser rebuilt in `lang` to say so, the same way,
+    in that language. A command that parses does not read the translations at all."""
+    if lang != "en":
+        quiet = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+                return _parser(lang).parse_args(raw)
+        except SystemExit:
+            pass   # help or an error: said below, in the person's language
+    with argparse_language(lang):
+        parser = _parser(lang)
+        translate_parser(parser, lang)
+        return parser.parse_args(raw)
 
 
 def _problems(exc: InputError, lang: str) -> None:

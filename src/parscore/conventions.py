@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .explanation import fmt_number
+from .i18n import text as ui_text
 from .models import AdjustmentRule, DerivedSpec, FactSpec, ItemResult, MethodologyFile, RulesFile, UnitInfo
 from .yamlio import Document, load_yaml
 
@@ -38,25 +39,9 @@ LEVELS = ("province", "department", "commune")
 ZERO = Decimal(0)
 NIL = Decimal("0.00")
 
-TEXT = {
-    "not_assigned": {"vi": "Đơn vị không được giao nhiệm vụ này: {reason}. Tiêu chí không tính vào điểm tối đa của đơn vị.",
-                     "en": "The unit was not given this task: {reason}. The item leaves the unit's maximum."},
-    "survey_absent": {"vi": "Không có kết quả khảo sát: điểm thẩm định được quy đổi về thang 100 (theo phương pháp).",
-                      "en": "No survey result: the appraisal points are rescaled to 100 (as the methodology declares)."},
-    "missing_adjustment": {"vi": "chưa báo cáo số liệu {fact}: chưa tính", "en": "{fact} not reported: not counted"},
-    "cap": {"vi": "tổng điểm {kind} {raw} vượt mức tối đa {cap}: chỉ tính {cap}",
-            "en": "{kind} points {raw} exceed the cap {cap}: {cap} counted"},
-    "bonus": {"vi": "thưởng", "en": "bonus"},
-    "penalty": {"vi": "phạt", "en": "penalty"},
-    "denominator_fixed": {"vi": "Mẫu số cố định: mọi nhiệm vụ tính cho mọi đơn vị; chỉ tiêu chí có điều kiện 'không áp dụng' của quy tắc mới ra khỏi điểm tối đa.",
-                          "en": "Fixed denominator: every task counts for every unit; only a rule's own not-applicable condition removes an item from the maximum."},
-    "denominator_applicable": {"vi": "Mẫu số theo nhiệm vụ được giao: chỉ số = điểm đạt / tổng điểm tối đa của các tiêu chí áp dụng cho đơn vị × 100; tiêu chí đơn vị không được giao (not_assigned) ra khỏi điểm tối đa.",
-                               "en": "Applicable denominator: index = points / the maxima of the items that apply to the unit × 100; items the unit was not given (not_assigned) leave its maximum."},
-}
-
 
 def _t(key: str, lang: str) -> str:
-    return TEXT[key][lang]
+    return str(ui_text("conventions", lang)[key])
 
 
 # ---------------------------------------------------------------- loading: facts_from
@@ -394,7 +379,7 @@ def _plain(d: Decimal) -> str:
 
 def _show(v: Any, lang: str) -> str:
     if isinstance(v, bool):
-        return {"vi": "có" if v else "không", "en": "yes" if v else "no"}[lang]
+        return _t("true" if v else "false", lang)
     if isinstance(v, (int, Decimal)):
         return fmt_number(v, lang)
     return str(v)
@@ -404,12 +389,12 @@ def conventions_text(m: Any, lang: str) -> dict[str, str]:
     """How this methodology's conventions count, in words, added to a card's `counting`."""
     out = {"denominator": _t(f"denominator_{m.denominator}", lang)}
     if m.survey is not None and m.survey.optional and m.survey.when_absent == "rescale":
-        out["survey"] = {"vi": "Khảo sát không bắt buộc: đơn vị không có kết quả khảo sát được chấm trên phần thẩm định, quy đổi về thang 100.",
-                         "en": "The survey is optional: a unit without a survey result is judged on the appraisal, rescaled to 100."}[lang]
+        out["survey"] = _t("survey_optional", lang)
     for kind in ("bonus", "penalty"):
         cap = getattr(m, kind)
         if cap is not None:
-            out[kind] = {"vi": f"Điểm {_t(kind, 'vi')} tối đa {fmt_number(cap.cap, 'vi')} điểm; chỉ số không vượt quá 100% và không dưới 0%.",
-                         "en": f"{_t(kind, 'en').capitalize()} points are capped at {fmt_number(cap.cap, 'en')}; the index stays within 0–100%."}[lang]
+            word = _t(kind, lang)   # English starts the sentence with it
+            out[kind] = _t("adjustment_cap", lang).format(kind=word.capitalize() if lang == "en" else word,
+                                                         cap=fmt_number(cap.cap, lang))
     return out
 

@@ -138,13 +138,11 @@ def render_contributions(rows: list[FedItem], lang: str, fmt: str, skipped: list
 
     md = fmt == "markdown"
     tf = "github" if md else "simple"
-    title = {"vi": "Các sở, ngành và xã, phường có kết quả tác động đến tiêu chí của tỉnh",
-             "en": "Departments and communes whose results move the provincial items"}[lang]
-    head = {"vi": ["Tiêu chí tỉnh", "Tỉnh mất", "Trong kế hoạch", "Đơn vị", "Tiêu chí đơn vị", "Đơn vị mất / tối đa"],
-            "en": ["Provincial item", "Province loses", "In the plan", "Unit", "Unit's item", "Unit loses / max"]}[lang]
-    yes = {"vi": "có", "en": "yes"}[lang]
+    from .i18n import text
+
+    words = text("feeds", lang)
+    title, head, yes, full = words["title"], words["head"], words["yes"], words["full"]
     table = []
-    full = {"vi": "(+{n} đơn vị không mất điểm hoặc không áp dụng)", "en": "(+{n} units losing nothing, or not applicable)"}[lang]
     for r in rows:
         first = True
         shown = [c for c in r.units if c.shortfall > 0] or r.units[:1]
@@ -154,11 +152,10 @@ def render_contributions(rows: list[FedItem], lang: str, fmt: str, skipped: list
             first = False
         if len(shown) < len(r.units):
             table.append(["", "", "", full.format(n=len(r.units) - len(shown)), "", ""])
-    note = {"vi": "Điểm đơn vị mất là điểm trên thang của phương pháp đơn vị; tiêu chí của tỉnh tăng khi các đơn vị này khắc phục.",
-            "en": "A unit's loss is on its own methodology's scale; the provincial item rises as these units close their gaps."}[lang]
+    note = words["note"]
     out = ["", ("## " if md else "") + title, tabulate(table, headers=head, tablefmt=tf, disable_numparse=True, maxcolwidths=[40, None, None, 30, None, None]), note]
     if skipped:
-        out.append({"vi": "Bỏ qua (phương pháp không gắn với tỉnh này): ", "en": "Skipped (methodology does not feed this province): "}[lang] + ", ".join(skipped))
+        out.append(words["skipped"].format(files=", ".join(skipped)))
     return "\n".join(out) + "\n"
 
 

@@ -45,10 +45,6 @@ OUTPUT_FORMATS: dict[str, str] = {
 # (device, inode) of every file read during one command; None outside a command (library use).
 _READ: contextvars.ContextVar[dict[tuple[int, int], str] | None] = contextvars.ContextVar("parscore_read", default=None)
 
-MESSAGES = {
-    "wrote": {"vi": "parscore: đã ghi {name} ({size} byte)", "en": "parscore: wrote {name} ({size} bytes)"},
-}
-
 
 def _kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
@@ -255,7 +251,9 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
 
 def announce_written(path: str | os.PathLike[str], size: int, lang: str = "vi") -> None:
     """`parscore: đã ghi NAME (N byte)` on stderr: every file a command writes is said once, alike."""
-    announce(MESSAGES["wrote"]["en" if lang == "en" else "vi"].format(name=short(os.fspath(path)), size=size))
+    from .i18n import text   # the catalogue is read only when something is written
+
+    announce(text("files", "en" if lang == "en" else "vi")["wrote"].format(name=short(os.fspath(path)), size=size))
 
 
 def announce(line: str) -> None:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from .errors import InputError
 from .files import announce, note_input, read_bytes, read_head, short
+from .i18n import text
 from .models import Scorecard
 
 APPLICATION = "parscore-history"
@@ -75,11 +76,6 @@ COLUMNS = {
         "grp", "card", "note"],
 }
 MAX_ID = 2 ** 63 - 1  # SQLite's largest INTEGER
-
-MESSAGES = {
-    "stored": {"vi": "parscore: đã ghi {n} mục mới vào kho lịch sử {store}",
-               "en": "parscore: stored {n} new entries in the history store {store}"},
-}
 
 
 class HistoryStore:
@@ -139,7 +135,7 @@ class HistoryStore:
 
     def say_written(self, lang: str = "vi") -> None:
         """Say on stderr how many entries this store object wrote."""
-        say = MESSAGES["stored"]["en" if lang == "en" else "vi"]
+        say = text("history", "en" if lang == "en" else "vi")["stored"]
         announce(say.format(n=self.added, store=short(self.path)))
 
     def close(self) -> None:

@@ -1,25 +1,35 @@
 """Languages: the words a person reads, in Vietnamese (the default) or English.
 
-Everything translatable lives as data in `parscore/messages/<lang>.yaml`, gettext-style:
-the English text is the message id, so the code keeps raising English messages and no
-call site changes when a translation is added or corrected.
+Everything a person reads lives as data in `parscore/messages/`, in two kinds:
 
-- `errors:` per error code, a list of `{en: PATTERN, vi: TEMPLATE}`. PATTERN is the
-  English message the code produces, with `{name}` for each variable part (it becomes a
-  regex group matching any text; `re:` instead of `en:` gives a raw regex with named
-  groups). TEMPLATE is the translation using the same names; `{name|msg}` translates the
-  captured text again (a sub-message such as "expected a number, got text 'x'"),
-  `{name|word}` looks it up in `words:`, `{name|num}` writes a number the Vietnamese way,
-  `{why|constraint}` reads a broken constraint's reason in the language from the rules
-  file the message names. The first pattern matching the whole message wins (the code's
-  own, then `"*"`, which holds sub-messages any code may contain); `fallback: true`
-  entries, tried last, wrap a detail no pattern knows in a Vietnamese frame.
-- `labels:` machine words shown to people (statuses, provenance, thresholds...), by kind,
-  each with its `vi` and `en` text; `label(kind, key, lang)` is the one place renderers
-  (text, Markdown, and the HTML/PDF/docx documents) get them from.
-- `messages:` other sentences a command prints, keyed by a name (like `errors:`).
-- `help:` argparse help texts keyed by the English text, and `argparse:` argparse's own
-  phrases (usage:, invalid choice ...).
+- **UI text, looked up by key**, one catalogue per language: `messages/vi.yaml` and
+  `messages/en.yaml`, with the same keys and the same `{placeholders}` (a test checks it).
+  `labels:` holds machine words shown to people (statuses, provenance, thresholds...), by
+  kind: `label(kind, key, lang)` is the one place renderers get them from. `text:` holds
+  every heading, column name and sentence a renderer writes, by namespace (report, html,
+  official, projection, ranking, unit, audit, excel, web, cli): `text(namespace, lang)`.
+- **Messages the code writes in English** (errors, argparse help), translated gettext-style:
+  `messages/translations/vi.yaml`, where the English text is the message id, so the code
+  keeps raising English messages and no call site changes when a translation is added or
+  corrected. English needs no such file.
+
+  - `errors:` per error code, a list of `{en: PATTERN, vi: TEMPLATE}`. PATTERN is the
+    English message the code produces, with `{name}` for each variable part (it becomes a
+    regex group matching any text; `re:` instead of `en:` gives a raw regex with named
+    groups). TEMPLATE is the translation using the same names; `{name|msg}` translates the
+    captured text again (a sub-message such as "expected a number, got text 'x'"),
+    `{name|word}` looks it up in `words:`, `{name|num}` writes a number the Vietnamese way,
+    `{why|constraint}` reads a broken constraint's reason in the language from the rules
+    file the message names. The first pattern matching the whole message wins (the code's
+    own, then `"*"`, which holds sub-messages any code may contain); `fallback: true`
+    entries, tried last, wrap a detail no pattern knows in a Vietnamese frame.
+  - `messages:` other sentences a command prints, keyed by a name (like `errors:`).
+  - `help:` argparse help texts keyed by the English text, `metavars:`, and `argparse:`
+    argparse's own phrases (usage:, invalid choice ...).
+
+Loading is lazy and per language: a file is parsed (libyaml's C loader) the first time one
+of its sections is asked for, once per process. `parscore score` in Vietnamese reads only
+`vi.yaml`; the translations are read when an error or the help is shown.
 
 A message no pattern matches is shown in English, unchanged: visible, never a crash.
 The language is chosen by `--lang` anywhere on the command line, else the environment
@@ -31,7 +41,7 @@ import os
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 import yaml
 
@@ -69,16 +79,81 @@ def language_from_argv(argv: list[str]) -> str:
     return env if env in LANGS else DEFAULT_LANG
 
 
+KEYED_SECTIONS = ("labels", "text")   # messages/<lang>.yaml: UI text by key
+TRANSLATION_SECTIONS = ("errors", "messages", "words", "help", "metavars", "argparse")   # translations/<lang>.yaml
+
+
 @lru_cache(maxsize=None)
-def catalogue(lang: str) -> dict[str, Any]:
-    """The message catalogue of a language ({} for English: English is the message id)."""
-    if lang == "en":
+def _read(*parts: str) -> dict[str, Any]:
+    """One catalogue file of the package, parsed once per process ({} when there is none)."""
+    path = resources.files("parscore").joinpath("messages", *parts)
+    if not path.is_file():
         return {}
-    text = resources.files("parscore").joinpath("messages", f"{lang}.yaml").read_text(encoding="utf-8")
-    # our own file, read with libyaml's safe loader where the wheel has it (about ten times faster:
-    # the catalogue is read on every command's start)
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    return data
+    # our own file, read with libyaml's safe loader where the wheel has it (about ten times faster)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data or {}
+
+
+class Catalogue(Mapping[str, Any]):
+    """A language's sections, each file read on the first use of one of its sections."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def _file(self, section: str) -> dict[str, Any]:
+        if section in KEYED_SECTIONS:
+            return _read(f"{self.lang}.yaml")
+        if section in TRANSLATION_SECTIONS:
+            return _read("translations", f"{self.lang}.yaml")
+        return {}
+
+    def __getitem__(self, section: str) -> Any:
+        data = self._file(section)
+        if section not in data:
+            raise KeyError(section)
+        return data[section]
+
+    def __iter__(self) -> Iterator[str]:
+        return (s for s in (*KEYED_SECTIONS, *TRANSLATION_SECTIONS) if s in self._file(s))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> Catalogue:
+    """The message catalogue of a language: `catalogue("vi")["errors"]`, `.get("labels")`...
+    English has UI text (labels, text) but no translations: English is the message id."""
+    return Catalogue(lang)
+
+
+def text(namespace: str, lang: str | None = None) -> dict[str, Any]:
+    """The UI text of one namespace in `lang`, by key: text("report", "en")["total"] → "Total".
+    A language parscore does not have reads as English, like `label`. The mapping (and any
+    list in it, such as column headers) is the process's one copy: read it, never change it."""
+    lang = lang or get_language()
+    return (catalogue(lang if lang in LANGS else "en").get("text") or {}).get(namespace) or {}
+
+
+class ByLanguage(Mapping[str, Any]):
+    """One catalogue entry in every language, indexed like a `{"vi": ..., "en": ...}` dict:
+    `HEADERS = ByLanguage("excel", "headers")`, then `HEADERS["vi"]`, `HEADERS.values()`.
+    For module constants that code indexes by language; each language's file is read on
+    first use."""
+
+    def __init__(self, namespace: str, key: str) -> None:
+        self.namespace, self.key = namespace, key
+
+    def __getitem__(self, lang: str) -> Any:
+        if lang not in LANGS:
+            raise KeyError(lang)
+        return text(self.namespace, lang)[self.key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGS)
+
+    def __len__(self) -> int:
+        return len(LANGS)
 
 
 # ---------------------------------------------------------------- error messages
@@ -213,22 +288,20 @@ def label(kind: str, key: str, lang: str | None = None) -> str:
     """A machine word as a person reads it: label("status", "full", "vi") → "đạt tối đa",
     label("status", "missing_facts", "en") → "missing facts".
 
-    The `labels:` section of messages/vi.yaml holds both languages of each word (English
-    has no catalogue of its own). An unknown kind or key comes back unchanged."""
+    The `labels:` section of messages/<lang>.yaml. An unknown kind or key comes back unchanged."""
     lang = lang or get_language()
-    labels = (catalogue("vi").get("labels") or {}).get(kind) or {}
-    entry = labels.get(key)
-    if entry is None:
-        return key
-    if isinstance(entry, dict):
-        return str(entry.get(lang) or entry.get("en") or key)
-    return str(entry) if lang == "vi" else key
+    entry = _labels_of(kind, lang).get(key)
+    return key if entry is None else str(entry)
+
+
+def _labels_of(kind: str, lang: str) -> dict[str, Any]:
+    return (catalogue(lang if lang in LANGS else "en").get("labels") or {}).get(kind) or {}
 
 
 def labels(kind: str, lang: str | None = None) -> dict[str, str]:
     """Every label of one kind (for renderers that build their own tables, e.g. html_report)."""
-    keys = ((catalogue("vi").get("labels") or {}).get(kind) or {}).keys()
-    return {k: label(kind, k, lang) for k in keys}
+    lang = lang or get_language()
+    return {k: str(v) for k, v in _labels_of(kind, lang).items()}
 
 
 def word(text: str, lang: str | None = None) -> str:

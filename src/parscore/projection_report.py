@@ -9,40 +9,13 @@ from typing import Any
 from tabulate import tabulate
 
 from .explanation import fmt_number
+from .i18n import text
 from .projection import Projection
 from .svg import bar_chart
 
-T: dict[str, dict[str, str]] = {
-    "title": {"vi": "Dự báo Chỉ số CCHC trước khi công bố kết quả khảo sát", "en": "PAR INDEX projection before the survey is published"},
-    "who": {"vi": "{agency}, năm {year}; {n} mẫu, hạt giống {seed}", "en": "{agency}, year {year}; {n} samples, seed {seed}"},
-    "index": {"vi": "Chỉ số (p5 / p50 / p95)", "en": "Index (p5 / p50 / p95)"},
-    "group": {"vi": "Xác suất xếp nhóm {g}", "en": "Probability of group {g}"},
-    "target": {"vi": "Xác suất đạt chỉ số từ {t}% trở lên", "en": "Probability of an index of {t}% or more"},
-    "rank": {"vi": "Xác suất xếp trong {top} tỉnh đứng đầu (trên {of}); thứ hạng p5 / p50 / p95",
-             "en": "Probability of ranking in the top {top} (of {of}); rank p5 / p50 / p95"},
-    "field": {"vi": "Lĩnh vực", "en": "Field"},
-    "ftarget": {"vi": "Mục tiêu", "en": "Target"},
-    "fprob": {"vi": "Xác suất đạt", "en": "Probability"},
-    "drawn": {"vi": "Số liệu khảo sát được mô phỏng quanh giá trị năm trước ({baseline}): {n}",
-              "en": "Survey facts drawn around last year's values ({baseline}): {n}"},
-    "kept": {"vi": "Số liệu khảo sát đã biết, giữ nguyên: {n}", "en": "Survey facts already known, kept as given: {n}"},
-    "undrawn": {"vi": "Không có giá trị năm trước nên không mô phỏng (vẫn thiếu số liệu, tính 0 điểm): {facts}",
-                "en": "No value last year, so not drawn (still missing, scored 0): {facts}"},
-    "spread": {"vi": "Độ dao động từ: {files}; tương quan chung {shared}. Các độ dao động được dựng lại từ mức thay đổi "
-                     "hằng năm đã công bố, không phải số liệu chính thức.",
-               "en": "Spreads from: {files}; shared correlation {shared}. The spreads are reconstructed from published "
-                     "year-over-year changes, not official figures."},
-    "nothing": {"vi": "Mọi số liệu khảo sát đều đã có trong tệp nên không có gì để mô phỏng: chỉ số là một giá trị. "
-                       "Dùng --redraw-survey để coi chúng là ước tính và mô phỏng quanh giá trị năm trước.",
-                "en": "Every survey fact is already in the file, so nothing is drawn and the index is one value. "
-                      "Use --redraw-survey to treat them as estimates and draw around last year's values."},
-    "chart": {"vi": "Phân bố chỉ số dự báo (tỷ lệ mẫu theo từng điểm chỉ số)", "en": "Projected index distribution (share of samples per index point)"},
-    "none": {"vi": "—", "en": "—"},
-}
-
 
 def _t(key: str, lang: str) -> str:
-    return T[key][lang]
+    return str(text("projection", lang)[key])
 
 
 def _pct(d: Decimal | None, lang: str) -> str:

@@ -16,18 +16,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem
+from .i18n import ByLanguage, text
 from .loading import Facts, Methodology, facts_from_document, read_facts_document
 from .models import Points, Scorecard
 from .scorecard import score
 
 ZERO = Decimal(0)
 
-TIE_RULE = {
-    "vi": "Xếp hạng theo chỉ số (làm tròn 2 chữ số thập phân như khi công bố). Các đơn vị có chỉ số bằng nhau đồng hạng; "
-          "hạng kế tiếp bỏ qua số đơn vị đồng hạng (1, 2, 2, 4). Trong cùng hạng, xếp theo tên đơn vị.",
-    "en": "Ranked by index (rounded to 2 decimals, as published). Units with equal indices share a rank; the next rank "
-          "skips as many places as units tied (1, 2, 2, 4). Within a tie, units are listed by name.",
-}
+TIE_RULE = ByLanguage("ranking_bands", "tie_rule")
 
 
 class _Out(BaseModel):
@@ -127,11 +123,11 @@ def _bands(m: Methodology, lang: str) -> list[dict[str, str]]:
         lo = fmt_number(g.min, lang) + "%"
         name = g.name.get(lang) if g.name else g.code
         if upper is None:
-            rng = {"vi": f"từ {lo} trở lên", "en": f"{lo} and above"}[lang]
+            rng = text("ranking_bands", lang)["from"].format(lo=lo)
         elif g.min == 0:
-            rng = {"vi": f"dưới {upper}", "en": f"under {upper}"}[lang]
+            rng = text("ranking_bands", lang)["under"].format(upper=upper)
         else:
-            rng = {"vi": f"từ {lo} đến dưới {upper}", "en": f"{lo} to under {upper}"}[lang]
+            rng = text("ranking_bands", lang)["between"].format(lo=lo, upper=upper)
         out.append({"code": g.code, "name": name, "min": format(g.min.normalize(), "f"), "range": rng})
         upper = lo
     return out

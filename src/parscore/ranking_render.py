@@ -11,42 +11,13 @@ from typing import Any
 from tabulate import tabulate
 
 from .explanation import fmt_number
+from .i18n import text as ui_text
 from .ranking import Ranking, RankRow
-from .reporting import to_json
-
-# The title's second line, by the ranked units' level.
-OF_LEVEL: dict[str, dict[str, str]] = {
-    "department": {"vi": "CỦA CÁC SỞ, BAN, NGÀNH", "en": "OF PROVINCIAL DEPARTMENTS"},
-    "commune": {"vi": "CỦA ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG", "en": "OF COMMUNES AND WARDS"},
-    "province": {"vi": "CỦA CÁC TỈNH", "en": "OF PROVINCES"}}
-
-R: dict[str, dict[str, str]] = {
-    "title": {"vi": "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}", "en": "PAR INDEX RESULTS {year}"},
-    "attached": {"vi": "(Kèm theo Quyết định số {decision})", "en": "(Attached to Decision No. {decision})"},
-    "decision_blank": {"vi": "……/QĐ-UBND ngày …/…/……", "en": "…… dated …/…/……"},
-    "issuer_blank": {"vi": "ỦY BAN NHÂN DÂN ……", "en": "PEOPLE'S COMMITTEE OF ……"},
-    "nation": {"vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "en": "SOCIALIST REPUBLIC OF VIET NAM"},
-    "motto": {"vi": "Độc lập - Tự do - Hạnh phúc", "en": "Independence - Freedom - Happiness"},
-    "rank": {"vi": "Hạng", "en": "Rank"}, "unit": {"vi": "Đơn vị", "en": "Unit"}, "index": {"vi": "Chỉ số (%)", "en": "Index (%)"},
-    "band": {"vi": "Xếp loại", "en": "Band"}, "points": {"vi": "Điểm đạt", "en": "Points"}, "max": {"vi": "Điểm tối đa áp dụng", "en": "Applicable max"},
-    "lost_by_field": {"vi": "Điểm bị trừ theo lĩnh vực", "en": "Points lost by field"}, "notes": {"vi": "Ghi chú", "en": "Notes"},
-    "field": {"vi": "LV", "en": "F"},
-    "survey_absent": {"vi": "không khảo sát: quy đổi thẩm định về 100", "en": "no survey: appraisal rescaled to 100"},
-    "not_assigned": {"vi": "không giao: {codes}", "en": "not assigned: {codes}"},
-    "missing": {"vi": "thiếu số liệu: {codes}", "en": "facts missing: {codes}"},
-    "bonus": {"vi": "thưởng +{b}", "en": "bonus +{b}"}, "penalty": {"vi": "phạt −{p}", "en": "penalty −{p}"},
-    "legend": {"vi": "Lĩnh vực", "en": "Fields"}, "bands": {"vi": "Xếp loại", "en": "Bands"},
-    "methodology": {"vi": "Phương pháp", "en": "Methodology"},
-    "illustrative": {"vi": "SỐ LIỆU MINH HỌA: không phải kết quả thật của đơn vị nào.", "en": "ILLUSTRATIVE FIGURES: not any unit's real result."},
-    "skipped": {"vi": "Bỏ qua (cấp hoặc phương pháp khác): {files}", "en": "Skipped (another level or methodology): {files}"},
-    "tie": {"vi": "Quy tắc đồng hạng", "en": "Tie rule"},
-    "provenance": {"vi": "Mọi điểm tối đa và ngưỡng chấm của phương pháp này là tái dựng (chưa có văn bản gốc); xem ghi chú trong phương pháp.",
-                   "en": "Every maximum and threshold of this methodology is reconstructed (the official text is not at hand); see the methodology's notes."},
-}
+from .render.common import to_json
 
 
 def _r(key: str, lang: str) -> str:
-    return R[key][lang]
+    return str(ui_text("ranking", lang)[key])
 
 
 def _n(d: Decimal | None, lang: str, places: int | None = None) -> str:
@@ -70,7 +41,7 @@ def _notes(row: RankRow, lang: str) -> str:
 
 def _title(r: Ranking) -> str:
     lang = r.lang
-    return _r("title", lang).format(year=r.year or "").strip() + " " + OF_LEVEL[r.level][lang]
+    return _r("title", lang).format(year=r.year or "").strip() + " " + str(ui_text("ranking", lang)["of_level"][r.level])
 
 
 def render_ranking(r: Ranking, fmt: str) -> str:
@@ -115,7 +86,7 @@ def ranking_xlsx(r: Ranking, decision: str | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook holds one ordinary worksheet
-    ws.title = {"vi": "Xếp hạng", "en": "Ranking"}[lang]
+    ws.title = _r("sheet", lang)
     ncol = 6 + len(r.fields) + 1
     last = get_column_letter(ncol)
     ws.append([r.issuer or _r("issuer_blank", lang)])

@@ -5,28 +5,8 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from .explanation import fmt_number
+from .i18n import text
 from .models import Scorecard
-
-# The unit's level as the report names it.
-LEVELS: dict[str, dict[str, str]] = {
-    "department": {"vi": "sở, ban, ngành", "en": "department"}, "commune": {"vi": "xã, phường", "en": "commune"},
-    "province": {"vi": "tỉnh", "en": "province"}}
-
-U: dict[str, dict[str, str]] = {
-    "title": {"vi": "Quy ước của phương pháp đối với đơn vị", "en": "The methodology's conventions for this unit"},
-    "level": {"vi": "Cấp đơn vị", "en": "Unit level"},
-    "band": {"vi": "Xếp loại", "en": "Band"},
-    "max": {"vi": "Điểm tối đa áp dụng cho đơn vị", "en": "Maximum that applies to the unit"},
-    "survey": {"vi": "Khảo sát", "en": "Survey"},
-    "survey_absent": {"vi": "không có kết quả: phần thẩm định quy đổi về thang 100", "en": "no result: the appraisal is rescaled to 100"},
-    "survey_present": {"vi": "có kết quả", "en": "included"},
-    "not_assigned": {"vi": "Nhiệm vụ không được giao", "en": "Tasks not assigned"},
-    "bonus": {"vi": "Điểm thưởng (đã áp mức tối đa)", "en": "Bonus points (capped)"},
-    "penalty": {"vi": "Điểm phạt (đã áp mức tối đa)", "en": "Penalty points (capped)"},
-    "feeds": {"vi": "Tiêu chí của tỉnh ({m}) mà kết quả đơn vị đóng góp", "en": "Provincial items ({m}) the unit's results feed"},
-    "illustrative": {"vi": "SỐ LIỆU MINH HỌA", "en": "ILLUSTRATIVE FIGURES"},
-    "none": {"vi": "không", "en": "none"},
-}
 
 
 def render_unit_info(card: Scorecard, fmt: str) -> str:
@@ -38,9 +18,9 @@ def render_unit_info(card: Scorecard, fmt: str) -> str:
     tf = "github" if md else "simple"
 
     def t(k: str) -> str:
-        return U[k][lang]
+        return str(text("unit", lang)[k])
 
-    rows = [(t("level"), LEVELS.get(u.level, {}).get(lang, u.level)),
+    rows = [(t("level"), text("unit", lang)["levels"].get(u.level, u.level)),
             (t("band"), f"{u.band or card.group} ({fmt_number(card.index, lang, 2)}%)"),
             (t("max"), fmt_number(card.applicable_max, lang)),
             (t("survey"), t("survey_absent") if u.survey_absent else t("survey_present")),
@@ -60,7 +40,6 @@ def render_unit_info(card: Scorecard, fmt: str) -> str:
         by = {it.code: it for it in card.items}
         out.append(tabulate([[code, by[code].name, ", ".join(codes), fmt_number(by[code].max - by[code].points, lang)
                               if by[code].status != "not_applicable" else "—"] for code, codes in u.feeds.items()],
-                            headers=[{"vi": "Mã", "en": "Code"}[lang], {"vi": "Tiêu chí của đơn vị", "en": "Unit's item"}[lang],
-                                     {"vi": "Tiêu chí của tỉnh", "en": "Provincial items"}[lang], {"vi": "Điểm bị trừ", "en": "Lost"}[lang]],
+                            headers=text("unit", lang)["feeds_head"],
                             tablefmt=tf, disable_numparse=True, maxcolwidths=[None, 50, None, None]))
     return "\n".join(out) + "\n"

@@ -17,18 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem
 from .loading import FactValue, Facts, Methodology, check_parts
+from .i18n import ByLanguage, text as ui_text
 from .models import Agency, Evidence, UnitLevel
 from .yamlio import load_model
 
 META = "_parscore"
-HEAD = {
-    "vi": ["Mã số liệu", "Số liệu", "Đơn vị tính", "Giá trị", "Giá trị hợp lệ", "Số văn bản kiểm chứng", "Ngày văn bản", "Cơ quan ban hành", "Dùng cho tiêu chí"],
-    "en": ["Fact id", "Fact", "Unit", "Value", "Allowed", "Evidence number", "Evidence date", "Issuer", "Used by items"],
-}
-LABELS = {
-    "vi": ["Mã đơn vị", "Tên đơn vị", "Năm", "Không được giao (mã: lý do; ...)"],
-    "en": ["Unit code", "Unit name", "Year", "Not assigned (code: reason; ...)"],
-}
+HEAD = ByLanguage("workbook", "unit_head")
+LABELS = ByLanguage("workbook", "unit_labels")
 FIRST = 7   # first fact row
 
 
@@ -120,14 +115,10 @@ def units_workbook(m: Methodology, roster: Roster, lang: str = "vi", name: str =
     wb = Workbook()
     info = wb.active
     assert isinstance(info, Worksheet)  # a new workbook holds one ordinary worksheet
-    info.title = {"vi": "Hướng dẫn", "en": "Instructions"}[lang]
-    text = {"vi": [f"SỐ LIỆU CHỈ SỐ CCHC NĂM {roster.year}: {roster.roster}", f"Phương pháp: {m.id}, phiên bản {m.version}",
-                   "Mỗi sheet là một đơn vị. Điền cột 'Giá trị' (cột D). Ô để trống = chưa có số liệu (không tính là 0).",
-                   "Tỷ lệ % ghi 0–100. Có/không chọn trong danh sách. Không đổi tên sheet, không sửa cột A."],
-            "en": [f"PAR INDEX FACTS {roster.year}: {roster.roster}", f"Methodology: {m.id}, version {m.version}",
-                   "One sheet per unit. Fill the 'Value' column (D). An empty cell means the fact is missing (never 0).",
-                   "Percentages are 0–100. Yes/no from the list. Do not rename sheets or edit column A."]}[lang]
-    for i, line in enumerate(text, 1):
+    words = ui_text("workbook", lang)
+    info.title = words["info"]
+    lines = [line.format(year=roster.year, roster=roster.roster, id=m.id, version=m.version) for line in words["units_info_lines"]]
+    for i, line in enumerate(lines, 1):
         info.cell(row=i, column=1, value=line)
     info["A1"].font = Font(bold=True, size=13)
     info.column_dimensions["A"].width = 110
@@ -144,7 +135,8 @@ def units_workbook(m: Methodology, roster: Roster, lang: str = "vi", name: str =
         for cell in ws[FIRST - 1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        yesno = DataValidation(type="list", formula1='"có,không"' if lang == "vi" else '"yes,no"', allow_blank=True)
+        words = ui_text("workbook", lang)
+        yesno = DataValidation(type="list", formula1=f'"{words["true"]},{words["false"]}"', allow_blank=True)
         ws.add_data_validation(yesno)
         for row, name in enumerate(m.facts, start=FIRST):
             spec = m.facts[name]

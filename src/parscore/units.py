@@ -11,6 +11,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem
+from .i18n import text
 from .loading import Methodology
 from .models import Scorecard, Text
 from .yamlio import load_model
@@ -53,7 +54,7 @@ class LeadUnits:
 
     def name(self, unit: str | None, lang: str) -> str:
         if unit is None:
-            return {"vi": "(chưa phân công)", "en": "(unassigned)"}[lang]
+            return str(text("units", lang)["unassigned"])
         return self.units[unit].name.get(lang)
 
 

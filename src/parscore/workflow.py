@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import InputError
-from .excel import import_xlsx
 from .loading import (  # methodology_ref and DEFAULT_METHODOLOGY are re-exported: the server uses them
     DEFAULT_METHODOLOGY as DEFAULT_METHODOLOGY, Facts, Methodology, facts_from_document, load_methodology, methodology_of_document,
     methodology_ref as methodology_ref, read_facts_document,
@@ -24,6 +23,8 @@ def load_inputs(path: str | os.PathLike[str], methodology: str | None = None,
     """A facts file (.yaml, or a filled .xlsx template) and the methodology it is judged under;
     `lang` is the language of a workbook's cell messages."""
     if str(path).lower().endswith(".xlsx"):
+        from .excel import import_xlsx   # openpyxl, only for a workbook
+
         m = load_methodology(methodology or DEFAULT_METHODOLOGY, overlay=overlay)
         return m, import_xlsx(path, m, lang)[0]
     doc = read_facts_document(path)

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from ..errors import InputError, Problem
+from ..i18n import ByLanguage
 from ..loading import FactValue, Facts, Methodology, check_parts
 from ..loading.facts import _typed
 from ..models import Agency, Evidence
@@ -232,8 +233,8 @@ def _read_items(wb: Any, name: str, m: Methodology, lang: str, meta: dict[str, A
                 data.leads[code] = Located(text, f"{title}!{c.ref}")
 
 
-LEGACY_TAIL = {"vi": ["Đơn vị chủ trì", "Dùng cho tiêu chí"], "en": ["Lead unit", "Used by items"]}
-ITEM_SHEET_DEFAULT = {"vi": "Tự đánh giá", "en": "Self-assessment"}
+LEGACY_TAIL = ByLanguage("workbook", "legacy_tail")
+ITEM_SHEET_DEFAULT = ByLanguage("workbook", "item_sheet")
 
 
 def meta_heads(lang: str, kind: str) -> dict[str, str]:

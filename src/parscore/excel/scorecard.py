@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from typing import IO, TYPE_CHECKING
 
+from ..i18n import ByLanguage, text
 from ..loading import Facts, Methodology
 from ..models import Scorecard
 from .safety import put_text
@@ -17,23 +18,14 @@ if TYPE_CHECKING:
 
     from ..units import LeadUnits
 
-HEAD = {
-    "vi": ["STT", "Lĩnh vực / tiêu chí / tiêu chí thành phần", "Điểm tối đa", "Điểm tự đánh giá", "Điểm theo quy tắc",
-           "Điểm thẩm định", "Tài liệu kiểm chứng", "Lý do trừ điểm", "Giải trình", "Đơn vị chủ trì",
-           "Nguồn (điểm tối đa / ngưỡng)"],
-    "en": ["No.", "Field / criterion / sub-criterion", "Max", "Self-assessed", "Computed", "Appraised",
-           "Evidence", "Reason for points lost", "Explanation", "Lead unit", "Source (maximum / thresholds)"],
-}
-PROVENANCE = {
-    "vi": {"official": "chính thức", "plan-126": "KH 126", "reconstructed": "tái dựng", "published": "công bố"},
-    "en": {"official": "official", "plan-126": "Plan 126", "reconstructed": "reconstructed", "published": "published"},
-}
+HEAD = ByLanguage("workbook", "scorecard_head")
+PROVENANCE = ByLanguage("workbook", "provenance")
 SCORECARD_COLUMNS = {"code": 1, "claimed": 4, "explanation": 9, "lead": 10}
 WIDTHS = (7, 40, 8, 9, 9, 9, 20, 36, 26, 16, 12)
 
 
 def provenance_label(p: str, lang: str) -> str:
-    return PROVENANCE[lang].get(p, p)
+    return str(PROVENANCE[lang].get(p, p))
 
 
 def _sum(col: str, refs: list[str], blank_when_empty: bool) -> str:
@@ -68,8 +60,8 @@ def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str
     wb = Workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook holds one ordinary worksheet
-    ws.title = "Bảng điểm" if lang == "vi" else "Scorecard"
-    title = {"vi": "BẢNG ĐIỂM TỰ ĐÁNH GIÁ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH", "en": "PAR INDEX SELF-ASSESSMENT SCORECARD"}[lang]
+    ws.title = text("workbook", lang)["scorecard_sheet"]
+    title = text("workbook", lang)["scorecard_title"]
     put_text(ws, 1, 1, f"{title} — {card.agency.name} — {card.year or '—'} — {card.methodology['id']} {card.methodology['version']}")
     ws["A1"].font = Font(bold=True, size=12)
     head = HEAD[lang]
@@ -137,11 +129,11 @@ def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str
             ws[f"{col}{frow}"] = _sum(col, [f"{col}{r}" for r in crit_rows], col in "DF")
             ws[f"{col}{frow}"].font = bold
     total_row = row
-    ws.cell(row=row, column=2, value="TỔNG CỘNG" if lang == "vi" else "TOTAL").font = bold
+    ws.cell(row=row, column=2, value=text("workbook", lang)["total"]).font = bold
     for col in "CDEF":
         ws[f"{col}{row}"] = _sum(col, [f"{col}{r}" for r in field_rows], col in "DF")
         ws[f"{col}{row}"].font = bold
-    ws.cell(row=row + 1, column=2, value="Chỉ số (%)" if lang == "vi" else "Index (%)").font = bold
+    ws.cell(row=row + 1, column=2, value=text("workbook", lang)["index"]).font = bold
     ws[f"E{row + 1}"] = f"=ROUND(E{total_row}/C{total_row}*100,2)"
     for col in "DF":
         ws[f"{col}{row + 1}"] = f'=IF(COUNT({col}3:{col}{total_row - 1})=0,"",ROUND({col}{total_row}/C{total_row}*100,2))'
@@ -153,13 +145,7 @@ def write_scorecard(card: Scorecard, m: Methodology, path: str | os.PathLike[str
                 cell.alignment = top
             if r > 2 and 3 <= ci <= 6:
                 cell.number_format = "0.00"
-    note = {"vi": "Tiêu chí không áp dụng ghi điểm tối đa 0 (loại khỏi mẫu số). Ô trống ở cột tự đánh giá / thẩm định: chưa có điểm "
-                  "(không phải 0). Ô tô màu ở cột Nguồn: điểm tối đa hoặc ngưỡng chấm tái dựng, không phải số chính thức. "
-                  "Sửa điểm tự đánh giá, giải trình, đơn vị chủ trì ở bảng này và số liệu ở các sheet lĩnh vực, rồi nhập lại bằng "
-                  "`parscore import`.",
-            "en": "Not-applicable items carry a max of 0 (out of the denominator). Blank self-assessed or appraised cells: no "
-                  "points given (not 0). Shaded source cells: reconstructed maxima or thresholds, not official numbers. Edit "
-                  "self-assessed points, explanations and lead units here and facts on the field sheets, then run `parscore import`."}[lang]
+    note = text("workbook", lang)["scorecard_note"]
     put_text(ws, row + 3, 2, note).alignment = top
     ws.merge_cells(start_row=row + 3, start_column=2, end_row=row + 3, end_column=9)
     ws.row_dimensions[row + 3].height = 45

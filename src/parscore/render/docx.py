@@ -15,7 +15,7 @@ from typing import IO, AbstractSet, Any
 
 from ..loading import Facts, Methodology
 from ..models import Scorecard
-from ..reporting import missing_lines, num, pct
+from .common import missing_lines, num, pct
 from .official import d, date_line, field_table, gaps, issuing_body, stage_note, subject
 
 FONT = "Times New Roman"
@@ -243,3 +243,11 @@ def _grid(doc: Any, head: list[str], rows: list[list[str]], percents: list[int],
                 run.bold = r_i == 0 or (bold_last and r_i == len(rows))
                 p.alignment = (WD_ALIGN_PARAGRAPH.CENTER if r_i == 0 else WD_ALIGN_PARAGRAPH.RIGHT if c_i in numeric else None)
     return table
+
+
+DOCUMENTS = ("scorecard",)
+
+
+def scorecard(card: Scorecard, m: Any, facts: Any, output: str | os.PathLike[str], on: dt.date | None = None) -> None:
+    """The registry's name for `render_docx` (parscore.render)."""
+    render_docx(card, m, facts, output, on)

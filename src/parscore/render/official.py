@@ -11,67 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..i18n import text
 from ..loading import Facts, Methodology
 from ..models import ItemResult, NodeResult, Scorecard
 
-DOC: dict[str, dict[str, str]] = {
-    "nation": {"vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "en": "SOCIALIST REPUBLIC OF VIET NAM"},
-    "motto": {"vi": "Độc lập - Tự do - Hạnh phúc", "en": "Independence - Freedom - Happiness"},
-    "number": {"vi": "Số: ......./BC-UBND", "en": "No.: ......./BC-UBND"},
-    "date_blank": {"vi": "{place}, ngày ..... tháng ..... năm ......", "en": "{place}, ..... / ..... / ......"},
-    "date": {"vi": "{place}, ngày {d} tháng {m} năm {y}", "en": "{place}, {date}"},
-    "kind": {"vi": "BÁO CÁO", "en": "REPORT"},
-    "subject": {"vi": "Kết quả tự đánh giá, chấm điểm Chỉ số cải cách hành chính năm {year} của {agency}",
-                "en": "Self-assessment of the PAR INDEX {year}: {agency}"},
-    "stage_computed": {"vi": "(điểm tính theo số liệu tự đánh giá, chưa qua thẩm định)",
-                       "en": "(points computed from the self-assessment facts, not yet appraised)"},
-    "stage_self": {"vi": "(điểm do tỉnh tự chấm, chưa qua thẩm định)", "en": "(points as self-scored, not yet appraised)"},
-    "stage_appraised": {"vi": "(điểm sau thẩm định)", "en": "(points after appraisal)"},
-    "intro": {"vi": "Thực hiện Quyết định số 892/QĐ-BNV ngày 05/12/2024 của Bộ trưởng Bộ Nội vụ về Chỉ số cải cách hành chính, "
-                    "{agency} báo cáo kết quả tự đánh giá, chấm điểm Chỉ số cải cách hành chính năm {year} như sau:",
-              "en": "Under Decision 892/QĐ-BNV of 05/12/2024 of the Minister of Home Affairs on the PAR INDEX, "
-                    "{agency} reports its self-assessment of the PAR INDEX {year} as follows:"},
-    "s1": {"vi": "I. KẾT QUẢ TỰ ĐÁNH GIÁ", "en": "I. SELF-ASSESSMENT RESULTS"},
-    "s1_text": {"vi": "Tổng điểm {total}/{max} điểm; chỉ số {index}; xếp nhóm {group}.",
-                "en": "Total {total}/{max} points; index {index}; group {group}."},
-    "s2": {"vi": "II. CÁC TIÊU CHÍ CHƯA ĐỦ TÀI LIỆU KIỂM CHỨNG HOẶC THIẾU SỐ LIỆU",
-           "en": "II. ITEMS WITHOUT FULL EVIDENCE OR WITH MISSING DATA"},
-    "s2_none": {"vi": "Mọi tiêu chí thành phần đều đủ số liệu và tài liệu kiểm chứng.",
-                "en": "Every sub-criterion has its data and evidence."},
-    "s3": {"vi": "III. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ", "en": "III. DIFFICULTIES AND PROPOSALS"},
-    "s3_1": {"vi": "1. Khó khăn, vướng mắc", "en": "1. Difficulties"},
-    "s3_2": {"vi": "2. Đề xuất, kiến nghị", "en": "2. Proposals"},
-    "recipients": {"vi": "Nơi nhận:", "en": "To:"},
-    "recipient_list": {"vi": "- Bộ Nội vụ;\n- TT Tỉnh ủy, TT HĐND tỉnh;\n- CT, các PCT UBND tỉnh;\n- Sở Nội vụ;\n- Lưu: VT.",
-                       "en": "- Ministry of Home Affairs;\n- Provincial Party Committee, People's Council;\n- Chair and Vice-chairs;\n"
-                             "- Department of Home Affairs;\n- Archive."},
-    "on_behalf": {"vi": "TM. ỦY BAN NHÂN DÂN", "en": "ON BEHALF OF THE PEOPLE'S COMMITTEE"},
-    "chair": {"vi": "CHỦ TỊCH", "en": "CHAIRPERSON"},
-    "sign_hint": {"vi": "(Ký, ghi rõ họ tên, đóng dấu)", "en": "(Signature, full name, seal)"},
-    "no": {"vi": "STT", "en": "No."},
-    "field": {"vi": "Lĩnh vực", "en": "Field"},
-    "max": {"vi": "Điểm tối đa", "en": "Max"},
-    "self": {"vi": "Điểm tự đánh giá", "en": "Self-assessed"},
-    "computed": {"vi": "Điểm theo số liệu", "en": "Computed"},
-    "appraised": {"vi": "Điểm thẩm định", "en": "Appraised"},
-    "index": {"vi": "Chỉ số thành phần", "en": "Index"},
-    "self_note": {"vi": "Điểm tự đánh giá: điểm tỉnh tự chấm ở {n} tiêu chí thành phần; các tiêu chí còn lại lấy điểm tính theo số liệu.",
-                  "en": "Self-assessed: the province's own points on {n} sub-criteria; the others take the computed points."},
-    "total_row": {"vi": "Tổng cộng", "en": "Total"},
-    "code": {"vi": "Mã", "en": "Code"},
-    "item": {"vi": "Tiêu chí thành phần", "en": "Sub-criterion"},
-    "points": {"vi": "Điểm", "en": "Points"},
-    "problem": {"vi": "Tình trạng", "en": "Problem"},
-    "explanation": {"vi": "Giải trình", "en": "Explanation"},
-    "no_data": {"vi": "Thiếu số liệu: {facts}", "en": "Data missing: {facts}"},
-    "no_evidence": {"vi": "Thiếu tài liệu kiểm chứng: {facts}", "en": "Evidence missing: {facts}"},
-    "to_explain": {"vi": "(đơn vị chủ trì giải trình)", "en": "(the lead unit to explain)"},
-    "page": {"vi": "Trang", "en": "Page"},
-}
-
 
 def d(key: str, lang: str) -> str:
-    return DOC[key][lang]
+    return str(text("official", lang)[key])
 
 
 _BODY = re.compile(r"^\s*(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|ỦY BAN NHÂN DÂN)\s+(tỉnh|thành phố|TỈNH|THÀNH PHỐ)\s+(.+?)\s*$")
@@ -97,7 +43,7 @@ def date_line(agency_name: str, lang: str, on: dt.date | None = None) -> str:
     place = place_of(agency_name)
     if on is None:
         return d("date_blank", lang).format(place=place)
-    return d("date", lang).format(place=place, d=f"{on.day:02d}", m=f"{on.month:02d}", y=on.year, date=on.strftime("%d/%m/%Y"))
+    return d("date", lang).format(place=place, d=f"{on.day:02d}", m=f"{on.month:02d}", y=on.year)
 
 
 def parse_date(raw: str | None, lang: str = "vi") -> dt.date | None:
@@ -114,8 +60,7 @@ def parse_date(raw: str | None, lang: str = "vi") -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         pass
-    message = {"vi": f"cần ngày của báo cáo dạng dd/mm/yyyy (ví dụ 15/12/2025) hoặc yyyy-mm-dd, nhận được {raw!r}",
-               "en": f"expected the report's date as dd/mm/yyyy (e.g. 15/12/2025) or yyyy-mm-dd, got {raw!r}"}[lang]
+    message = d("bad_date", lang).format(raw=raw)
     raise InputError.one("--date", None, "date", message, "PS332")
 
 
@@ -144,7 +89,7 @@ def field_table(card: Scorecard) -> FieldTable:
     """The summary by field: max, self-assessed (when the file holds any self-score: the
     province's points where given, else the computed ones, as `self_assessment` scores),
     computed (or appraised) points and the component index. Values are the card's own."""
-    from ..reporting import num, pct
+    from .common import num, pct
 
     lang = card.lang
     claims = [it for it in card.items if it.claimed is not None]
@@ -184,7 +129,7 @@ def gaps(card: Scorecard, m: Methodology, facts: Facts) -> list[Gap]:
     """Items the appraiser will question: data missing (AU011/AU012) or evidence missing
     (AU005, AU006, AU008, AU013), from the audit so the report and the audit agree."""
     from ..audit import audit
-    from ..reporting import t
+    from .common import t
 
     lang = card.lang
     missing = {f.fact: f for f in card.summary.missing.facts} if card.summary.missing else {}

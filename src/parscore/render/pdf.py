@@ -11,20 +11,14 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
+from ..i18n import text
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic", "--no-pdf-header-footer", "--hide-scrollbars"]
 TIMEOUT = 120
-MESSAGE = {
-    "missing": {"vi": "không tìm thấy Chromium để in PDF; cài bằng `sudo apt-get install chromium` (Debian/Ubuntu) "
-                      "hoặc chỉ đường dẫn qua biến môi trường PARSCORE_CHROMIUM; hoặc xuất `-f html` rồi in từ trình duyệt",
-                "en": "Chromium was not found to print the PDF; install it with `sudo apt-get install chromium` (Debian/Ubuntu) "
-                      "or point PARSCORE_CHROMIUM at it; or write `-f html` and print it from a browser"},
-    "failed": {"vi": "Chromium không in được PDF ({why}); thử lại, hoặc xuất `-f html` rồi in từ trình duyệt",
-               "en": "Chromium could not print the PDF ({why}); try again, or write `-f html` and print it from a browser"},
-}
 
 
 def chromium() -> str | None:
@@ -45,7 +39,7 @@ def html_to_pdf(html: str, lang: str = "vi") -> bytes:
     (exit 2) when Chromium is missing or fails, never a traceback."""
     exe = chromium()
     if exe is None:
-        raise InputError.one("chromium", None, "--format pdf", MESSAGE["missing"][lang], "PS330")
+        raise InputError.one("chromium", None, "--format pdf", text("pdf", lang)["missing"], "PS330")
     with tempfile.TemporaryDirectory(prefix="parscore-pdf-") as tmp:
         page, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         page.write_text(html, encoding="utf-8")
@@ -53,10 +47,20 @@ def html_to_pdf(html: str, lang: str = "vi") -> bytes:
         try:
             run = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            raise InputError.one("chromium", None, "--format pdf", MESSAGE["failed"][lang].format(why=f"> {TIMEOUT} s"), "PS331") from None
+            raise InputError.one("chromium", None, "--format pdf", text("pdf", lang)["failed"].format(why=f"> {TIMEOUT} s"), "PS331") from None
         except OSError as exc:
-            raise InputError.one(exe, None, "--format pdf", MESSAGE["failed"][lang].format(why=exc.strerror or str(exc)), "PS331") from None
+            raise InputError.one(exe, None, "--format pdf", text("pdf", lang)["failed"].format(why=exc.strerror or str(exc)), "PS331") from None
         if not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
             last = (run.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {run.returncode}"])[-1][:200]
-            raise InputError.one("chromium", None, "--format pdf", MESSAGE["failed"][lang].format(why=last), "PS331")
+            raise InputError.one("chromium", None, "--format pdf", text("pdf", lang)["failed"].format(why=last), "PS331")
         return pdf.read_bytes()
+
+
+DOCUMENTS = ("scorecard",)
+
+
+def scorecard(card: Any, plan: Any = None, m: Any = None, on: Any = None) -> bytes:
+    """The signed report as PDF: the HTML report (render/html.py) printed by Chromium."""
+    from .html import scorecard as html_scorecard
+
+    return html_to_pdf(html_scorecard(card, plan, m, on), card.lang)

@@ -26,7 +26,7 @@ from ..excel.template import field_of
 from ..explanation import fmt_number, fmt_value
 from ..evaluation import canonical
 from ..planner import Planner
-from ..reporting import caveat, num, pct, plan_data, t
+from ..render.common import caveat, num, pct, plan_data, t
 from ..scorecard import score
 from ..simulation import apply_changes, compare
 from ..workflow import parse_target, with_extras
@@ -192,8 +192,7 @@ def create_app() -> Any:
             elif example:
                 i = core.load_request(example=example, peers=_opt(form, "peers"), units=_opt(form, "units"))
             else:
-                raise InputError.one("request", None, "facts", {"vi": "chọn một tệp số liệu (hoặc bấm “Mở ví dụ”)",
-                                                                "en": "choose a facts file (or press “Open example”)"}[lang], "PS354")
+                raise InputError.one("request", None, "facts", tr("choose_file", lang), "PS354")
         except InputError as exc:
             return _page(request, {"problems": exc.problems}, lang, 422)
         state = {"example": example if not data else "", "doc": "" if not data else i.yaml_text, "name": i.source,
@@ -248,9 +247,8 @@ def create_app() -> Any:
             return _attachment(core.facts_xlsx(facts, i.m, lang, i.units), core.FACTS_FORMATS["xlsx"], f"{stem}-facts.xlsx")
         if what == "scenario":
             if not changes:
-                raise InputError.one("request", None, "changes", {"vi": "chưa có thay đổi nào để lưu thành kịch bản",
-                                                                  "en": "there are no changes to save as a scenario"}[lang], "PS131")
-            name = {"vi": "Kịch bản thử trên trang parscore", "en": "What-if from the parscore page"}[lang]
+                raise InputError.one("request", None, "changes", tr("no_scenario", lang), "PS131")
+            name = tr("scenario_name", lang)
             return _attachment(core.scenario_yaml(changes, name).encode("utf-8"), core.FACTS_FORMATS["yaml"], f"{stem}-scenario.yaml")
         raise InputError.one("request", None, "what", f"unknown download {what[:40]!r}", "PS356")
 

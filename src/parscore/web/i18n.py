@@ -1,81 +1,11 @@
-"""The page's own words, Vietnamese first. Terms the reports share come from reporting.t."""
+"""The page's own words (`text.web` of messages/<lang>.yaml), Vietnamese first. Terms the
+reports share come from reporting.t."""
 from __future__ import annotations
 
-from ..reporting import L as _REPORT
-
-PAGE: dict[str, dict[str, str]] = {
-    "title": {"vi": "Chấm điểm Chỉ số CCHC", "en": "PAR INDEX scoring"},
-    "tagline": {"vi": "Tải lên số liệu tự đánh giá, xem điểm dự kiến, thử thay đổi và tải báo cáo. Máy chủ chạy trên máy của bạn và không lưu dữ liệu.",
-                "en": "Upload the self-assessment facts, see the projected score, try changes and download the report. The server runs on your computer and keeps nothing."},
-    "switch_lang": {"vi": "English", "en": "Tiếng Việt"},
-    "upload_legend": {"vi": "Mở số liệu", "en": "Open facts"},
-    "upload_label": {"vi": "Tệp số liệu (.xlsx theo mẫu parscore, hoặc .yaml)", "en": "Facts file (.xlsx parscore template, or .yaml)"},
-    "upload_button": {"vi": "Tải lên và chấm điểm", "en": "Upload and score"},
-    "example_label": {"vi": "Hoặc bắt đầu từ ví dụ có sẵn", "en": "Or start from a bundled example"},
-    "example_button": {"vi": "Mở ví dụ", "en": "Open example"},
-    "peers_label": {"vi": "Bảng so sánh để dự kiến thứ hạng", "en": "Peer table for the projected rank"},
-    "units_label": {"vi": "Phân công đơn vị chủ trì", "en": "Lead-unit assignment"},
-    "none": {"vi": "(không dùng)", "en": "(none)"},
-    "projected_rank": {"vi": "Thứ hạng dự kiến", "en": "Projected rank"},
-    "rank_of": {"vi": "{rank}/{of}", "en": "{rank} of {of}"},
-    "prev_rank": {"vi": "năm trước {prev}", "en": "last year {prev}"},
-    "source": {"vi": "Nguồn số liệu", "en": "Source"},
-    "missing_first": {"vi": "Thiếu số liệu (cần bổ sung trước)", "en": "Missing data (supply these first)"},
-    "no_missing": {"vi": "Không thiếu số liệu nào.", "en": "No data is missing."},
-    "supply": {"vi": "Cần bổ sung", "en": "Supply"},
-    "at_stake": {"vi": "điểm chờ số liệu", "en": "points waiting on data"},
-    "field_bars": {"vi": "Chỉ số thành phần theo lĩnh vực", "en": "Component index by field"},
-    "items_title": {"vi": "Điểm từng tiêu chí thành phần và lý do trừ điểm", "en": "Every sub-criterion and every point lost"},
-    "whatif_title": {"vi": "Thử thay đổi số liệu", "en": "What if"},
-    "whatif_help": {"vi": "Sửa một giá trị rồi bấm “Thử”. Ô để trống = chưa có số liệu. Các tiêu chí thay đổi được tô sáng.",
-                    "en": "Edit a value and press “Try”. An empty box means the fact is missing. Changed items are highlighted."},
-    "try": {"vi": "Thử", "en": "Try"},
-    "undo": {"vi": "Hoàn tác thay đổi cuối", "en": "Undo last change"},
-    "reset": {"vi": "Bỏ mọi thay đổi", "en": "Discard all changes"},
-    "changes_title": {"vi": "Các thay đổi đang thử (kịch bản)", "en": "Changes being tried (the scenario)"},
-    "no_changes": {"vi": "Chưa có thay đổi nào: đây là điểm theo số liệu gốc.", "en": "No changes yet: this is the score on the original facts."},
-    "before": {"vi": "Trước", "en": "Before"},
-    "after": {"vi": "Sau", "en": "After"},
-    "changed": {"vi": "thay đổi", "en": "changed"},
-    "removed": {"vi": "(bỏ, thành thiếu số liệu)", "en": "(removed: now missing)"},
-    "yes": {"vi": "có", "en": "yes"},
-    "no": {"vi": "không", "en": "no"},
-    "unknown": {"vi": "— chưa có —", "en": "— missing —"},
-    "plan_title": {"vi": "Kế hoạch đạt mục tiêu, theo đơn vị chủ trì", "en": "Plan to a target, by lead unit"},
-    "target_label": {"vi": "Chỉ số mục tiêu (%)", "en": "Target index (%)"},
-    "target_button": {"vi": "Lập kế hoạch", "en": "Plan"},
-    "apply_plan": {"vi": "Áp dụng thử cả kế hoạch", "en": "Apply the whole plan as a what-if"},
-    "apply": {"vi": "Áp dụng thử", "en": "Apply as what-if"},
-    "plan_reach": {"vi": "Cần {n} thay đổi để đạt {target}: chỉ số {before} → {after}, nhóm {g1} → {g2}.",
-                   "en": "{n} changes reach {target}: index {before} → {after}, group {g1} → {g2}."},
-    "plan_unreachable": {"vi": "Không thể đạt {target} bằng các thay đổi đề xuất; cao nhất {best}.",
-                         "en": "{target} cannot be reached with the proposed changes; the best is {best}."},
-    "plan_none": {"vi": "Không còn thay đổi nào tăng điểm.", "en": "No change would gain points."},
-    "unassigned": {"vi": "(chưa phân công)", "en": "(unassigned)"},
-    "gain": {"vi": "Tăng", "en": "Gain"},
-    "downloads": {"vi": "Tải xuống", "en": "Download"},
-    "dl_card": {"vi": "Bảng điểm", "en": "Scorecard"},
-    "dl_facts": {"vi": "Số liệu (sau thay đổi)", "en": "Facts (with the changes)"},
-    "dl_scenario": {"vi": "Kịch bản thay đổi (.yaml)", "en": "Scenario of changes (.yaml)"},
-    "dl_facts_xlsx": {"vi": "mẫu Excel đã điền", "en": "filled Excel template"},
-    "problems": {"vi": "Có lỗi trong số liệu", "en": "There are problems with the input"},
-    "new_file": {"vi": "Mở tệp khác", "en": "Open another file"},
-    "caveat_title": {"vi": "Lưu ý nguồn số liệu", "en": "Provenance"},
-    "item": {"vi": "Tiêu chí", "en": "Item"},
-    "fact_col": {"vi": "Số liệu", "en": "Fact"},
-    "value_col": {"vi": "Giá trị", "en": "Value"},
-    "used_by": {"vi": "Dùng cho", "en": "Used by"},
-    "skip": {"vi": "Chuyển đến nội dung chính", "en": "Skip to main content"},
-    "scorecard_title": {"vi": "Bảng điểm", "en": "Scorecard"},
-    "no_js": {"vi": "Trang vẫn dùng được khi tắt JavaScript: mỗi thao tác tải lại trang.",
-              "en": "The page works without JavaScript too: each action reloads the page."},
-    "changed_items": {"vi": "Tiêu chí thay đổi điểm", "en": "Items whose points changed"},
-    "no_item_change": {"vi": "Thay đổi này không làm đổi điểm tiêu chí nào.", "en": "This change moves no item's points."},
-    "year_none": {"vi": "—", "en": "—"},
-}
+from ..i18n import text
+from ..render.common import t as report_text
 
 
 def tr(key: str, lang: str) -> str:
-    if key in PAGE:
-        return PAGE[key][lang]
-    return _REPORT[key][lang]
+    page = text("web", lang)
+    return str(page[key]) if key in page else report_text(key, lang)

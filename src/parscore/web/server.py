@@ -40,13 +40,13 @@ def run(host: str = "127.0.0.1", port: int = 8892, allow_remote: bool = False, l
     import uvicorn
 
     from .app import Guard, app
+    from .i18n import tr
 
     check_bind(host, port, allow_remote)
     Guard.allow_any_host = allow_remote   # else only loopback Host names are answered (DNS rebinding)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + ("?lang=en" if lang == "en" else "")
-    msg = {"vi": f"parscore đang chạy tại {url} (mở địa chỉ này trong trình duyệt; Ctrl-C để dừng)",
-           "en": f"parscore is serving at {url} (open this address in a browser; Ctrl-C to stop)"}[lang]
+    msg = tr("serving", lang).format(url=url)
     print(msg, flush=True)
     config = uvicorn.Config(app, host=host.strip("[]"), port=port, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=3, server_header=False)
@@ -55,5 +55,5 @@ def run(host: str = "127.0.0.1", port: int = 8892, allow_remote: bool = False, l
         server.run()
     except KeyboardInterrupt:
         pass
-    print({"vi": "parscore đã dừng.", "en": "parscore stopped."}[lang], file=sys.stderr, flush=True)
+    print(tr("stopped", lang), file=sys.stderr, flush=True)
     return 0
