@@ -536,9 +536,10 @@ def _owning_methodology(rules_file: Path) -> str | None:
 
     target = rules_file.resolve().parent
     homes = [p for d in methodology_dirs() if d.is_dir() for p in sorted(d.glob("*.yaml"))]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: every methodology is read, 10x faster
     for cand in homes + sorted(rules_file.resolve().parents[1].glob("*.yaml")):
         try:
-            data = yaml.safe_load(decode(read_bytes(cand), str(cand)))
+            data = yaml.load(decode(read_bytes(cand), str(cand)), Loader=loader)
         except (yaml.YAMLError, InputError):
             continue
         if isinstance(data, dict) and isinstance(data.get("rules"), str):
