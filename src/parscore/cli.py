@@ -9,6 +9,7 @@ import argparse
 import io
 import sys
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -775,6 +776,17 @@ def build_parser() -> argparse.ArgumentParser:
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer whose reader went away (128 + SIGPIPE)
 
 
+@lru_cache(maxsize=None)
+def _parser(lang: str) -> argparse.ArgumentParser:
+    """The whole command line in one language, built once per process (about 5 ms each time:
+    a program calling `main` many times, such as the test suite, builds it once per language);
+    called inside `argparse_language(lang)`, as its texts are translated when built."""
+    parser = build_parser()
+    parser.add_argument("--lang", choices=LANGS, default=lang, help="language of everything a person reads (default vi)")
+    translate_parser(parser, lang)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # names typed on the command line compare like names read from files: NFC
     raw = [unicodedata.normalize("NFC", a) for a in (sys.argv[1:] if argv is None else argv)]
@@ -784,10 +796,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     token = track_reads()  # so no output can overwrite a file this run read
     try:
         with argparse_language(lang):
-            parser = build_parser()
-            parser.add_argument("--lang", choices=LANGS, default=lang, help="language of everything a person reads (default vi)")
-            translate_parser(parser, lang)
-            args = parser.parse_args(raw)
+            args = _parser(lang).parse_args(raw)
         args.lang = lang
         args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in raw)
         args.format = resolve_format(getattr(args, "output", None), getattr(args, "format", None),
