@@ -6,6 +6,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis: every test keeps its own max_examples; no test has a deadline, because on a
+# shared machine (or with -n auto) a slow example is not a failure. Test modules are imported
+# after this file, so their own settings(...) inherit it.
+settings.register_profile("parscore", deadline=None)
+settings.load_profile("parscore")
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "data" / "mini" / "mini.yaml"
