@@ -1,9 +1,11 @@
-"""Bad input: exit code 2, a located message naming the field and the fix, no traceback."""
+"""Bad input: exit code 2, a located message naming the field and the fix, no traceback.
+
+The broken files themselves are one corpus, tests/data/invalid/ (tests/test_invalid_corpus.py);
+these are the cases a file in a corpus cannot hold (a missing file, a size cap, several
+problems at once, a command's own argument)."""
 from __future__ import annotations
 
 import re
-
-import pytest
 
 from conftest import ROOT, run_cli as _run_cli
 
@@ -11,35 +13,6 @@ from conftest import ROOT, run_cli as _run_cli
 def run_cli(*args: str, **kw):
     """Messages are compared in English, their message id (tests/test_i18n.py checks the Vietnamese)."""
     return _run_cli(*args, "--lang", "en", **kw)
-
-BAD = "tests/data/bad"
-
-CASES = [
-    ("malformed.yaml", "tests/data/bad/malformed.yaml:6: malformed YAML: did not find expected ',' or ']' (the flow sequence began on line 5) [PS005]"),
-    ("empty.yaml", "tests/data/bad/empty.yaml: file is empty; expected a YAML mapping [PS004]"),
-    ("unknown-fact.yaml", "tests/data/bad/unknown-fact.yaml:6: facts.unit_inspected: unknown fact 'unit_inspected' (did you mean 'units_inspected'?); `parscore facts` lists the catalogue [PS075]"),
-    ("wrong-type.yaml", "tests/data/bad/wrong-type.yaml:6: facts.plan_issued: expected true or false, got the text 'có'; write true or false, without quotes [PS078]"),
-    ("negative-count.yaml", "tests/data/bad/negative-count.yaml:5: facts.violations: a count cannot be negative, got -2 [PS078]"),
-    ("percent-over-100.yaml", "tests/data/bad/percent-over-100.yaml:5: facts.disbursement_rate: a percentage must lie within 0–100, got 104.5 (write 95 for 95%) [PS078]"),
-    ("decimal-comma.yaml", "tests/data/bad/decimal-comma.yaml:5: facts.satisfaction: '89,33' uses a decimal comma; write 89.33 (a dot, without quotes) [PS078]"),
-    ("thousands.yaml", "tests/data/bad/thousands.yaml:5: facts.units_in_scope: '1.234' has thousands separators; write 1234 (digits only, without quotes) [PS078]"),
-    ("duplicate-key.yaml", "tests/data/bad/duplicate-key.yaml:6: facts.violations: duplicate key 'violations' (first on line 5); each key may appear once [PS007]"),
-    ("part-over-whole.yaml", "tests/data/bad/part-over-whole.yaml:6: facts.units_inspected: units_inspected = 12 is larger than its whole units_in_scope = 10; a part cannot exceed its whole [PS079]"),
-    ("unknown-methodology.yaml", "tests/data/bad/unknown-methodology.yaml:3: methodology: unknown methodology 'par-province-829'; did you mean 'par-province-892'? [PS020]"),
-    ("derived-given.yaml", "tests/data/bad/derived-given.yaml:7: facts.inspection_coverage: 'inspection_coverage' is computed from units_inspected, units_in_scope, which are given too; give either the value or its inputs, not both [PS074]"),
-    ("fractional-count.yaml", "tests/data/bad/fractional-count.yaml:5: facts.violations: a count must be a whole number, got 1.5 (write 1234 for one thousand two hundred thirty-four: no separators) [PS078]"),
-    ("not-a-mapping.yaml", "tests/data/bad/not-a-mapping.yaml:1: expected a facts mapping with agency, year and facts [PS070]"),
-    ("bad-year.yaml", "tests/data/bad/bad-year.yaml:2: year: expected a year such as 2025, got 'năm 2025' [PS072]"),
-]
-
-
-@pytest.mark.parametrize("name,message", CASES, ids=[c[0] for c in CASES])
-def test_bad_facts_file(name, message):
-    result = run_cli("score", f"{BAD}/{name}")
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.strip().splitlines() == [f"parscore: {message}"]
-    assert "Traceback" not in result.stderr and result.stdout == ""
-
 
 def test_missing_file():
     result = run_cli("score", "nowhere.yaml")

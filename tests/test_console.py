@@ -17,9 +17,9 @@ def test_python_dash_m_parscore_scores_the_readme_example():
 
 
 def test_bad_input_exits_2_with_a_located_line_in_a_real_process():
-    r = run_cli("score", "tests/data/bad/decimal-comma.yaml", process=True)
+    r = run_cli("score", "tests/data/invalid/facts/decimal-comma.yaml", process=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.startswith("parscore: tests/data/bad/decimal-comma.yaml:5:")
+    assert r.stderr.startswith("parscore: tests/data/invalid/facts/decimal-comma.yaml:5:")
 
 
 def test_the_console_script_is_installed():

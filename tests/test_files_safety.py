@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, facts_text
+from conftest import ROOT, facts_text, run_cli
 from parscore import InputError
 from parscore.files import OUTPUT_FORMATS, read_bytes, resolve_format, track_reads, write_output
 from parscore.yamlio import load_yaml
@@ -21,10 +20,10 @@ PLAN = ROOT / "fixtures" / "ca-mau-2025" / "plan-126.yaml"
 
 
 def cli(*args: str, cwd: Path = ROOT, timeout: float = 30, lang: str = "en") -> subprocess.CompletedProcess[str]:
-    """The real command; a FIFO that blocked it would raise TimeoutExpired and fail the test."""
+    """The command, in-process; a FIFO that blocked it would raise TimeoutExpired and fail the test
+    (conftest.run_cli interrupts a blocked system call; tests/test_console.py runs real processes)."""
     # the English message ids are checked here (tests/test_i18n.py checks their Vietnamese)
-    return subprocess.run([sys.executable, "-m", "parscore", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, env={**os.environ, "PYTHONIOENCODING": "utf-8", "PARSCORE_LANG": lang})
+    return run_cli(*args, cwd=cwd, timeout=timeout, env={"PARSCORE_LANG": lang})
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Vietnamese everywhere a person reads; English with --lang en.
 
-- every message of the invalid-input corpora (tests/data/invalid, tests/data/bad), every
+- every message of the invalid-input corpus (tests/data/invalid), every
   example of docs/errors.md and every message quoted in the tests has a real translation
   (a catalogue pattern matched it, not a fallback, and the result is Vietnamese);
 - every help text of every subcommand has a translation (new options are caught here);
@@ -25,7 +25,6 @@ from parscore.i18n import (
 )
 
 INVALID = ROOT / "tests" / "data" / "invalid"
-BAD = ROOT / "tests" / "data" / "bad"
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -57,8 +56,6 @@ def _corpus_cases() -> list[tuple[str, list[str]]]:
     for kind in ("methodology", "rules", "facts"):
         for p in sorted((INVALID / kind).glob("*.yaml")):
             cases.append((f"invalid/{kind}/{p.name}", [kind, str(p)]))
-    for p in sorted(BAD.glob("*.yaml")):
-        cases.append((f"bad/{p.name}", ["facts", str(p)]))
     return cases
 
 

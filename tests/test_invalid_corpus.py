@@ -1,4 +1,7 @@
-"""The invalid-input corpus: files broken in exactly one way, each with its exact errors.
+"""The invalid-input corpus, the only one: files broken in exactly one way, each with its exact errors.
+
+One parametrized test runs every case; a case's pytest id is its name in expected.yaml,
+the file's path under tests/data/invalid/ (e.g. `facts/decimal-comma.yaml`).
 
 `tests/data/invalid/expected.yaml` maps every case (a path relative to tests/data/invalid/)
 to the lines parscore must print on stderr, without the leading "parscore: ":
@@ -48,7 +51,7 @@ def _command(case: str, tmp_path: Path) -> tuple[list[str], dict[str, str]]:
     return (["validate", path] if kind == "methodology" else ["score", path]), {}
 
 
-@pytest.mark.parametrize("case", sorted(EXPECTED))
+@pytest.mark.parametrize("case", sorted(EXPECTED), ids=sorted(EXPECTED))
 def test_invalid_case(case, tmp_path):
     args, placeholders = _command(case, tmp_path)
     result = run_cli(*args, "--lang", "en")  # the expected lines are the English message ids; test_i18n checks vi

@@ -5,6 +5,11 @@ rule must produce; it runs on the durable_rules engine, the reference matcher an
 A case names its methodology (`methodology: par-department-ca-mau`); without one it is
 the provincial table's. A bonus or penalty case (`adjustment: bonus|penalty`) gives
 the rule's points before the methodology's cap.
+
+Every case has a `name:`, unique across the files, used as its pytest id (as sqlfluff's
+YAML test cases are named): `[METHODOLOGY/]RULE/FACT=VALUE[+FACT=VALUE]`, so
+`pytest tests/test_rule_cases.py -k egov-shared-databases` runs one rule's cases and a
+failure names the case to open.
 """
 from __future__ import annotations
 
@@ -22,10 +27,27 @@ CASES_DIR = Path(__file__).parent / "rule_cases"
 DEFAULT = "par-province-892"
 
 
+def _raw_cases() -> list[tuple[str, int, dict]]:
+    """(file stem, position, case) for every case in every file."""
+    return [(f.stem, i, case) for f in sorted(CASES_DIR.glob("*.yaml"))
+            for i, case in enumerate(yaml.safe_load(f.read_text(encoding="utf-8")))]
+
+
 def _cases():
-    for f in sorted(CASES_DIR.glob("*.yaml")):
-        for i, case in enumerate(yaml.safe_load(f.read_text(encoding="utf-8"))):
-            yield pytest.param(case, id=f"{f.stem}-{i}-{case['rule']}")
+    for stem, i, case in _raw_cases():
+        # a case without a name still runs, under a stand-in id; test_every_case_has_a_unique_name fails for it
+        yield pytest.param(case, id=case.get("name") or f"{stem}-{i}-UNNAMED")
+
+
+def test_every_case_has_a_unique_name():
+    unnamed = [f"{stem}.yaml case {i + 1} ({case.get('rule')})" for stem, i, case in _raw_cases()
+               if not isinstance(case.get("name"), str) or not case["name"].strip()]
+    assert not unnamed, f"cases without a `name:` (write one, e.g. RULE/FACT=VALUE): {unnamed}"
+    names = [case["name"] for _, _, case in _raw_cases()]
+    assert len(names) >= 500
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    assert not repeated, f"case names used twice: {repeated}"
+    assert not [n for n in names if n != n.strip() or "\n" in n], "a name is one line without outer spaces"
 
 
 def _methodologies() -> list[str]:

@@ -1,5 +1,6 @@
 """Output streams: closed, broken, full or unable to encode Vietnamese ends cleanly; control characters
-never reach the terminal raw; Markdown escapes user text. Process-level behaviour is tested in processes."""
+never reach the terminal raw; Markdown escapes user text. Process-level behaviour (closed, broken and
+full streams, terminal encodings) is tested in processes; what the command writes (escaping) in-process."""
 from __future__ import annotations
 
 import os
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, facts_text
+from conftest import ROOT, facts_text, run_cli
 from parscore.files import fit_encoding, visible, visible_json
 from parscore.reporting import md_escape
 
@@ -114,8 +115,8 @@ RAW = ("\x1b", "\x07", "\u202e", "\x9b")
 @pytest.mark.parametrize("fmt", ["table", "markdown", "json"])
 @pytest.mark.parametrize("command", ["score", "plan", "audit"])
 def test_control_characters_never_reach_the_terminal_raw(hostile, command, fmt):
-    r = run(PARSCORE + [command, str(hostile), "-f", fmt])
-    out = r.stdout.decode()
+    r = run_cli(command, str(hostile), "-f", fmt)
+    out = r.stdout
     assert r.returncode in (0, 1), r.stderr
     assert not any(c in out for c in RAW)
     if fmt != "json":
@@ -133,16 +134,16 @@ def _agency(data: dict) -> dict:
 def test_error_messages_escape_control_characters_too(tmp_path):
     f = tmp_path / "e.yaml"
     f.write_text('agency: {code: ca-mau, name: x}\nyear: 2025\nfacts:\n  "bad\\e[2Jkey": 1\n', encoding="utf-8")
-    r = run(PARSCORE + ["score", str(f)])
-    assert r.returncode == 2 and b"\x1b" not in r.stderr and b"\\x1b[2J" in r.stderr
+    r = run_cli("score", str(f))
+    assert r.returncode == 2 and "\x1b" not in r.stderr and "\\x1b[2J" in r.stderr
 
 
 def test_markdown_escapes_pipes_and_html_in_user_text(hostile):
-    out = run(PARSCORE + ["score", str(hostile), "-f", "markdown"], env={"PARSCORE_LANG": "vi"}).stdout.decode()
+    out = run_cli("score", str(hostile), "-f", "markdown", env={"PARSCORE_LANG": "vi"}).stdout
     row = next(ln for ln in out.splitlines() if ln.startswith("| Cơ quan"))
     assert "\\| &lt;b&gt;x&lt;/b&gt; &amp; " in row
     assert row.count(" | ") == 1  # the escaped pipe does not open a third column
-    heading = run(PARSCORE + ["audit", str(hostile), "-f", "markdown"]).stdout.decode().splitlines()[0]
+    heading = run_cli("audit", str(hostile), "-f", "markdown").stdout.splitlines()[0]
     assert "&lt;b&gt;" in heading and "<b>" not in heading
 
 

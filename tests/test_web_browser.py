@@ -26,7 +26,9 @@ CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/ch
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs the Debian package)")
+# one server and one Chromium for the module: `-n auto --dist loadgroup` keeps its tests on one worker
+pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs the Debian package)"),
+              pytest.mark.xdist_group("browser")]
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is a test dependency")
 
 

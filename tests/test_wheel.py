@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "fixtures" / "ca-mau-2025" / "weaknesses.yaml"
+pytestmark = pytest.mark.xdist_group("wheel")   # one wheel build: `--dist loadgroup` keeps these tests on one worker
 
 
 @pytest.fixture(scope="module")
