@@ -344,12 +344,7 @@ class RulesFile(_Input):
 def _rebuild_score() -> None:
     """A kind registered after import (a test's own kind) joins the `Score` union."""
     global Score
-    # To a type checker a score is a `kinds.base.Spec` (kind and fact): the union is built at run
-# time from the registry, which no static checker can follow.
-if TYPE_CHECKING:
-    from .kinds.base import Spec as Score
-else:
-    Score = Annotated[Union[specs()], Field(discriminator="kind")]
+    Score = Annotated[Union[specs()], Field(discriminator="kind")]  # type: ignore[assignment, valid-type]  # see Score above
     RuleSpec.model_fields["score"].annotation = Union[specs()]  # type: ignore[assignment]
     RuleSpec.model_rebuild(force=True)
     RulesFile.model_rebuild(force=True)
