@@ -343,8 +343,7 @@ class RulesFile(_Input):
 
 def _rebuild_score() -> None:
     """A kind registered after import (a test's own kind) joins the `Score` union."""
-    global Score
-    Score = Annotated[Union[specs()], Field(discriminator="kind")]  # type: ignore[assignment, valid-type]  # see Score above
+    globals()["Score"] = Annotated[Union[specs()], Field(discriminator="kind")]   # the alias, for readers of models.Score
     RuleSpec.model_fields["score"].annotation = Union[specs()]  # type: ignore[assignment]
     RuleSpec.model_rebuild(force=True)
     RulesFile.model_rebuild(force=True)
