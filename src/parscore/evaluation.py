@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .compiler import CompiledRules, Pattern, Production, Test, compile_rules
 from .loading import FactValue, Facts, Methodology
@@ -107,9 +107,9 @@ def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue 
     return min(leaf_max, max(Decimal(0), pts)).quantize(CENT, rounding=ROUND_FLOOR)
 
 
-@dataclass(frozen=True)
-class Step:
-    """One production that fired: the engine's trace."""
+class Step(NamedTuple):
+    """One production that fired: the engine's trace (an immutable record; a named tuple
+    because the fast engine builds hundreds per card and a tuple is the cheapest to build)."""
 
     production: str
     kind: str
@@ -118,8 +118,7 @@ class Step:
     output: str | None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     item: str
     kind: str            # score | not_applicable | undefined
     tier: int | None
