@@ -79,7 +79,7 @@ def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> st
     `places` fixes the decimals (an index is always shown with 2, as published);
     otherwise trailing zeros are dropped.
     """
-    d = Decimal(value)
+    d = value if type(value) is Decimal else Decimal(value)
     text = format(d, f",.{places}f") if places is not None else format(d.normalize(), ",f")
     return text.translate(_VI_DIGITS) if lang == "vi" else text
 
@@ -106,10 +106,14 @@ def fmt_value(text: str | None, lang: str) -> str:
 def display(m: Methodology, name: str, text: str | None, lang: str) -> str:
     """A value as an official reads it. Derived ratios show 2 decimals, cut towards the
     worse side like the value that was compared: 99.998% reads 99,99%, never 100%."""
-    if text is not None and name in m.derived:
-        rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(m.derived[name].better, ROUND_HALF_UP)
-        text = format(Decimal(text).quantize(Decimal("0.01"), rounding=rounding).normalize(), "f")
+    spec = m.derived.get(name) if text is not None else None
+    if spec is not None:   # the same digits as the 2-decimal text of the cut value, without a text round trip
+        return fmt_number(Decimal(text).quantize(_CENT, rounding=_TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)), lang)
     return fmt_value(text, lang)
+
+
+_CENT = Decimal("0.01")
+_TOWARDS_WORSE = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}
 
 
 def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
