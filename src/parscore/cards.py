@@ -78,6 +78,9 @@ def _ordered(model: type[BaseModel], d: dict[str, Any]) -> dict[str, Any]:
     return {k: full[k] for k in model.model_fields}
 
 
+_TRACE_KIND = {"derive": "derive", "not_applicable": "not_applicable"}   # any other production is a score step
+
+
 class _ItemPlan:
     """What every card's item `code` shares."""
 
@@ -167,6 +170,7 @@ class CardPlan:
                 derives.setdefault(s.source, []).append((pos, s))
         claimed, evidence, notes, known = facts.claimed, facts.evidence, facts.notes, facts.values
         where: dict[str, str] | None = None   # where each missing fact is filled in, built when first needed
+        extra = _EXTRA[ItemResult]   # fields the model gained that this builder does not fill
         out = []
         for p in self.items:
             verdict = verdicts.get(p.code)
@@ -215,12 +219,11 @@ class CardPlan:
                 if evidence else {},
                 "notes": {n: notes[n] for n in p.reported if n in notes} if notes else {},
                 "deductions": deductions,
-                "trace": [{"rule": s.production, "kind": "derive" if s.kind == "derive" else
-                           "not_applicable" if s.kind == "not_applicable" else "score",
+                "trace": [{"rule": s.production, "kind": _TRACE_KIND.get(s.kind, "score"),
                            "inputs": s.inputs, "output": s.output or ""} for s in steps],
                 "computed": None, "history": None, "reason": why, "baseline": base,
             }
-            out.append(_ordered(ItemResult, item))
+            out.append(_ordered(ItemResult, item) if extra else item)
         return out
 
     # ------------------------------------------------------------ aggregation

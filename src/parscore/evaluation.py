@@ -139,8 +139,8 @@ class Session:
     def fire(self, prod: Production, inputs: dict[str, str | None]) -> tuple[str, str | None] | None:
         """Run a production's action; returns a derived (name, value) to assert, if any."""
         m = self.compiled.methodology
-        typed = {k: parse_canonical(v, m, k) for k, v in inputs.items()}
         if prod.kind == "derive":
+            typed = {k: parse_canonical(v, m, k) for k, v in inputs.items()}
             out = canonical(derive_value(m, prod.source, typed))
             self.values[prod.source] = out
             self.trace.append(Step(prod.id, "derive", prod.source, inputs, out))
@@ -149,10 +149,13 @@ class Session:
         rule = m.rules[prod.item]
         leaf_max = m.leaves[prod.item].max
         tier = prod.tier
-        if prod.kind == "score" and isinstance(rule.score, CompareScore):
-            tier = 0 if compare_holds(rule.score, typed[rule.score.fact], typed[rule.score.reference]) else 1  # type: ignore[arg-type]
-        if prod.kind == "score":
-            pts = award(rule, leaf_max, tier, typed[rule.score.fact])
+        if prod.kind == "score":   # only the values the outcome's points read are parsed back from text
+            fact = rule.score.fact
+            value = parse_canonical(inputs[fact], m, fact)
+            if isinstance(rule.score, CompareScore):
+                ref = rule.score.reference
+                tier = 0 if compare_holds(rule.score, value, parse_canonical(inputs[ref], m, ref)) else 1  # type: ignore[arg-type]
+            pts = award(rule, leaf_max, tier, value)
         elif prod.kind == "not_applicable" and m.when_not_arising_of(rule) == "full_points":
             pts = leaf_max   # the situation did not arise: the maximum never shrinks
         else:
