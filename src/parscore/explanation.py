@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .evaluation import Session, Verdict
@@ -80,8 +81,19 @@ def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> st
     otherwise trailing zeros are dropped.
     """
     d = value if type(value) is Decimal else Decimal(value)
+    if d and d.is_finite():   # equal values show the same digits; zero is left out (-0 shows its sign)
+        return _fmt_memo(d, lang, places)
+    return _fmt(d, lang, places)
+
+
+def _fmt(d: Decimal, lang: str, places: int | None) -> str:
     text = format(d, f",.{places}f") if places is not None else format(d.normalize(), ",f")
     return text.translate(_VI_DIGITS) if lang == "vi" else text
+
+
+# Points, maxima and most values repeat from item to item and card to card: a bounded memo
+# (a pure function of the number; a few hundred kilobytes at most, so memory stays flat).
+_fmt_memo = lru_cache(maxsize=8192)(_fmt)
 
 
 _VI_DIGITS = str.maketrans(",.", ".,")   # swap the separators in one pass
