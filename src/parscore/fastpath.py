@@ -3,13 +3,16 @@
 `compile_rules` gives every rule a handful of mutually exclusive productions (one per
 tier, one for not-applicable, one for a value that cannot be computed) and every
 derived fact one derive production. The reference matcher re-scans all of them until
-nothing new fires; durable_rules runs them in a Rete network. Here each rule's
-productions become one function, generated once per methodology from the productions'
-tests, that decides which of its productions fires with a few direct comparisons, and
-fires exactly that production: the same production id, the same trace step, the same
-points (through `evaluation.award`, Decimal-exact, cut down to 0.01), the same derived
-values (`_derive_fn` is `evaluation.derive_value` with its choices made once; the parity
-tests catch any drift between the two). Nothing is matched against text at run time: each test is
+nothing new fires; durable_rules runs them in a Rete network. Here all productions become
+one Python function, generated once per methodology from the productions' tests: the
+derive productions inline in production order, then each rule's decision as nested
+if/elif on a few direct comparisons, firing exactly the production the others fire: the
+same production id, the same trace step, the same points (`evaluation.award`'s Decimal
+operations written out per score kind with the thresholds as constants, cut down to 0.01
+once), the same derived values (`evaluation.derive_value`'s arithmetic with its choices
+made once; the parity tests catch any drift between the two). Trace steps and verdicts
+are named tuples built with `tuple.__new__`, without a Python-level call per step.
+Nothing is matched against text at run time: each test is
 a Python comparison of the fact's Decimal (or int) with the threshold Decimal, which
 is what the reference matcher computes and what durable's exact rank codes encode.
 
@@ -19,7 +22,8 @@ Semantics mirrored from the reference matcher (`evaluation._matches`):
 - a numeric test on a yes/no or a date fails; a yes/no test compares the canonical text;
 - derive productions fire when all their inputs are present, before any rule reads the
   derived value (in production order; a derived fact computed from another derived fact
-  is handled by repeating the derive pass, as the reference's re-scan does).
+  is handled by repeating the derive pass, as the reference's re-scan does, and then
+  each rule's own generated function runs instead of the one inline function).
 
 `tests/test_engine_parity.py` checks byte-identical scorecards against both other
 engines. `run(session, only=...)` evaluates only some items and `decide` gives one rule's
