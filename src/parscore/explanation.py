@@ -104,10 +104,9 @@ def fmt_value(text: str | None, lang: str) -> str:
         return "—"
     if text in ("true", "false"):
         return MESSAGES["yes" if text == "true" else "no"][lang]
-    try:
-        return fmt_number(Decimal(text), lang)
-    except ArithmeticError:
-        pass
+    shown = _number_shown(text, lang)
+    if shown is not None:
+        return shown
     try:
         d = date.fromisoformat(text)
         return d.strftime("%d/%m/%Y") if lang == "vi" else d.isoformat()
@@ -119,13 +118,31 @@ def display(m: Methodology, name: str, text: str | None, lang: str) -> str:
     """A value as an official reads it. Derived ratios show 2 decimals, cut towards the
     worse side like the value that was compared: 99.998% reads 99,99%, never 100%."""
     spec = m.derived.get(name) if text is not None else None
-    if spec is not None:   # the same digits as the 2-decimal text of the cut value, without a text round trip
-        return fmt_number(Decimal(text).quantize(_CENT, rounding=_TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)), lang)
+    if spec is not None:
+        return _derived_shown(text, spec.better, lang)   # type: ignore[arg-type]
     return fmt_value(text, lang)
 
 
 _CENT = Decimal("0.01")
 _TOWARDS_WORSE = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}
+
+
+# Bounded memos of the digits shown for a value's text (pure functions of the text: the
+# same value shows the same digits on every item and card; memory stays flat).
+@lru_cache(maxsize=8192)
+def _number_shown(text: str, lang: str) -> str | None:
+    """A number's text as shown, or None when the text is not a number."""
+    try:
+        return fmt_number(Decimal(text), lang)
+    except ArithmeticError:
+        return None
+
+
+@lru_cache(maxsize=8192)
+def _derived_shown(text: str, better: str, lang: str) -> str:
+    """A derived value cut to 2 decimals towards the worse side (the same digits as the
+    2-decimal text of the cut value)."""
+    return fmt_number(Decimal(text).quantize(_CENT, rounding=_TOWARDS_WORSE.get(better, ROUND_HALF_UP)), lang)
 
 
 def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
@@ -190,14 +207,14 @@ def reason_text(m: Methodology, rule: RuleSpec, static: dict[str, str], values: 
     """A reason: the rule's template filled with the session's values and the points."""
     leaf_max = m.leaves[rule.item].max
     ctx: dict[str, str] = {n: display(m, n, values.get(n), lang) for n in m.reads(rule)}
-    ctx.update(static, value=ctx[rule.score.fact], points=fmt_number(points, lang),
-               lost=fmt_number(leaf_max - points, lang))
+    ctx.update(static)
+    ctx["value"], ctx["points"], ctx["lost"] = ctx[rule.score.fact], fmt_number(points, lang), fmt_number(leaf_max - points, lang)
     s = rule.score
     if isinstance(s, CompareScore):   # last year's (or the other fact's) amount and the change, exact
         ref = values.get(s.reference)
         ctx["baseline"] = display(m, s.reference.removesuffix(BASELINE_SUFFIX), ref, lang)
         ctx["change"] = change_text(values.get(s.fact), ref, lang)
-    text = rule.explain.get(lang).format(**ctx)
+    text = rule.explain.get(lang).format_map(ctx)
     return _singular(text) if lang == "en" else text
 
 
