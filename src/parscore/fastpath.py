@@ -141,7 +141,7 @@ class _Source:
 
     def __init__(self) -> None:
         self.ns: dict[str, Any] = {"award": award, "D": Decimal, "holds": compare_holds, "ZERO": ZERO, "ONE": Decimal(1),
-                                   "CENT": CENT, "FLOOR": ROUND_FLOOR, "RATIO": RATIO_PLACES, "Step": Step,
+                                   "CENT": CENT, "FLOOR": ROUND_FLOOR, "HUNDRED": Decimal(100), "RATIO": RATIO_PLACES, "Step": Step,
                                    "Verdict": Verdict, "tn": _tuple_new, "canonical": canonical}
         self._ids: dict[int, str] = {}
 
@@ -205,7 +205,7 @@ class FastBackend:
                           "        if a is None or b is None: out = None",
                           "        else:",
                           "            b = D(b)",
-                          f"            out = None if b == 0 else (D(a) / b * 100).quantize(RATIO, rounding={src.const(rounding)})"]
+                          f"            out = None if b == 0 else (D(a) / b * HUNDRED).quantize(RATIO, rounding={src.const(rounding)})"]
             else:
                 args = ", ".join(f"nums.get({n!r})" for n in names)
                 lines.append(f"        out = {src.const(_derive_fn(m, prod.source))}([{args}])")
@@ -239,11 +239,14 @@ class FastBackend:
         const = src.const
         MAX, RULE = const(leaf_max), const(rule)
 
-        def expr(tests: tuple[Test, ...]) -> str:
+        def expr(tests: tuple[Test, ...], defined: bool = False) -> str:
+            """The tests as one condition on `t` (the text) and `n` (the number); `defined`:
+            `t` is known not to be None here (an outcome's branch), so that test is left out."""
             parts = []
             for t in tests:
                 if t.op == "defined":
-                    parts.append("t is not None")
+                    if not defined:
+                        parts.append("t is not None")
                 elif t.op == "undefined":
                     parts.append("t is None")
                 elif isinstance(t.value, str):
@@ -270,7 +273,7 @@ class FastBackend:
                        p, f"({MAX} if ok else ZERO)", None, "(0 if ok else 1)")
                 tree.append((f"values.get({ref!r}) is not None", [("ok = " + ok, None), ("True", res)]))
                 break   # one compare production decides both outcomes
-            tree.append((expr(p.patterns[-1].tests), fixed(p, award(rule, leaf_max, p.tier, None)) if fixed_points
+            tree.append((expr(p.patterns[-1].tests, defined=True), fixed(p, award(rule, leaf_max, p.tier, None)) if fixed_points
                          else valued(p)))
         scored = [(f"{score_fact!r} in values", [
             (f"t = values[{score_fact!r}]", None),
