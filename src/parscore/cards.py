@@ -23,6 +23,7 @@ import json
 import json.encoder
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Any
 
 from pydantic import BaseModel
@@ -79,6 +80,7 @@ def _ordered(model: type[BaseModel], d: dict[str, Any]) -> dict[str, Any]:
 
 
 _TRACE_KIND = {"derive": "derive", "not_applicable": "not_applicable"}   # any other production is a score step
+_position = itemgetter(0)
 
 
 class _ItemPlan:
@@ -174,7 +176,7 @@ class CardPlan:
         out = []
         for p in self.items:
             verdict = verdicts.get(p.code)
-            used = {n: values.get(n) for n in p.reads}
+            used = dict(zip(p.reads, map(values.get, p.reads)))   # no comprehension frame per item
             deductions: list[dict[str, Any]] = []
             why: str | None = None
             base = {n: values.get(n + BASELINE_SUFFIX) for n in p.baseline_names} if p.baseline_names else None
@@ -205,12 +207,18 @@ class CardPlan:
                         reason_text(m, p.rule, p.context(m, verdict.tier, lang), values, points, lang)
                     deductions.append({"points": p.max - points, "reason": text, "rule": p.rule_id,
                                        "facts": used, "thresholds": p.threshold(verdict.tier)})
-            steps: list[Any] = []
+            trace: list[dict[str, Any]] = []   # the derive steps it read (in firing order), then its own
             if p.derived_reads:
-                found = [x for n in p.derived_reads for x in derives.get(n, ())]
-                steps = [s for _, s in sorted(found, key=lambda x: x[0])]
+                found: list[tuple[int, Any]] = []
+                for n in p.derived_reads:
+                    found += derives.get(n, ())
+                found.sort(key=_position)
+                for _, s in found:
+                    trace.append({"rule": s.production, "kind": "derive", "inputs": s.inputs, "output": s.output or ""})
             if verdict is not None:
-                steps.append(verdict.step)
+                s = verdict.step
+                trace.append({"rule": s.production, "kind": _TRACE_KIND.get(s.kind, "score"),
+                              "inputs": s.inputs, "output": s.output or ""})
             item = {
                 "code": p.code, "name": p.name, "points": points, "max": p.max, "status": status,
                 "assessed_by": p.assessed_by, "provenance": p.provenance, "rule": p.rule_id,
@@ -219,8 +227,7 @@ class CardPlan:
                 if evidence else {},
                 "notes": {n: notes[n] for n in p.reported if n in notes} if notes else {},
                 "deductions": deductions,
-                "trace": [{"rule": s.production, "kind": _TRACE_KIND.get(s.kind, "score"),
-                           "inputs": s.inputs, "output": s.output or ""} for s in steps],
+                "trace": trace,
                 "computed": None, "history": None, "reason": why, "baseline": base,
             }
             out.append(_ordered(ItemResult, item) if extra else item)
@@ -298,7 +305,6 @@ class CardPlan:
         where to supply it. Without the facts (a stored card), the facts an item read that
         have no value stand in."""
         m, lang = self.m, self.lang
-        where = fact_locations(facts) if facts is not None else {}
         users: dict[str, list[str]] = {}
         points, count = ZERO, 0
         for p, it in zip(self.items, items):
@@ -310,6 +316,7 @@ class CardPlan:
                      else [n for n in p.reads if it["facts"].get(n) is None and n in m.facts])
             for n in names:
                 users.setdefault(n, []).append(p.code)
+        where = fact_locations(facts) if facts is not None and users else {}   # only when a fact is missing
         return {"items": count, "points": points,
                 "facts": [{"fact": n, "description": m.kind_of(n).description.get(lang), "items": codes,
                            "location": where.get(n)} for n, codes in users.items()]}
