@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .evaluation import Session, Verdict
@@ -81,19 +80,8 @@ def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> st
     otherwise trailing zeros are dropped.
     """
     d = value if type(value) is Decimal else Decimal(value)
-    if d and d.is_finite():   # equal values show the same digits; zero is left out (-0 shows its sign)
-        return _fmt_memo(d, lang, places)
-    return _fmt(d, lang, places)
-
-
-def _fmt(d: Decimal, lang: str, places: int | None) -> str:
     text = format(d, f",.{places}f") if places is not None else format(d.normalize(), ",f")
     return text.translate(_VI_DIGITS) if lang == "vi" else text
-
-
-# Points, maxima and most values repeat from item to item and card to card: a bounded memo
-# (a pure function of the number; a few hundred kilobytes at most, so memory stays flat).
-_fmt_memo = lru_cache(maxsize=8192)(_fmt)
 
 
 _VI_DIGITS = str.maketrans(",.", ".,")   # swap the separators in one pass
@@ -104,9 +92,10 @@ def fmt_value(text: str | None, lang: str) -> str:
         return "—"
     if text in ("true", "false"):
         return MESSAGES["yes" if text == "true" else "no"][lang]
-    shown = _number_shown(text, lang)
-    if shown is not None:
-        return shown
+    try:
+        return fmt_number(Decimal(text), lang)
+    except ArithmeticError:
+        pass
     try:
         d = date.fromisoformat(text)
         return d.strftime("%d/%m/%Y") if lang == "vi" else d.isoformat()
@@ -118,31 +107,13 @@ def display(m: Methodology, name: str, text: str | None, lang: str) -> str:
     """A value as an official reads it. Derived ratios show 2 decimals, cut towards the
     worse side like the value that was compared: 99.998% reads 99,99%, never 100%."""
     spec = m.derived.get(name) if text is not None else None
-    if spec is not None:
-        return _derived_shown(text, spec.better, lang)   # type: ignore[arg-type]
+    if spec is not None:   # the same digits as the 2-decimal text of the cut value, without a text round trip
+        return fmt_number(Decimal(text).quantize(_CENT, rounding=_TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)), lang)
     return fmt_value(text, lang)
 
 
 _CENT = Decimal("0.01")
 _TOWARDS_WORSE = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}
-
-
-# Bounded memos of the digits shown for a value's text (pure functions of the text: the
-# same value shows the same digits on every item and card; memory stays flat).
-@lru_cache(maxsize=8192)
-def _number_shown(text: str, lang: str) -> str | None:
-    """A number's text as shown, or None when the text is not a number."""
-    try:
-        return fmt_number(Decimal(text), lang)
-    except ArithmeticError:
-        return None
-
-
-@lru_cache(maxsize=8192)
-def _derived_shown(text: str, better: str, lang: str) -> str:
-    """A derived value cut to 2 decimals towards the worse side (the same digits as the
-    2-decimal text of the cut value)."""
-    return fmt_number(Decimal(text).quantize(_CENT, rounding=_TOWARDS_WORSE.get(better, ROUND_HALF_UP)), lang)
 
 
 def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
