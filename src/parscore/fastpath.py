@@ -4,8 +4,9 @@
 tier, one for not-applicable, one for a value that cannot be computed) and every
 derived fact one derive production. The reference matcher re-scans all of them until
 nothing new fires; durable_rules runs them in a Rete network. Here all productions become
-one Python function, generated once per methodology from the productions' tests: the
-derive productions inline in production order, then each rule's decision as nested
+plain Python, generated once per methodology from the productions' tests (a few functions
+run in turn, no call per rule): the derive productions inline in production order, then
+each rule's decision as nested
 if/elif on a few direct comparisons, firing exactly the production the others fire: the
 same production id, the same trace step, the same points (`evaluation.award`'s Decimal
 operations written out per score kind with the thresholds as constants, cut down to 0.01
@@ -23,7 +24,7 @@ Semantics mirrored from the reference matcher (`evaluation._matches`):
 - derive productions fire when all their inputs are present, before any rule reads the
   derived value (in production order; a derived fact computed from another derived fact
   is handled by repeating the derive pass, as the reference's re-scan does, and then
-  each rule's own generated function runs instead of the one inline function).
+  each rule's own generated function runs instead of the inline ones).
 
 `tests/test_engine_parity.py` checks byte-identical scorecards against both other
 engines. `run(session, only=...)` evaluates only some items and `decide` gives one rule's
@@ -106,6 +107,7 @@ def _derive_fn(m: Methodology, name: str) -> Callable[[list[Any]], Decimal | Non
     return difference
 
 
+_RULES_PER_PART = 12   # rules per generated function (see FastBackend.__init__)
 _tuple_new = tuple.__new__   # Step and Verdict are named tuples: built without their Python-level __new__
 
 
@@ -159,7 +161,7 @@ class _Source:
 
 
 class FastBackend:
-    """All rules' decisions as one generated function, built once per methodology; `run`
+    """All rules' decisions as generated functions run in turn, built once per methodology; `run`
     fires what the reference would. Each rule also gets its own `decide` function (the
     projection re-scores single items)."""
 
@@ -175,17 +177,21 @@ class FastBackend:
         self._chained = any(i in m.derived for _, ins, _ in self._derives for i in ins)
         src = _Source()
         self._by_code: dict[str, Callable[..., Any]] = {}
-        body: list[str] = []
-        for code in m.rules:
+        bodies: list[list[str]] = [self._derive_source(src)]
+        for i, code in enumerate(m.rules):
             tree = self._decision(src, code, by_item.get(code, []))
             decide = ["def decide(values, nums):"] + _render(tree, "    ", lambda r: [f"return {r[0]}"]) + ["    return None"]
             self._by_code[code] = src.function("decide", decide, f"<parscore rule {m.rules[code].id}>")
-            body += _render(tree, "    ", lambda r, code=code: _record(src, code, r))
+            if i % _RULES_PER_PART == 0:
+                bodies.append([])
+            bodies[-1] += _render(tree, "    ", lambda r, code=code: _record(src, code, r))
         self._codes = tuple(self._by_code)
-        derives = self._derive_source(src)
-        lines = ["def run_all(values, nums, trace, verdicts):", "    append = trace.append"]
-        lines += derives + body + ["    return None"]
-        self._run_all = src.function("run_all", lines, f"<parscore rules {m.id}>")
+        # a few functions run in turn rather than one huge one: compiling one function of
+        # thousands of lines held ~10 MB of the process's memory for good (the compiler's peak)
+        self._parts = tuple(
+            src.function("part", ["def part(values, nums, trace, verdicts):", "    append = trace.append"] + body
+                         + ["    return None"], f"<parscore rules {m.id} part {n}>")
+            for n, body in enumerate(bodies))
 
     # ------------------------------------------------------------ building
 
@@ -314,7 +320,8 @@ class FastBackend:
             nums = {n: v for n, v in typed.items() if type(v) in _NUMERIC_TYPES}
         trace, verdicts = session.trace, session.verdicts
         if only is None and not self._chained:
-            self._run_all(values, nums, trace, verdicts)
+            for part in self._parts:   # the derived facts, then the rules in order
+                part(values, nums, trace, verdicts)
             return
         self._derive_pass(values, nums, trace)
         for code in (self._codes if only is None else only):
