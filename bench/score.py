@@ -13,6 +13,9 @@ Run by hand:  .venv/bin/python bench/score.py [N] [--memory CARDS] [--markdown]
 - `project` on the Cà Mau fixture: 10,000 samples (all 22 survey facts drawn).
 - batch: N cards as JSON Lines through `run_batch` on all cores (fast engine), cards/s.
 
+The machine's load average (start and end of the run) is printed with the numbers: on a
+shared machine the medians are only comparable at a similar load.
+
 `--markdown` prints the README's benchmark table. Timings are never asserted in tests.
 """
 from __future__ import annotations
@@ -133,10 +136,14 @@ def main() -> None:
     cards = int(sys.argv[sys.argv.index("--memory") + 1]) if "--memory" in sys.argv else 20_000
     m = load_methodology("par-province-892")
     sets = fact_sets(m, n)
+    load_before = os.getloadavg()
     med = medians(m, sets)
     mem = memory(m, cards)
     proj = projection_seconds(m)
     rate, workers = batch_rate(m, max(n, 2000))
+    load_after = os.getloadavg()
+    load = (f"load average (1, 5, 15 min) {', '.join(f'{x:.2f}' for x in load_before)} at the start, "
+            f"{', '.join(f'{x:.2f}' for x in load_after)} at the end, {os.cpu_count()} cores")
     d, r, f = med["durable"], med["reference"], med["fast"]
     print(f"fact sets: {n} (each {len(m.facts)} reported facts, {len(m.rules)} rules, "
           f"{len(engine_for(m, 'fast').compiled.productions)} productions); medians in ms")
@@ -146,6 +153,7 @@ def main() -> None:
     print("memory, fast path, one process: " + ", ".join(f"{c:,} cards {mb:.1f} MB" for c, mb in mem))
     print(f"project: 10,000 samples in {proj:.2f} s")
     print(f"batch: {rate:,.0f} cards/s ({workers} workers, fast engine, JSON Lines in and out)")
+    print(load)
     if "--markdown" in sys.argv:
         print()
         print("| per card (median) | durable_rules | reference | fast | durable / fast |")
@@ -156,6 +164,8 @@ def main() -> None:
               f"halfway | {mem[-1][1]:.1f} MB at the end | |")
         print(f"| `project`, 10,000 samples | | | {proj:.2f} s | |")
         print(f"| `score --batch`, {workers} workers | | | {rate:,.0f} cards/s | |")
+        print()
+        print(f"{n} fact sets; {load}.")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .compiler import CompiledRules, Pattern, Production, Test, compile_rules
 from .loading import FactValue, Facts, Methodology
@@ -87,9 +87,9 @@ def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue 
     return min(leaf_max, max(Decimal(0), pts)).quantize(CENT, rounding=ROUND_FLOOR)
 
 
-@dataclass(frozen=True)
-class Step:
-    """One production that fired: the engine's trace."""
+class Step(NamedTuple):
+    """One production that fired: the engine's trace (an immutable record; a named tuple
+    because the fast engine builds hundreds per card and a tuple is the cheapest to build)."""
 
     production: str
     kind: str
@@ -98,8 +98,7 @@ class Step:
     output: str | None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     item: str
     kind: str            # score | not_applicable | undefined
     tier: int | None
@@ -120,8 +119,8 @@ class Session:
     def fire(self, prod: Production, inputs: dict[str, str | None]) -> tuple[str, str | None] | None:
         """Run a production's action; returns a derived (name, value) to assert, if any."""
         m = self.compiled.methodology
-        typed = {k: parse_canonical(v, m, k) for k, v in inputs.items()}
         if prod.kind == "derive":
+            typed = {k: parse_canonical(v, m, k) for k, v in inputs.items()}
             out = canonical(derive_value(m, prod.source, typed))
             self.values[prod.source] = out
             self.trace.append(Step(prod.id, "derive", prod.source, inputs, out))
@@ -130,11 +129,13 @@ class Session:
         rule = m.rules[prod.item]
         leaf_max = m.leaves[prod.item].max
         tier = prod.tier
-        kind = for_score(rule.score)
-        if prod.kind == "score" and kind.decides_on_fire:
-            tier = kind.fire_tier(rule.score, tier, typed)
-        if prod.kind == "score":
-            pts = award(rule, leaf_max, tier, typed[rule.score.fact])
+        if prod.kind == "score":   # only the values the outcome's points read are parsed back from text
+            kind = for_score(rule.score)
+            fact = rule.score.fact
+            value = parse_canonical(inputs[fact], m, fact)
+            if kind.decides_on_fire:
+                tier = kind.fire_tier(rule.score, tier, {k: parse_canonical(v, m, k) for k, v in inputs.items()})
+            pts = award(rule, leaf_max, tier, value)
         elif prod.kind == "not_applicable" and m.when_not_arising_of(rule) == "full_points":
             pts = leaf_max   # the situation did not arise: the maximum never shrinks
         else:

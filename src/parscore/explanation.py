@@ -78,7 +78,7 @@ def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> st
     `places` fixes the decimals (an index is always shown with 2, as published);
     otherwise trailing zeros are dropped.
     """
-    d = Decimal(value)
+    d = value if type(value) is Decimal else Decimal(value)
     text = format(d, f",.{places}f") if places is not None else format(d.normalize(), ",f")
     return text.translate(_VI_DIGITS) if lang == "vi" else text
 
@@ -105,10 +105,14 @@ def fmt_value(text: str | None, lang: str) -> str:
 def display(m: Methodology, name: str, text: str | None, lang: str) -> str:
     """A value as an official reads it. Derived ratios show 2 decimals, cut towards the
     worse side like the value that was compared: 99.998% reads 99,99%, never 100%."""
-    if text is not None and name in m.derived:
-        rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(m.derived[name].better, ROUND_HALF_UP)
-        text = format(Decimal(text).quantize(Decimal("0.01"), rounding=rounding).normalize(), "f")
+    spec = m.derived.get(name) if text is not None else None
+    if spec is not None:   # the same digits as the 2-decimal text of the cut value, without a text round trip
+        return fmt_number(Decimal(text).quantize(_CENT, rounding=_TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)), lang)
     return fmt_value(text, lang)
+
+
+_CENT = Decimal("0.01")
+_TOWARDS_WORSE = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}
 
 
 def thresholds(rule: RuleSpec, tier: int | None) -> dict[str, str]:
@@ -142,11 +146,11 @@ def reason_text(m: Methodology, rule: RuleSpec, static: dict[str, str], values: 
     """A reason: the rule's template filled with the session's values and the points."""
     leaf_max = m.leaves[rule.item].max
     ctx: dict[str, str] = {n: display(m, n, values.get(n), lang) for n in m.reads(rule)}
-    ctx.update(static, value=ctx[rule.score.fact], points=fmt_number(points, lang),
-               lost=fmt_number(leaf_max - points, lang))
+    ctx.update(static)
+    ctx["value"], ctx["points"], ctx["lost"] = ctx[rule.score.fact], fmt_number(points, lang), fmt_number(leaf_max - points, lang)
     # values of the session a kind shows (a comparison: last year's amount and the change, exact)
     ctx.update(for_score(rule.score).reason_values(rule.score, m, values, lang))
-    text = rule.explain.get(lang).format(**ctx)
+    text = rule.explain.get(lang).format_map(ctx)
     return _singular(text) if lang == "en" else text
 
 

@@ -3,13 +3,17 @@
 `compile_rules` gives every rule a handful of mutually exclusive productions (one per
 tier, one for not-applicable, one for a value that cannot be computed) and every
 derived fact one derive production. The reference matcher re-scans all of them until
-nothing new fires; durable_rules runs them in a Rete network. Here each rule's
-productions become one function, generated once per methodology from the productions'
-tests, that decides which of its productions fires with a few direct comparisons, and
-fires exactly that production: the same production id, the same trace step, the same
-points (through `evaluation.award`, Decimal-exact, cut down to 0.01), the same derived
-values (`_derive_fn` is `evaluation.derive_value` with its choices made once; the parity
-tests catch any drift between the two). Nothing is matched against text at run time: each test is
+nothing new fires; durable_rules runs them in a Rete network. Here all productions become
+plain Python, generated once per methodology from the productions' tests (a few functions
+run in turn, no call per rule): the derive productions inline in production order, then
+each rule's decision as nested
+if/elif on a few direct comparisons, firing exactly the production the others fire: the
+same production id, the same trace step, the same points (`evaluation.award`'s Decimal
+operations written out by each kind (`Kind.award_source`) with the thresholds as constants, cut down to 0.01
+once), the same derived values (`evaluation.derive_value`'s arithmetic with its choices
+made once; the parity tests catch any drift between the two). Trace steps and verdicts
+are named tuples built with `tuple.__new__`, without a Python-level call per step.
+Nothing is matched against text at run time: each test is
 a Python comparison of the fact's Decimal (or int) with the threshold Decimal, which
 is what the reference matcher computes and what durable's exact rank codes encode.
 
@@ -19,7 +23,8 @@ Semantics mirrored from the reference matcher (`evaluation._matches`):
 - a numeric test on a yes/no or a date fails; a yes/no test compares the canonical text;
 - derive productions fire when all their inputs are present, before any rule reads the
   derived value (in production order; a derived fact computed from another derived fact
-  is handled by repeating the derive pass, as the reference's re-scan does).
+  is handled by repeating the derive pass, as the reference's re-scan does, and then
+  each rule's own generated function runs instead of the inline ones).
 
 `tests/test_engine_parity.py` checks byte-identical scorecards against both other
 engines. `run(session, only=...)` evaluates only some items and `decide` gives one rule's
@@ -33,7 +38,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable
 
 from .compiler import CompiledRules, Production, Test
-from .evaluation import RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, parse_canonical
+from .evaluation import CENT, RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, parse_canonical
 from .loading import FactValue, Facts, Methodology
 from .kinds import for_score
 
@@ -102,14 +107,8 @@ def _derive_fn(m: Methodology, name: str) -> Callable[[list[Any]], Decimal | Non
     return difference
 
 
-def _new(cls: type) -> Any:
-    """An empty instance of a frozen dataclass, filled through its __dict__ by the caller.
-
-    Step and Verdict are frozen dataclasses; their generated __init__ sets each field
-    through object.__setattr__, which was a fifth of this engine's time. The instances
-    are the same (same fields, equal to ones built by __init__; checked in the tests).
-    """
-    return object.__new__(cls)
+_RULES_PER_PART = 12   # rules per generated function (see FastBackend.__init__)
+_tuple_new = tuple.__new__   # Step and Verdict are named tuples: built without their Python-level __new__
 
 
 def _derive_step(prod: Production, names: tuple[str, ...],
@@ -130,10 +129,7 @@ def _derive_step(prod: Production, names: tuple[str, ...],
                 text = "0"
         values[source] = text
         nums[source] = out
-        step = _new(Step)
-        step.__dict__.update(production=pid, kind="derive", source=source, inputs={n: values[n] for n in names},
-                             output=text)
-        return step
+        return Step(pid, "derive", source, {n: values[n] for n in names}, text)
     return fire
 
 
@@ -142,8 +138,32 @@ def _inputs_of(prod: Production) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.fact for p in prod.patterns))
 
 
+class _Source:
+    """Generated Python source and the constants it names (our own source, from data)."""
+
+    def __init__(self) -> None:
+        self.ns: dict[str, Any] = {"award": award, "D": Decimal, "typed": parse_canonical, "ZERO": ZERO, "ONE": Decimal(1),
+                                   "CENT": CENT, "FLOOR": ROUND_FLOOR, "HUNDRED": Decimal(100), "RATIO": RATIO_PLACES, "Step": Step,
+                                   "Verdict": Verdict, "tn": _tuple_new, "canonical": canonical}
+        self._ids: dict[int, str] = {}
+
+    def const(self, value: Any) -> str:
+        key = id(value)
+        name = self._ids.get(key)
+        if name is None or self.ns[name] is not value:
+            name = self._ids[key] = f"k{len(self.ns)}"
+            self.ns[name] = value
+        return name
+
+    def function(self, name: str, lines: list[str], filename: str) -> Callable[..., Any]:
+        exec(compile("\n".join(lines), filename, "exec"), self.ns)  # our own source, from data
+        return self.ns[name]  # type: ignore[no-any-return]
+
+
 class FastBackend:
-    """One closure per rule, built once per methodology; `run` fires what the reference would."""
+    """All rules' decisions as generated functions run in turn, built once per methodology; `run`
+    fires what the reference would. Each rule also gets its own `decide` function (the
+    projection re-scores single items)."""
 
     def __init__(self, compiled: CompiledRules):
         self.compiled = compiled
@@ -154,21 +174,63 @@ class FastBackend:
         for p in compiled.productions:
             if p.item is not None:
                 by_item.setdefault(p.item, []).append(p)
-        self._items: list[tuple[str, Callable[..., Any]]] = [
-            (code, self._item_closure(code, by_item.get(code, []))) for code in m.rules]
-        self._by_code = dict(self._items)
-        self._codes = tuple(self._by_code)
         self._chained = any(i in m.derived for _, ins, _ in self._derives for i in ins)
+        src = _Source()
+        self._by_code: dict[str, Callable[..., Any]] = {}
+        bodies: list[list[str]] = [self._derive_source(src)]
+        for i, code in enumerate(m.rules):
+            tree = self._decision(src, code, by_item.get(code, []))
+            decide = ["def decide(values, nums):"] + _render(tree, "    ", lambda r: [f"return {r[0]}"]) + ["    return None"]
+            self._by_code[code] = src.function("decide", decide, f"<parscore rule {m.rules[code].id}>")
+            if i % _RULES_PER_PART == 0:
+                bodies.append([])
+            bodies[-1] += _render(tree, "    ", lambda r, code=code: _record(src, code, r))
+        self._codes = tuple(self._by_code)
+        # a few functions run in turn rather than one huge one: compiling one function of
+        # thousands of lines held ~10 MB of the process's memory for good (the compiler's peak)
+        self._parts = tuple(
+            src.function("part", ["def part(values, nums, trace, verdicts):", "    append = trace.append"] + body
+                         + ["    return None"], f"<parscore rules {m.id} part {n}>")
+            for n, body in enumerate(bodies))
 
     # ------------------------------------------------------------ building
 
-    def _item_closure(self, code: str, prods: list[Production]) -> Callable[..., Any]:
-        """The rule's decision as one generated Python function (no call per test).
+    def _derive_source(self, src: _Source) -> list[str]:
+        """The first derive pass inline, in production order (what `_derive_step` does for one)."""
+        m = self.compiled.methodology
+        lines: list[str] = []
+        for prod, names, _ in self._derives:
+            spec = m.derived[prod.source]
+            cond = " and ".join(f"{n!r} in values" for n in names)
+            lines.append(f"    if {cond}:")
+            ins = ", ".join(f"{n!r}: values[{n!r}]" for n in names)
+            if spec.ratio and names == tuple(spec.inputs):
+                rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(spec.better, ROUND_HALF_UP)
+                a, b = names
+                lines += [f"        a = nums.get({a!r}); b = nums.get({b!r})",
+                          "        if a is None or b is None: out = None",
+                          "        else:",
+                          "            b = D(b)",
+                          f"            out = None if b == 0 else (D(a) / b * HUNDRED).quantize(RATIO, rounding={src.const(rounding)})"]
+            else:
+                args = ", ".join(f"nums.get({n!r})" for n in names)
+                lines.append(f"        out = {src.const(_derive_fn(m, prod.source))}([{args}])")
+            lines += ["        if out is None: text = None",
+                      "        else:",
+                      "            text = format(out.normalize(), 'f')",
+                      "            if text == '-0': text = '0'",
+                      f"        values[{prod.source!r}] = text; nums[{prod.source!r}] = out",
+                      f"        append(tn(Step, ({src.const(prod.id)}, 'derive', {prod.source!r}, {{{ins}}}, text)))"]
+        return lines
 
-        The source is built from the productions' own tests, in their order: the
-        not-applicable test and its negation (the guard every other production carries),
-        then `undefined`, then each outcome's tests; the first that holds fires, as the
-        outcomes are mutually exclusive by construction (each kind's `outcomes`)."""
+    def _decision(self, src: _Source, code: str, prods: list[Production]) -> list[Any]:
+        """The rule's decision as a tree of (condition, subtree) branches with results at the leaves.
+
+        Built from the productions' own tests, in their order: the not-applicable test and
+        its negation (the guard every other production carries), then `undefined`, then each
+        outcome's tests; the first that holds fires, as the outcomes are mutually exclusive
+        by construction (compiler._outcome_tests). A result is (tuple source for `decide`,
+        production, input names, points expression, points text expression, tier)."""
         m = self.compiled.methodology
         rule = m.rules[code]
         leaf_max = m.leaves[code].max
@@ -177,23 +239,20 @@ class FastBackend:
         undef = next(p for p in prods if p.kind == "undefined")
         outcomes = [p for p in prods if p.kind == "score"]
         kind = for_score(rule.score)
-        fixed_points = kind.fixed_points   # points do not depend on the value
-        on_fire = kind.decides_on_fire     # the outcome is decided from several values as it fires
+        fixed_points = kind.fixed_points   # the points do not depend on the value
         # a situation that did not arise keeps the maximum (full points) unless the rule says otherwise
         na_points = leaf_max if m.when_not_arising_of(rule) == "full_points" else ZERO
-        ns: dict[str, Any] = {"award": award, "RULE": rule, "MAX": leaf_max, "KIND": kind, "typed": parse_canonical,
-                              "M": m, "ZERO": ZERO}
+        const = src.const
+        MAX, RULE = const(leaf_max), const(rule)
 
-        def const(value: Any) -> str:
-            name = f"k{len(ns)}"
-            ns[name] = value
-            return name
-
-        def expr(tests: tuple[Test, ...]) -> str:
+        def expr(tests: tuple[Test, ...], defined: bool = False) -> str:
+            """The tests as one condition on `t` (the text) and `n` (the number); `defined`:
+            `t` is known not to be None here (an outcome's branch), so that test is left out."""
             parts = []
             for t in tests:
                 if t.op == "defined":
-                    parts.append("t is not None")
+                    if not defined:
+                        parts.append("t is not None")
                 elif t.op == "undefined":
                     parts.append("t is None")
                 elif isinstance(t.value, str):
@@ -202,36 +261,51 @@ class FastBackend:
                     parts.append(f"(n is not None and n {_PY_OPS[t.op]} {const(t.value)})")
             return " and ".join(parts) or "True"
 
-        lines = ["def decide(values, nums):"]
-        if na is not None:
-            guard_fact = na.patterns[0].fact
-            lines += [f"    if {guard_fact!r} not in values: return None",
-                      f"    t = values[{guard_fact!r}]; n = nums.get({guard_fact!r})",
-                      f"    if {expr(na.patterns[0].tests)}: return {const((na, _inputs_of(na), na_points, canonical(na_points), na.tier))}",
-                      f"    if not ({expr(undef.patterns[0].tests)}): return None"]
-        lines += [f"    if {score_fact!r} not in values: return None",
-                  f"    t = values[{score_fact!r}]",
-                  f"    if t is None: return {const((undef, _inputs_of(undef), ZERO, '0', undef.tier))}",
-                  f"    n = nums.get({score_fact!r})"]
+        def fixed(p: Production, pts: Decimal) -> tuple[Any, ...]:
+            c = const((p, _inputs_of(p), pts, canonical(pts), p.tier))
+            return (c, p, const(pts), const(canonical(pts)), repr(p.tier))
+
+        def valued(p: Production) -> tuple[Any, ...]:
+            pts = self._award_expr(src, rule, leaf_max, p.tier)
+            return (f"({const(p)}, {const(_inputs_of(p))}, {pts}, None, {p.tier!r})", p, pts, None, repr(p.tier))
+
+        tree: list[Any] = []
         for p in outcomes:
-            if on_fire:
-                # every joined value must be known (e.g. last year's amount); the kind decides the
-                # outcome from the typed values, exactly as evaluation.Session.fire does
+            if kind.decides_on_fire:
+                # the kind decides the outcome from the typed values as the production fires, as
+                # evaluation.Session.fire does; every joined value must be known (last year's amount)
                 joined = list(dict.fromkeys(q.fact for q in p.patterns if q.fact != score_fact))
-                lines += [f"    if values.get({n!r}) is None: return None" for n in joined]
-                lines += [f"    v = {{n: typed(values[n], M, n) for n in {const(_inputs_of(p))}}}",
-                          f"    tier = KIND.fire_tier(RULE.score, {p.tier!r}, v)",
-                          f"    return ({const(p)}, {const(_inputs_of(p))}, award(RULE, MAX, tier, v[{score_fact!r}]), None, tier)"]
-                continue
-            if fixed_points:
-                pts = award(rule, leaf_max, p.tier, None)
-                result = const((p, _inputs_of(p), pts, canonical(pts), p.tier))
-            else:
-                result = f"({const(p)}, {const(_inputs_of(p))}, award(RULE, MAX, {p.tier!r}, n), None, {p.tier!r})"
-            lines.append(f"    if {expr(p.patterns[-1].tests)}: return {result}")
-        lines.append("    return None")
-        exec(compile("\n".join(lines), f"<parscore rule {rule.id}>", "exec"), ns)  # our own source, from data
-        return ns["decide"]  # type: ignore[no-any-return]
+                names = const(_inputs_of(p))
+                pts = f"award({RULE}, {MAX}, tier, v[{score_fact!r}])"
+                res = (f"({const(p)}, {names}, {pts}, None, tier)", p, pts, None, "tier")
+                ready = " and ".join(f"values.get({n!r}) is not None" for n in joined) or "True"
+                setup = (f"v = {{x: typed(values[x], {const(m)}, x) for x in {names}}}; "
+                         f"tier = {const(kind)}.fire_tier({RULE}.score, {p.tier!r}, v)")
+                tree.append((ready, [(setup, None), ("True", res)]))
+                break   # the one firing production decides every outcome
+            tree.append((expr(p.patterns[-1].tests, defined=True), fixed(p, award(rule, leaf_max, p.tier, None)) if fixed_points
+                         else valued(p)))
+        scored = [(f"{score_fact!r} in values", [
+            (f"t = values[{score_fact!r}]", None),
+            ("t is None", fixed(undef, ZERO)),
+            ("else", [(f"n = nums.get({score_fact!r})", None)] + tree)])]
+        if na is None:
+            return scored
+        guard = na.patterns[0].fact
+        return [(f"{guard!r} in values", [
+            (f"t = values[{guard!r}]; n = nums.get({guard!r})", None),
+            (expr(na.patterns[0].tests), fixed(na, na_points)),
+            ("elif " + expr(undef.patterns[0].tests), scored)])]
+
+    @staticmethod
+    def _award_expr(src: _Source, rule: Any, leaf_max: Decimal, tier: int | None) -> str:
+        """`evaluation.award` for a value-dependent score as one expression on `n` (same arithmetic:
+        the same operations in the same order, the same min/max, one cut to 0.01)."""
+        MAX = src.const(leaf_max)
+        raw = for_score(rule.score).award_source(rule.score, MAX, src.const)   # the kind's own arithmetic, inline
+        if raw is None:
+            return f"award({src.const(rule)}, {MAX}, {tier!r}, n)"
+        return f"min({MAX}, max(ZERO, {raw})).quantize(CENT, rounding=FLOOR)"
 
     # ------------------------------------------------------------ running
 
@@ -243,19 +317,12 @@ class FastBackend:
             nums: dict[str, Any] = {n: number(v) for n, v in values.items()}
         else:
             nums = {n: v for n, v in typed.items() if type(v) in _NUMERIC_TYPES}
-        pending = self._derives
-        while pending:
-            later = []
-            for entry in pending:
-                step = entry[2](values, nums)
-                if step is not None:
-                    session.trace.append(step)
-                else:
-                    later.append(entry)
-            if not self._chained or len(later) == len(pending):
-                break
-            pending = later
         trace, verdicts = session.trace, session.verdicts
+        if only is None and not self._chained:
+            for part in self._parts:   # the derived facts, then the rules in order
+                part(values, nums, trace, verdicts)
+            return
+        self._derive_pass(values, nums, trace)
         for code in (self._codes if only is None else only):
             fired = self._by_code[code](values, nums)
             if fired is None:
@@ -263,17 +330,64 @@ class FastBackend:
             prod, names, pts, out, tier = fired
             if out is None:
                 out = canonical(pts)
-            step = _new(Step)
-            step.__dict__.update(production=prod.id, kind=prod.kind, source=prod.source,
-                                 inputs={n: values[n] for n in names}, output=out)
+            step = _tuple_new(Step, (prod.id, prod.kind, prod.source, {n: values[n] for n in names}, out))
             trace.append(step)
-            verdict = _new(Verdict)
-            verdict.__dict__.update(item=code, kind=prod.kind, tier=tier, points=pts, step=step)
-            verdicts[code] = verdict
+            verdicts[code] = _tuple_new(Verdict, (code, prod.kind, tier, pts, step))
+
+    def _derive_pass(self, values: dict[str, Any], nums: dict[str, Any], trace: list[Step]) -> None:
+        """The derive productions, repeated while a derived fact computed from another fires more."""
+        pending = self._derives
+        while pending:
+            later = []
+            for entry in pending:
+                step = entry[2](values, nums)
+                if step is not None:
+                    trace.append(step)
+                else:
+                    later.append(entry)
+            if not self._chained or len(later) == len(pending):
+                break
+            pending = later
 
     def decide(self, code: str, values: dict[str, Any], nums: dict[str, Any]) -> tuple[Any, ...] | None:
         """One rule's outcome without a trace: (production, trace input names, points, points text or None, tier)."""
         return self._by_code[code](values, nums)
+
+
+def _render(tree: list[Any], indent: str, leaf: Callable[[tuple[Any, ...]], list[str]]) -> list[str]:
+    """A decision tree as nested if/elif statements; `leaf` writes what a result does."""
+    out: list[str] = []
+    first = True
+    for cond, sub in tree:
+        if sub is None:   # a statement
+            out.append(indent + cond)
+            first = True
+            continue
+        if cond == "else":
+            head = "else:"
+        elif cond.startswith("elif "):
+            head = cond + ":"
+        else:
+            head = ("if " if first else "elif ") + cond + ":"
+        first = False
+        out.append(indent + head)
+        inner = indent + "    "
+        out += _render(sub, inner, leaf) if isinstance(sub, list) else [inner + x for x in leaf(sub)]
+    return out
+
+
+def _record(src: _Source, code: str, result: tuple[Any, ...]) -> list[str]:
+    """What `run` does with a rule's result, inline: the trace step and the verdict."""
+    _, prod, pts, text, tier = result
+    ins = ", ".join(f"{n!r}: values[{n!r}]" for n in _inputs_of(prod))
+    lines = [f"p = {pts}"]
+    if text is None:   # `canonical` of a points value (never negative: cut at 0 by max)
+        lines.append("c = format(p.normalize(), 'f')")
+        text = "('0' if c == '-0' else c)"
+    lines += [f"s = tn(Step, ({src.const(prod.id)}, {prod.kind!r}, {prod.source!r}, {{{ins}}}, {text}))",
+              "append(s)",
+              f"verdicts[{code!r}] = tn(Verdict, ({code!r}, {prod.kind!r}, {tier}, p, s))"]
+    return lines
 
 
 def evaluate(engine: Any, facts: Facts, only: Iterable[str] | None = None) -> Session:

@@ -34,6 +34,8 @@ class Document:
 
     def line(self, path: Path_) -> int | None:
         """The line of the deepest known prefix of `path`."""
+        if not self.lines:   # a document with no lines (one JSON Lines record)
+            return None
         for end in range(len(path), -1, -1):
             found = self.lines.get(tuple(path[:end]))
             if found is not None:

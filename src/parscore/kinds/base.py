@@ -158,6 +158,14 @@ class Kind(ABC):
         """Placeholders of the explain template that depend on the session's values."""
         return {}
 
+    def award_source(self, score: Any, leaf_max: str, const: Callable[[Any], str]) -> str | None:
+        """`award` as one Python expression on `n` (the scored fact's number), for the fast
+        path's generated code, or None to call `award` itself. The same operations in the same
+        order as `award`: the caller clamps to [0, max] and cuts to 0.01 as evaluation does.
+        `leaf_max` is the maximum's name in the generated code, `const(x)` names a constant;
+        `D` (Decimal), `ZERO` and `ONE` are in scope."""
+        return None
+
     def tiers(self, score: Any) -> tuple[int | None, ...]:
         """Every tier an outcome may carry (the card precomputes their thresholds)."""
         return (0, 1)

@@ -33,6 +33,9 @@ class PerOccurrence(Kind):
     def award(self, score: PerOccurrenceScore, leaf_max: Decimal, tier: int | None, value: Any) -> Decimal:
         return max(leaf_max - score.each * Decimal(value), score.floor)
 
+    def award_source(self, score: PerOccurrenceScore, leaf_max: str, const: Callable[[Any], str]) -> str:
+        return f"max({leaf_max} - {const(score.each)} * D(n), {const(score.floor)})"
+
     def thresholds(self, score: PerOccurrenceScore, tier: int | None) -> dict[str, str]:
         return {"each": plain(score.each), "floor": plain(score.floor)}
 

@@ -32,6 +32,10 @@ class Proportional(Kind):
         share = (Decimal(value) - score.zero_at) / (score.full_at - score.zero_at)
         return leaf_max * min(Decimal(1), max(Decimal(0), share))
 
+    def award_source(self, score: ProportionalScore, leaf_max: str, const: Callable[[Any], str]) -> str:
+        share = f"(D(n) - {const(score.zero_at)}) / ({const(score.full_at)} - {const(score.zero_at)})"
+        return f"{leaf_max} * min(ONE, max(ZERO, {share}))"
+
     def thresholds(self, score: ProportionalScore, tier: int | None) -> dict[str, str]:
         return {"zero_at": plain(score.zero_at), "full_at": plain(score.full_at)}
 

@@ -27,6 +27,9 @@ class Survey(Kind):
     def award(self, score: SurveyScore, leaf_max: Decimal, tier: int | None, value: Any) -> Decimal:
         return leaf_max * Decimal(value) / 100
 
+    def award_source(self, score: SurveyScore, leaf_max: str, const: Callable[[Any], str]) -> str:
+        return f"{leaf_max} * D(n) / 100"
+
     def thresholds(self, score: SurveyScore, tier: int | None) -> dict[str, str]:
         return {"scale": "max × value / 100"}
 
