@@ -21,9 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
 
 # Modules other branches are restructuring (issue 11); relaxed until the coordinator merges them.
-UNDER_RESTRUCTURING = {
-    "parscore.evaluation", "parscore.fastpath", "parscore.explanation", "parscore.reporting", "parscore.i18n",
-}
+UNDER_RESTRUCTURING: set[str] = set()   # every module of parscore is checked strictly
 
 
 def _mypy(request: pytest.FixtureRequest, *args: str) -> tuple[str, int]:
@@ -50,10 +48,10 @@ def test_the_configuration_is_strict_and_names_every_exception():
     third_party = {n for n in relaxed if not n.startswith("parscore")}
     assert third_party == {"durable", "durable.*"}
     assert all(relaxed[n] == {"ignore_missing_imports": True} for n in third_party)
-    # our own modules: only those under restructuring, and only for now
+    # our own modules: none is exempted
     ours = {n for n in relaxed if n.startswith("parscore")}
     assert ours == UNDER_RESTRUCTURING
-    assert "TEMPORARY: under restructuring, tightened at merge" in PYPROJECT.read_text(encoding="utf-8")
+    assert "TEMPORARY" not in PYPROJECT.read_text(encoding="utf-8")
 
 
 def test_the_configuration_rejects_an_unannotated_function(request, tmp_path):

@@ -16,7 +16,8 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple, Protocol
 
-from .compiler import CompiledRules, Pattern, Production, Test, compile_rules
+from .compiler import CompiledRules, Production, compile_rules
+from .kinds.base import Pattern, Test
 from .loading import FactValue, Facts, Methodology
 from .kinds import for_score
 from .kinds.compare import compare_holds  # noqa: F401  (re-exported: evaluation.compare_holds)
@@ -62,18 +63,19 @@ def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None])
     on time is 99.998%, never a rounded-up 100% that would earn a full score.
     """
     spec = m.derived[name]
-    vals = [Decimal(inputs[p]) if inputs[p] is not None else None for p in spec.inputs]  # type: ignore[arg-type]
-    if any(v is None for v in vals):
+    known = [inputs[p] for p in spec.inputs]
+    if any(v is None for v in known):
         return None
+    vals = [Decimal(v) for v in known]  # type: ignore[arg-type]  # no None: checked above
     if spec.ratio:
         num, den = vals
         if den == 0:
             return None
         rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(spec.better, ROUND_HALF_UP)
-        return (num / den * 100).quantize(RATIO_PLACES, rounding=rounding)  # type: ignore[operator]
+        return (num / den * 100).quantize(RATIO_PLACES, rounding=rounding)
     if spec.sum:
-        return sum(vals, Decimal(0))  # type: ignore[arg-type]
-    return vals[0] - vals[1]  # type: ignore[operator]
+        return sum(vals, Decimal(0))
+    return vals[0] - vals[1]
 
 
 def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue | None) -> Decimal:
@@ -208,7 +210,7 @@ def _synchronous_host() -> Any:
     """
     from durable import engine
 
-    class SynchronousHost(engine.Host):
+    class SynchronousHost(engine.Host):  # type: ignore[misc]  # durable_rules has no types
         def _run(self) -> None:
             pass
 
@@ -344,14 +346,15 @@ def exact_value(m: Methodology, values: dict[str, FactValue], name: str) -> Deci
     if name not in m.derived:
         return None
     spec = m.derived[name]
-    parts = [exact_value(m, values, p) for p in spec.inputs]
-    if any(p is None for p in parts):
+    maybe = [exact_value(m, values, p) for p in spec.inputs]
+    parts = [p for p in maybe if p is not None]
+    if len(parts) != len(maybe):
         return None
     if spec.ratio:
-        return None if parts[1] == 0 else parts[0] / parts[1] * 100  # type: ignore[operator]
+        return None if parts[1] == 0 else parts[0] / parts[1] * 100
     if spec.sum:
-        return sum(parts, Decimal(0))  # type: ignore[arg-type]
-    return parts[0] - parts[1]  # type: ignore[operator]
+        return sum(parts, Decimal(0))
+    return parts[0] - parts[1]
 
 
 def known_value(m: Methodology, values: dict[str, FactValue], name: str) -> FactValue | None:

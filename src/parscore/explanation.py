@@ -106,7 +106,7 @@ def display(m: Methodology, name: str, text: str | None, lang: str) -> str:
     """A value as an official reads it. Derived ratios show 2 decimals, cut towards the
     worse side like the value that was compared: 99.998% reads 99,99%, never 100%."""
     spec = m.derived.get(name) if text is not None else None
-    if spec is not None:   # the same digits as the 2-decimal text of the cut value, without a text round trip
+    if spec is not None and text is not None:   # the same digits as the 2-decimal text of the cut value, without a text round trip
         return fmt_number(Decimal(text).quantize(_CENT, rounding=_TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)), lang)
     return fmt_value(text, lang)
 

@@ -34,10 +34,12 @@ nothing else changes between samples).
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable
 
-from .compiler import CompiledRules, Production, Test
+from .compiler import CompiledRules, Production
+from .kinds.base import Test
 from .evaluation import CENT, RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, parse_canonical
 from .loading import FactValue, Facts, Methodology
 from .kinds import for_score
@@ -184,7 +186,7 @@ class FastBackend:
             self._by_code[code] = src.function("decide", decide, f"<parscore rule {m.rules[code].id}>")
             if i % _RULES_PER_PART == 0:
                 bodies.append([])
-            bodies[-1] += _render(tree, "    ", lambda r, code=code: _record(src, code, r))
+            bodies[-1] += _render(tree, "    ", partial(_record, src, code))
         self._codes = tuple(self._by_code)
         # a few functions run in turn rather than one huge one: compiling one function of
         # thousands of lines held ~10 MB of the process's memory for good (the compiler's peak)
@@ -351,7 +353,8 @@ class FastBackend:
 
     def decide(self, code: str, values: dict[str, Any], nums: dict[str, Any]) -> tuple[Any, ...] | None:
         """One rule's outcome without a trace: (production, trace input names, points, points text or None, tier)."""
-        return self._by_code[code](values, nums)
+        fired: tuple[Any, ...] | None = self._by_code[code](values, nums)
+        return fired
 
 
 def _render(tree: list[Any], indent: str, leaf: Callable[[tuple[Any, ...]], list[str]]) -> list[str]:

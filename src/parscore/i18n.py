@@ -316,7 +316,8 @@ def help_text(text: str | None, lang: str | None = None) -> str | None:
     lang = lang or get_language()
     if text is None or lang == "en" or text == "==SUPPRESS==":
         return text
-    return (catalogue(lang).get("help") or {}).get(text, text)
+    found: str = (catalogue(lang).get("help") or {}).get(text, text)
+    return found
 
 
 def has_help(text: str, lang: str) -> bool:
@@ -327,7 +328,8 @@ def argparse_text(text: str, lang: str | None = None) -> str:
     lang = lang or get_language()
     if lang == "en":
         return text
-    return (catalogue(lang).get("argparse") or {}).get(text, text)
+    found: str = (catalogue(lang).get("argparse") or {}).get(text, text)
+    return found
 
 
 VI_LETTERS = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
