@@ -172,11 +172,15 @@ def _check_scalar(node: yaml.ScalarNode, path: Path_, doc: Document) -> None:
     """YAML 1.1 reads `017` as 15, `1:30` as 90, `0x1F` as 31 and `1_000` as 1000, and leaves `0o17` or `١٧`
     as text: refuse them all with the plain form to write, rather than guess."""
     v = node.value
+    tag = node.tag
     plain = node.style in (None, "")
-    if len(v) > 200 and (not plain or node.tag not in (_INT, _FLOAT)):
+    number = tag == _INT or tag == _FLOAT
+    if len(v) > 200 and (not plain or not number):
         return
-    trap = _trap(v, node.tag) if plain else None
-    if trap is None and any(ch.isdigit() and not ch.isascii() for ch in v) and _NUMBERISH.fullmatch(v.strip()):
+    # only numbers, and text that looks like an octal number, can be a trap (checked first: every scalar comes here)
+    trap = _trap(v, tag) if plain and (number or "0o" in v or "0O" in v) else None
+    if trap is None and not v.isascii() and any(ch.isdigit() and not ch.isascii() for ch in v) \
+            and _NUMBERISH.fullmatch(v.strip()):
         ascii_form = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in v.strip())
         trap = f"'{short(v, ECHO)}' is written with non-ASCII digits; write {short(ascii_form, ECHO)} (digits 0-9)"
     if trap is not None:
