@@ -345,3 +345,21 @@ def test_problems_come_back_in_the_bodys_language(client, send):
     assert p_en["code"] == p_vi["code"] == "PS072"
     from parscore.i18n import translate
     assert p_vi["message"] == translate("PS072", p_en["message"], "vi") != p_en["message"]
+
+
+@pytest.mark.parametrize("baseline,path", [("ca-mau-2024", "fixtures/ca-mau-2024.yaml"),
+                                           ("results-2024", "fixtures/results-2024.yaml")])
+def test_project_equals_the_cli(client, cli, baseline, path):
+    """`/api/project` is `parscore project -f json`, byte for byte, the survey drawn around a bundled last year."""
+    out, rc = cli("project", CA_MAU, "--baseline", path, "--redraw-survey", "--samples", "400", "--seed", "7",
+                  "--target", "90", "-f", "json")
+    assert rc == 0
+    r = client.post("/api/project", json={"example": "ca-mau-2025", "baseline": baseline, "redraw_survey": True,
+                                          "samples": 400, "seed": 7, "target": "90"})
+    assert r.status_code == 200 and r.text == out
+    assert json.loads(r.text)["samples"] == 400
+
+
+def test_project_takes_only_a_bundled_last_year(client):
+    probs = _problems(client.post("/api/project", json={"example": "ca-mau-2025", "baseline": "../fixtures/ca-mau-2024.yaml"}))
+    assert probs[0]["code"] == "PS351" and probs[0]["field"] == "baseline"

@@ -257,3 +257,27 @@ def test_download_names_are_ascii_whatever_the_agency(page):
     assert r.status_code == 200 and r.headers["content-disposition"] == 'attachment; filename="tinh-ca-mau-2025-scorecard.json"'
     r = c.post("/ui/download", data=dict(st, what="scenario"))          # nothing changed yet: no scenario to save
     assert r.status_code == 422 and "[PS131]" in r.text and "no changes" in r.text
+
+
+def test_the_projection_shows_the_range_and_its_chart(page):
+    """The page's projection is `parscore project`'s (same lines, same seed) with its chart."""
+    from parscore.projection import DEFAULT_SEED, load_baseline, load_spreads, project
+    from parscore.projection_report import summary_lines
+    from parscore.web import core
+
+    c, tok = page
+    r = c.post("/ui/open", data={"csrf": tok, "lang": "vi", "example": "ca-mau-2025", "use": "example"})
+    assert 'id="projection-result"' not in r.text            # nothing drawn until asked
+    r = c.post("/ui/update", data=dict(_state(r.text), op="project", baseline="ca-mau-2024", redraw="1"))
+    assert r.status_code == 200 and 'id="projection-result"' in r.text and "<svg" in r.text
+    m, facts = load_inputs(CA_MAU)
+    last = load_baseline(ROOT / "fixtures/ca-mau-2024.yaml", m, facts.agency.code)
+    from dataclasses import replace
+    last = replace(last, file="fixtures/ca-mau-2024.yaml")
+    target = Decimal(90) if score(m, facts).index < 90 else None
+    p = project(m, facts, last, load_spreads(m), core.PROJECTION_SAMPLES, DEFAULT_SEED, target, None, None, 10, True)
+    import html as h
+    shown = h.unescape(r.text)
+    for line in summary_lines(p, "vi")[1:]:
+        assert line in shown, line
+    assert p.index["p5"] < p.index["p95"]

@@ -37,7 +37,7 @@ def projection_json(p: Projection) -> str:
     return json.dumps(p.to_dict(), ensure_ascii=False, indent=2, default=_json_default) + "\n"
 
 
-def _lines(p: Projection, lang: str) -> list[str]:
+def summary_lines(p: Projection, lang: str) -> list[str]:
     i = p.index
     out = [_t("title", lang),
            _t("who", lang).format(agency=p.agency["name"], year=p.year if p.year is not None else "—", n=p.samples, seed=p.seed),
@@ -74,7 +74,7 @@ def render_projection(p: Projection, lang: str, fmt: str) -> str:
         return render_projection_html(p, lang)
     tf = "github" if fmt == "markdown" else "simple"
     head = [_t("field", lang), "p5", "p50", "p95", _t("ftarget", lang), _t("fprob", lang)]
-    text = "\n".join(_lines(p, lang)) + "\n\n"
+    text = "\n".join(summary_lines(p, lang)) + "\n\n"
     text += tabulate(_field_rows(p, lang), headers=head, tablefmt=tf, disable_numparse=True) + "\n\n"
     return text + "\n".join(_notes(p, lang)) + "\n"
 
@@ -90,7 +90,7 @@ def render_projection_html(p: Projection, lang: str) -> str:
     e = escape
     head = [_t("field", lang), "p5", "p50", "p95", _t("ftarget", lang), _t("fprob", lang)]
     rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in _field_rows(p, lang))
-    lines = _lines(p, lang)
+    lines = summary_lines(p, lang)
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(lines[0])}</title>'
             '<style>body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:10.5pt;max-width:190mm;margin:0 auto}'
             'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3pt 5pt}svg{max-width:100%;height:auto}'

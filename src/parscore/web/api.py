@@ -52,6 +52,14 @@ class AuditBody(FactsBody):
     pass
 
 
+class ProjectBody(FactsBody):
+    baseline: str = Field(description="last year, bundled: " + ", ".join(sorted(core.BASELINES)))
+    samples: int = Field(10_000, ge=1, le=200_000, description="samples drawn (default 10000, as the CLI)")
+    seed: int | None = Field(None, ge=0, description="random seed (default the CLI's)")
+    target: str | float | None = Field(None, description="target index, e.g. 90: the chance of reaching it")
+    redraw_survey: bool = Field(False, description="draw the file's own survey values too, as --redraw-survey")
+
+
 class ProblemOut(BaseModel):
     file: str
     line: int | None
@@ -199,6 +207,18 @@ async def api_plan(request: Request) -> Response:
 async def api_audit(request: Request) -> Response:
     body, i, _ = await read_body(request, AuditBody, strict=False)
     return _json_response(render_audit(audit(i.m, i.facts, body.lang), "json"))
+
+
+@router.post("/project", openapi_extra=_body_schema(ProjectBody),
+             summary="the index as a range before the survey is published: `parscore project -f json`")
+async def api_project(request: Request) -> Response:
+    from ..projection_report import projection_json
+
+    body, i, _ = await read_body(request, ProjectBody)
+    assert isinstance(body, ProjectBody)
+    target = parse_target(str(body.target), "target") if body.target is not None else None
+    p = core.project_request(i, i.facts, body.baseline, body.samples, body.seed, target, body.redraw_survey)
+    return _json_response(projection_json(p))
 
 
 @router.get("/criteria", summary="the methodology tree: `parscore criteria -f json`")

@@ -196,7 +196,8 @@ def create_app() -> Any:
         except InputError as exc:
             return _page(request, {"problems": exc.problems}, lang, 422)
         state = {"example": example if not data else "", "doc": "" if not data else i.yaml_text, "name": i.source,
-                 "peers": _opt(form, "peers") or "", "units": _opt(form, "units") or "", "changes": [], "target": "", "focus": "card-h"}
+                 "peers": _opt(form, "peers") or "", "units": _opt(form, "units") or "", "changes": [], "target": "", "focus": "card-h",
+                 "baseline": "", "redraw": False}
         return _workspace(request, state, lang)
 
     @app.post("/ui/update", include_in_schema=False)
@@ -223,6 +224,8 @@ def create_app() -> Any:
             state["changes"].pop()
         elif op == "reset":
             state["changes"] = []
+        elif op == "project":
+            state["focus"] = "projection-h"
         return _workspace(request, state, lang)
 
     @app.post("/ui/download", include_in_schema=False)
@@ -296,7 +299,8 @@ def _state(form: Any) -> dict[str, Any]:
         raise InputError.one("request", None, "changes", "the page's list of changes is damaged; reload the page", "PS356")
     return {"example": str(form.get("example") or ""), "doc": str(form.get("doc") or ""), "name": core.safe_name(str(form.get("name") or "")),
             "peers": str(form.get("peers") or ""), "units": str(form.get("units") or ""), "changes": changes,
-            "target": str(form.get("target") or "").strip()}
+            "target": str(form.get("target") or "").strip(), "baseline": str(form.get("baseline") or ""),
+            "redraw": form.get("redraw") == "1"}
 
 
 def _plan_changes(state: dict[str, Any], lang: str) -> list[list[str | None]]:
@@ -355,6 +359,13 @@ def _workspace(request: Request, state: dict[str, Any], lang: str) -> Response:
         target = Decimal(90)
     p = Planner(m, after_facts, lang, i.units).plan(target)
     pd = plan_data(p, m, lang)
+    projection = None
+    if state["baseline"]:   # the index as a range, the survey drawn around last year (bundled only)
+        try:
+            projection = _projection_view(core.project_request(i, after_facts, state["baseline"], core.PROJECTION_SAMPLES,
+                                                               target=target, redraw=state["redraw"]), lang)
+        except InputError as exc:
+            problems += exc.problems
     ctx = {"ws": True, "state": state, "state_json": json.dumps(state["changes"], ensure_ascii=False), "problems": problems,
            "card": after, "before": before, "sim": sim, "changed": changed, "source": i.source,
            "fields": _fields_view(m, after, after_facts, changed, lang), "missing": [it for it in after.items if it.status == "missing_facts"],
@@ -362,8 +373,19 @@ def _workspace(request: Request, state: dict[str, Any], lang: str) -> Response:
            "caveat": caveat(after, lang), "card_formats": list(core.CARD_FORMATS),
            "facts_view": _facts_view(m, facts, after_facts, changes, lang), "editable": set(m.facts),
            "num": lambda d: num(d, lang), "pct": lambda d: pct(d, lang), "t": lambda k: t(k, lang), "fmt_value": lambda v: fmt_value(v, lang),
-           "rank_text": lambda r: _rank(r, lang)}
+           "rank_text": lambda r: _rank(r, lang), "projection": projection, "baselines": sorted(core.BASELINES),
+           "projection_samples": core.PROJECTION_SAMPLES}
     return _page(request, ctx, lang, 422 if problems else 200)
+
+
+def _projection_view(p: Any, lang: str) -> dict[str, Any]:
+    """The projection's own lines (as `parscore project` prints them) and its chart."""
+    from markupsafe import Markup
+
+    from ..projection_report import histogram_svg, summary_lines
+
+    lines = summary_lines(p, lang)
+    return {"lines": lines[1:], "chart": Markup(histogram_svg(p, lang))}   # our own SVG; its text is escaped there
 
 
 def _rank(r: Any, lang: str) -> str:

@@ -47,6 +47,9 @@ EXAMPLES: dict[str, str] = {
     "incomplete-2025": "fixtures/incomplete-2025.yaml",
 }
 PEERS: dict[str, str] = {"peers-2024": "fixtures/peers-2024.yaml"}
+# Last year, for the projection before the survey is published: a facts file or published results.
+BASELINES: dict[str, str] = {"ca-mau-2024": "fixtures/ca-mau-2024.yaml", "results-2024": "fixtures/results-2024.yaml"}
+PROJECTION_SAMPLES = 2000   # the page's projection: p5/p50/p95 move by hundredths from 2,000 to 10,000 samples
 UNITS: dict[str, str] = {"ca-mau-2025": "fixtures/ca-mau-2025/lead-units.yaml"}
 
 
@@ -99,6 +102,19 @@ def peers_by_name(name: str | None) -> PeerTable | None:
 @functools.lru_cache(maxsize=16)
 def _peers(name: str, path: str, mtime: int) -> PeerTable:   # bundled and read-only: parsed once per file version
     return replace(load_peers(path), file=PEERS[name])   # named as the CLI run from the repository names it
+
+
+def project_request(i: "Inputs", facts: Facts, baseline: str, samples: int = 10_000, seed: int | None = None,
+                    target: Any = None, redraw: bool = False) -> Any:
+    """`parscore project` over HTTP: the survey drawn around a bundled last year (never a path from
+    a request), named as the CLI run from the repository names it."""
+    from ..projection import DEFAULT_SEED, load_baseline, load_spreads, project
+
+    path = _pick(BASELINES, baseline, "baseline", "PS351")
+    last = load_baseline(path, i.m, facts.agency.code)
+    last = replace(last, file=last.file.replace(path, BASELINES[baseline]))
+    return project(i.m, facts, last, load_spreads(i.m), samples, DEFAULT_SEED if seed is None else seed,
+                   target, None, i.peers, 10, redraw)
 
 
 def units_by_name(name: str | None, m: Methodology) -> LeadUnits | None:
