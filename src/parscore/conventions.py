@@ -282,17 +282,10 @@ def unit_keys(data: dict[str, Any], doc: Document, m: Any, add: Any) -> tuple[st
         add(("not_assigned",), "not_assigned", 'expected a mapping of item code → why the unit has no such task, '
             'e.g. "3.2.1": "không tiếp nhận hồ sơ TTHC"', "PS400")
         return level, illustrative, out
-    from .loading._common import _hint
+    from .loading._common import texts_by_code
 
-    for code, reason in raw.items():
-        code_s = str(code)
-        if code_s not in m.codes:
-            add(("not_assigned", code), f"not_assigned.{code_s}", f"unknown item '{code_s}'{_hint(code_s, m.codes)}", "PS400")
-        elif not isinstance(reason, str) or not reason.strip():
-            add(("not_assigned", code), f"not_assigned.{code_s}", "give the reason the unit has no such task (text)", "PS400")
-        else:
-            out[code_s] = reason.strip()
-    return level, illustrative, out
+    return level, illustrative, texts_by_code(raw, m.codes, "not_assigned", "unknown item",
+                                              "give the reason the unit has no such task (text)", "PS400", add)
 
 
 # ---------------------------------------------------------------- scoring

@@ -27,6 +27,23 @@ def _hint(word: str, choices: Any) -> str:
     return f" ({d})" if d else ""
 
 
+def texts_by_code(raw: dict[Any, Any], codes: Any, key: str, unknown: str, not_text: str, code: str,
+                  add: Any) -> dict[str, str]:
+    """A facts file's mapping of tree codes to text (`leads:`, `not_assigned:`): every key a
+    code of the tree (`unknown`, e.g. "unknown item", names it otherwise), every value
+    non-empty text (else `not_text`); whitespace runs become one space."""
+    out: dict[str, str] = {}
+    for k, text in raw.items():
+        ks = str(k)
+        if ks not in codes:
+            add((key, k), f"{key}.{ks}", f"{unknown} '{ks}'{_hint(ks, codes)}", code)
+        elif not isinstance(text, str) or not text.strip():
+            add((key, k), f"{key}.{ks}", not_text, code)
+        else:
+            out[ks] = " ".join(text.split())
+    return out
+
+
 def _relative(file: str, line: int | None, base: Path) -> str:
     """`file:line` with the file relative to `base` (the methodology's directory), '/'-separated."""
     try:

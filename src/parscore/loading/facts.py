@@ -18,7 +18,7 @@ from ..errors import InputError, Problem
 from ..dates import parse_date
 from ..models import FactValue, Methodology, Agency, Evidence, FactSpec
 from ..yamlio import Document, load_yaml, pydantic_problems
-from ._common import _fmt, _hint, _show
+from ._common import _fmt, _hint, _show, texts_by_code
 from .methodology import load_methodology
 
 
@@ -239,15 +239,7 @@ def _leads(raw: Any, m: Methodology, add: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         add(("leads",), "leads", "expected a mapping of sub-criterion code → lead unit name", "PS270")
         return out
-    for code, name in raw.items():
-        code_s = str(code)
-        if code_s not in m.codes:
-            add(("leads", code), f"leads.{code_s}", f"unknown code '{code_s}'{_hint(code_s, m.codes)}", "PS270")
-        elif not isinstance(name, str) or not name.strip():
-            add(("leads", code), f"leads.{code_s}", "expected the lead unit's name as text", "PS270")
-        else:
-            out[code_s] = " ".join(name.split())
-    return out
+    return texts_by_code(raw, m.codes, "leads", "unknown code", "expected the lead unit's name as text", "PS270", add)
 
 
 def _baseline(ref: Any, doc: Document, m: Methodology, year: int | None, strict: bool, add: Any) -> "Facts | None":
