@@ -82,7 +82,7 @@ CATALOGUE_MODULES = ["reporting.py", "html_report.py", "render/official.py", "pr
                      "unit_report.py", "audit.py", "excel/texts.py", "web/i18n.py", "render/common.py", "render/table.py",
                      "render/pdf.py", "cli.py", "files.py", "history.py", "units.py", "web/app.py", "web/server.py",
                      "excel/template.py", "excel/scorecard.py", "excel/reader.py", "unit_workbook.py", "feeds.py", "ranking.py", "conventions.py",
-                     "appraisal.py"]
+                     "appraisal.py", "explanation.py", "kinds/compare.py", "kinds/boolean.py"]
 
 
 @pytest.mark.parametrize("module", CATALOGUE_MODULES)

@@ -11,65 +11,14 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .evaluation import Session, Verdict
+from .i18n import text as ui_text
 from .loading import Methodology
 from .kinds import for_score
 from .models import RuleSpec
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "missing": {
-        "vi": "Thiếu số liệu, chưa chấm được (tính 0 điểm): cần cung cấp {facts}.",
-        "en": "Facts missing, so the item cannot be scored (counted as 0): supply {facts}.",
-    },
-    "undefined": {
-        "vi": "Không tính được {fact} vì {den} bằng 0 (tính 0 điểm); kiểm tra lại số liệu.",
-        "en": "{fact} cannot be computed because {den} is 0 (counted as 0); check the facts.",
-    },
-    "not_arising": {
-        "vi": "Tình huống không phát sinh trong năm ({fact} = {value}), nên được tối đa {max} điểm; điểm tối đa của lĩnh vực không bị giảm.",
-        "en": "The situation did not arise this year ({fact} = {value}), so the item earns its full {max} points; the field's maximum never shrinks.",
-    },
-    "baseline_missing": {
-        "vi": "Thiếu số liệu năm trước để so sánh (tính 0 điểm): cần {facts} trong tệp năm trước{file}.",
-        "en": "Last year's value to compare with is missing (counted as 0): supply {facts} in last year's facts file{file}.",
-    },
-    "no_baseline_file": {
-        "vi": " (tệp số liệu chưa khai báo baseline: tệp năm trước)",
-        "en": " (this facts file names no baseline: last year's file)",
-    },
-    "projected": {
-        "vi": "Chưa có kết quả điều tra năm nay: ước tính theo kết quả năm trước ({value}%, từ {source}), được {points}/{max} điểm; tính riêng là điểm ước tính.",
-        "en": "No survey result for this year yet: projected from last year's ({value}%, from {source}), {points} of {max} points; counted apart as projected.",
-    },
-    "yes": {"vi": "có", "en": "yes"},
-    "no": {"vi": "không", "en": "no"},
-}
-
-COUNTING: dict[str, dict[str, str]] = {
-    "not_arising": {
-        "vi": "Tình huống không phát sinh trong năm (không có hồ sơ trễ hạn, không có gì phải kiểm tra): tiêu chí được tối đa điểm, kèm lý do, và vẫn nằm trong điểm tối đa; điểm tối đa của mỗi lĩnh vực như nhau ở mọi tỉnh, nên chỉ số = điểm đạt / 100.",
-        "en": "A situation that did not arise in the year (no late dossiers, nothing to inspect): the item earns its full points, with a reason saying so, and stays in the maximum; every field's maximum is the same in every province, so index = points / 100.",
-    },
-    "not_applicable": {
-        "vi": "Tiêu chí không áp dụng chỉ khi quy tắc khai báo như vậy kèm trích dẫn: khi đó tiêu chí được loại khỏi cả điểm đạt và điểm tối đa.",
-        "en": "An item is not applicable only where its rule says so with a citation (when_not_arising: not_applicable): it then leaves both the points and the maximum.",
-    },
-    "projected": {
-        "vi": "Tiêu chí điều tra xã hội học chưa có kết quả có thể được ước tính từ kết quả năm trước (--baseline): tính riêng, và thẻ điểm ghi chỉ số có và không có phần ước tính.",
-        "en": "Survey items without results can be projected from last year's (--baseline): counted apart, and the card shows the index with and without the projection.",
-    },
-    "missing_facts": {
-        "vi": "Tiêu chí thiếu số liệu được tính 0 điểm và vẫn nằm trong điểm tối đa, kèm lý do ghi rõ số liệu cần bổ sung.",
-        "en": "Items with missing facts (missing_facts) score 0 and stay in the maximum, with a deduction naming the facts to supply.",
-    },
-    "waived": {
-        "vi": "Phương pháp này không có tiêu chí được miễn; mọi tiêu chí áp dụng đều tính vào chỉ số.",
-        "en": "This methodology waives no item; every applicable item counts in the index.",
-    },
-    "rounding": {
-        "vi": "Điểm từng tiêu chí thành phần lấy đến 0,01 và luôn làm tròn xuống (chưa đạt điều kiện tối đa thì không được làm tròn lên điểm tối đa); tổng cộng chính xác; chỉ số làm tròn 2 chữ số thập phân như khi công bố.",
-        "en": "Each sub-criterion's points are cut down to 0.01 (never rounded up to the maximum); sums are exact; the index is rounded half-up to 2 decimals as published.",
-    },
-}
+def _say(key: str, lang: str) -> str:
+    """A reason's sentence from the catalogue (messages/<lang>.yaml, text.explanation)."""
+    return str(ui_text("explanation", lang)[key])
 
 
 def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> str:
@@ -90,7 +39,7 @@ def fmt_value(text: str | None, lang: str) -> str:
     if text is None:
         return "—"
     if text in ("true", "false"):
-        return MESSAGES["yes" if text == "true" else "no"][lang]
+        return _say("yes" if text == "true" else "no", lang)
     try:
         return fmt_number(Decimal(text), lang)
     except ArithmeticError:
@@ -130,7 +79,7 @@ def reason(m: Methodology, session: Session, verdict: Verdict, lang: str) -> str
 def undefined_reason(m: Methodology, rule: RuleSpec, lang: str) -> str:
     spec = m.derived.get(rule.score.fact)
     den = spec.inputs[-1] if spec is not None else rule.score.fact
-    return MESSAGES["undefined"][lang].format(fact=rule.score.fact, den=den)
+    return _say("undefined", lang).format(fact=rule.score.fact, den=den)
 
 
 def reason_context(m: Methodology, rule: RuleSpec, tier: int | None, lang: str) -> dict[str, str]:
@@ -163,10 +112,10 @@ def _singular(text: str) -> str:
 
 
 def missing_reason(m: Methodology, missing: list[str], lang: str, locations: dict[str, str] | None = None) -> str:
-    where = {"vi": "điền tại {loc}", "en": "fill in {loc}"}[lang]
+    where = _say("fill_in", lang)
     described = ", ".join(f"{n} ({m.kind_of(n).description.get(lang)}"
                           + (f"; {where.format(loc=locations[n])}" if locations and n in locations else "") + ")" for n in missing)
-    return MESSAGES["missing"][lang].format(facts=described)
+    return _say("missing", lang).format(facts=described)
 
 
 def change_text(value: str | None, reference: str | None, lang: str) -> str:
@@ -180,7 +129,7 @@ def change_text(value: str | None, reference: str | None, lang: str) -> str:
 
 def projected_reason(m: Methodology, rule: RuleSpec, session: Session, facts: object, lang: str) -> str:
     verdict = session.verdicts[rule.item]
-    return MESSAGES["projected"][lang].format(value=display(m, rule.score.fact, session.values.get(rule.score.fact), lang),
+    return _say("projected", lang).format(value=display(m, rule.score.fact, session.values.get(rule.score.fact), lang),
                                               source=getattr(facts, "projection_source", None) or "—",
                                               points=fmt_number(verdict.points, lang), max=fmt_number(m.leaves[rule.item].max, lang))
 
@@ -188,16 +137,16 @@ def projected_reason(m: Methodology, rule: RuleSpec, session: Session, facts: ob
 def not_arising_reason(m: Methodology, rule: RuleSpec, session: Session, lang: str) -> str:
     na = rule.not_applicable_when
     assert na is not None
-    return MESSAGES["not_arising"][lang].format(fact=na.fact, value=display(m, na.fact, session.values.get(na.fact), lang),
+    return _say("not_arising", lang).format(fact=na.fact, value=display(m, na.fact, session.values.get(na.fact), lang),
                                                 max=fmt_number(m.leaves[rule.item].max, lang))
 
 
 def baseline_missing_reason(m: Methodology, names: list[str], facts: object, lang: str) -> str:
     described = ", ".join(f"{n} ({m.kind_of(n).description.get(lang)})" for n in names)
     base = getattr(facts, "baseline", None)
-    where = f" ({base.file})" if base is not None else MESSAGES["no_baseline_file"][lang]
-    return MESSAGES["baseline_missing"][lang].format(facts=described, file=where)
+    where = f" ({base.file})" if base is not None else _say("no_baseline_file", lang)
+    return _say("baseline_missing", lang).format(facts=described, file=where)
 
 
 def counting_rules(lang: str) -> dict[str, str]:
-    return {k: v[lang] for k, v in COUNTING.items()}
+    return {k: str(v) for k, v in ui_text("counting", lang).items()}

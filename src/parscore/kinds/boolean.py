@@ -39,9 +39,9 @@ class Boolean(Kind):
         return [f"{lab('expect')}: {fmt_value('true' if score.expect else 'false', lang)}"]
 
     def reason_context(self, score: BooleanScore, ctx: dict[str, str], tier: int | None, lang: str) -> None:
-        from ..explanation import MESSAGES
+        from ..i18n import text
 
-        ctx["full"] = MESSAGES["yes" if score.expect else "no"][lang]
+        ctx["full"] = str(text("explanation", lang)["yes" if score.expect else "no"])
 
     def targets(self, score: BooleanScore, planner: Any, code: str) -> list[tuple[Any, str]]:
         return [(score.expect, "full")]

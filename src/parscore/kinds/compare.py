@@ -13,8 +13,6 @@ BASELINE = "baseline"
 BASELINE_SUFFIX = "@baseline"   # the session name of a fact's value in the baseline (last year's) file
 
 _OP = {"increase": ">", "decrease": "<", "at_least_baseline": ">="}
-_WORDS = {"vi": "so sánh", "en": "compare"}
-_BASELINE_WORDS = {"vi": "năm trước", "en": "baseline"}
 
 
 class CompareScore(Spec):
@@ -92,8 +90,11 @@ class Compare(Kind):
 
     def threshold_lines(self, score: CompareScore, reached: str | None, lang: str,
                         num: Callable[[Decimal], str], lab: Callable[[str], str]) -> list[str]:
-        ref = score.than if score.than is not None else f"{score.fact} ({_BASELINE_WORDS[lang]})"
-        return [f"{_WORDS[lang]}: {score.fact} {_OP[score.kind]} {ref}"]
+        from ..i18n import text
+
+        words = text("explanation", lang)
+        ref = score.than if score.than is not None else f"{score.fact} ({words['baseline']})"
+        return [f"{words['compare']}: {score.fact} {_OP[score.kind]} {ref}"]
 
     def reason_context(self, score: CompareScore, ctx: dict[str, str], tier: int | None, lang: str) -> None:
         pass   # its values (last year's amount, the change) depend on the session: reason_values
