@@ -70,6 +70,9 @@ def test_history_add_list_show_trend_and_diff(tmp_path):
     assert trend[0].split("  ")[0] == "Năm" and trend[-1].split() == ["2025", "90,65", "88,65", "88,65", "88,90"]
     trend = run_cli("history", "trend", "ca-mau", "--store", store, "--lang", "en").stdout.splitlines()
     assert trend[-1].split() == ["2025", "90.65", "88.65", "88.65", "88.90"]
+    as_json = json.loads(run_cli("history", "trend", "ca-mau", "--store", store, "-f", "json").stdout)   # was the table
+    assert [(e["year"], e["stage"], e["index"]) for e in as_json] == [
+        (2025, "self", "90.65"), (2025, "computed", "88.65"), (2025, "round-1", "88.65"), (2025, "round-2", "88.90")]
     shown = json.loads(run_cli("history", "show", "4", "--store", store, "-f", "json").stdout)
     assert shown["stage"] == "round-2" and shown["total"] == 88.9
     d = json.loads(run_cli("diff", "history:1", "history:4", "--store", store, "-f", "json", "--lang", "en").stdout)

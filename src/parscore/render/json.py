@@ -67,11 +67,17 @@ def history_list(entries: list[Any], lang: str) -> str:
 
 
 def trend(entries: list[Any], lang: str) -> str:
-    """`history trend -f json` has always printed the plain table; kept so (a JSON trend is
-    yet to be designed), so a script reading it sees no change."""
-    from .table import trend as table_trend
+    """`history trend -f json`: the entries the table shows (the latest of each year and
+    stage), by year and stage, each as `history list -f json` writes it. (It printed the
+    plain table until session 9.)"""
+    from ..history import entries_json
+    from .common import TREND_STAGES
 
-    return table_trend(entries, lang, "table")
+    latest: dict[tuple[int, str], Any] = {}
+    for e in entries:
+        latest[(e.year, e.stage)] = e
+    order = {s: i for i, s in enumerate(TREND_STAGES)}
+    return entries_json([latest[k] for k in sorted(latest, key=lambda k: (k[0], order.get(k[1], len(order)), k[1]))])
 
 
 def appraised(card: Scorecard) -> str:
