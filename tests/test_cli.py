@@ -135,3 +135,15 @@ def test_validate_reports_ok():
     assert r.stdout.splitlines() == ["criteria/par-province-892.yaml: hợp lệ (tệp phương pháp)",
                                      "fixtures/ca-mau-2025/weaknesses.yaml: hợp lệ (tệp số liệu theo phương pháp par-province-892)",
                                      "rules/par-province-892: hợp lệ (thư mục)"]
+
+
+def test_validate_json_reports_each_path(tmp_path):
+    """`validate -f json` writes JSON (it printed the text lines): one record per path, exit 2 on a problem."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("agency: {code: x, name: X}\nyear: 2025\nfacts:\n  a: b: c\n", encoding="utf-8")
+    r = run_cli("validate", "fixtures/ca-mau-2025/weaknesses.yaml", str(bad), "-f", "json", "--lang", "en")
+    assert r.returncode == 2
+    records = json.loads(r.stdout)
+    assert records[0] == {"path": "fixtures/ca-mau-2025/weaknesses.yaml", "valid": True, "what": "facts for par-province-892"}
+    assert records[1]["valid"] is False and [(p["line"], p["code"]) for p in records[1]["problems"]] == [(4, "PS005")]
+    assert f"{bad}:4: malformed YAML" in r.stderr

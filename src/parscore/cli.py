@@ -494,13 +494,27 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Each path checked; all problems at once. `-f json`: one record per path on stdout
+    ({path, valid, what | problems}), the problems also on stderr, exit 2 if any."""
+    import json
+
     problems: list[Problem] = []
+    records: list[dict[str, object]] = []
+    lines: list[str] = []
     for path in args.paths:
         try:
             kind = _validate_one(path, args)
-            write_stdout(visible(f"{path}: {translate('OK', f'OK ({kind})', args.lang)}\n"))
+            lines.append(f"{path}: {translate('OK', f'OK ({kind})', args.lang)}\n")
+            records.append({"path": path, "valid": True, "what": kind})
         except InputError as exc:
             problems.extend(exc.problems)
+            records.append({"path": path, "valid": False, "problems": [
+                {"file": p.file, "line": p.line, "field": p.field, "code": p.code, "message": p.message,
+                 "text": p.render(args.lang)} for p in exc.problems]})
+    if args.format == "json":
+        _emit(json.dumps(records, ensure_ascii=False, indent=2) + "\n", args)
+    elif lines:
+        _emit("".join(lines), args)
     if problems:
         raise InputError(problems)
     return 0
