@@ -348,6 +348,9 @@ def _number(v: Any, bad: Any) -> Decimal | None:
             bad(f"'{v}' has thousands separators; write {re.sub('[.,]', '', s)} (digits only, without quotes)")
         elif re.fullmatch(r"-?\d+(\.\d+)?\s*%", s):
             bad(f"'{v}' has a % sign; write the number alone, {s.rstrip('% ')} (the unit is declared in the catalogue)")
+        elif (words := re.fullmatch(r"(-?\d+(?:\.\d+)?)\s+(\D.*)", s)) is not None:   # "83 đơn vị", "4 cuộc"
+            bad(f"'{v}' has words after the number; write the number alone, {words.group(1)} "
+                "(the unit is declared in the catalogue)")
         else:
             try:
                 d = Decimal(s)
