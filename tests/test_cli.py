@@ -147,3 +147,16 @@ def test_validate_json_reports_each_path(tmp_path):
     assert records[0] == {"path": "fixtures/ca-mau-2025/weaknesses.yaml", "valid": True, "what": "facts for par-province-892"}
     assert records[1]["valid"] is False and [(p["line"], p["code"]) for p in records[1]["problems"]] == [(4, "PS005")]
     assert f"{bad}:4: malformed YAML" in r.stderr
+
+
+def test_yes_no_facts_may_be_written_co_khong(tmp_path):
+    """`parscore facts` calls a yes/no fact's type có/không; a file may say so (it was refused,
+    with a Vietnamese message asking for 'true (có)' on the very word 'có')."""
+    from parscore import load_facts, load_methodology
+
+    f = tmp_path / "f.yaml"
+    f.write_text("agency: {code: ca-mau, name: X}\nyear: 2025\nfacts:\n  commune_officials_roadmap_issued: Có\n"
+                 "  decentralisation_inspection_conducted: \"không\"\n", encoding="utf-8")
+    facts = load_facts(f, load_methodology("par-province-892"))
+    assert facts.values["commune_officials_roadmap_issued"] is True
+    assert facts.values["decentralisation_inspection_conducted"] is False

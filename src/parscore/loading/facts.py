@@ -369,7 +369,10 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
     if spec.type == "boolean":
         if isinstance(v, bool):
             return v
-        if isinstance(v, str) and v.strip().lower() in ("yes", "no", "true", "false", "có", "không", "co", "khong"):
+        word = v.strip().lower() if isinstance(v, str) else None
+        if word in ("có", "không"):   # what `parscore facts` shows as the type (có/không); YAML itself has no such words
+            return word == "có"
+        if word in ("yes", "no", "true", "false", "co", "khong"):
             bad(f"expected true or false, got the text '{v}'; write true or false, without quotes")
         else:
             bad(f"expected true or false (yes/no), got {_show(v)}")
