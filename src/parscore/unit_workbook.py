@@ -62,9 +62,7 @@ def write_unit_templates(m: Methodology, roster: Roster, outdir: str | os.PathLi
     """One facts workbook per unit in `outdir`, each said on stderr; the files kept because they exist."""
     import io
 
-    from openpyxl import load_workbook
-
-    from .excel import INFO, write_template
+    from .excel import write_template
     from .files import write_output
 
     out = Path(outdir)
@@ -77,13 +75,8 @@ def write_unit_templates(m: Methodology, roster: Roster, outdir: str | os.PathLi
         if target.exists():   # a unit's workbook may be filled in already: never replaced
             skipped.append(str(target))
             continue
-        buf = io.BytesIO()
-        write_template(m, buf, lang)
-        wb = load_workbook(io.BytesIO(buf.getvalue()))
-        info = wb[INFO[lang]]
-        info["B8"], info["B9"], info["B10"] = u.code, u.name, roster.year
-        buf = io.BytesIO()
-        wb.save(buf)
+        buf = io.BytesIO()   # the ordinary template with the unit's code, name and year written in (as text)
+        write_template(m, buf, lang, filled=Facts(str(target), Agency(code=u.code, name=u.name), roster.year, m.id, {}))
         try:   # replace=False: refused if another process created the file meanwhile
             write_output(target, buf.getvalue(), lang, replace=False)
         except InputError:
