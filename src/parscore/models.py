@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from .dates import PersonDate
 from .schema import Num as Num, _bounded, _Input  # models.Num is public
@@ -31,6 +31,15 @@ Status = Literal["full", "partial", "zero", "missing_facts", "not_applicable", "
 STATUSES: tuple[str, ...] = ("full", "partial", "zero", "missing_facts", "not_applicable", "projected")
 
 RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _rule_id(v: str) -> str:
+    if not RULE_ID_RE.match(v):
+        raise ValueError("rule ids are kebab-case: lowercase letters, digits and '-'")
+    return v
+
+
+RuleId = Annotated[str, AfterValidator(_rule_id)]   # a scoring, bonus or penalty rule's id
 
 # Decimals are exact inside; JSON shows them as plain numbers.
 Points = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
@@ -240,7 +249,7 @@ else:
 
 
 class RuleSpec(_Input):
-    id: str
+    id: RuleId
     item: str
     provenance: Provenance
     citation: str | None = None
@@ -251,13 +260,6 @@ class RuleSpec(_Input):
     score: Score
     explain: Text
     feeds: list[str] = Field(default_factory=list)   # codes of the methodology named by `feeds_into`
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not RULE_ID_RE.match(v):
-            raise ValueError("rule ids are kebab-case: lowercase letters, digits and '-'")
-        return v
 
 
 RELATIONS = ("equals", "at_most", "at_least")
@@ -316,13 +318,6 @@ class AdjustmentRule(_Input):
     citation: str | None = None
     note: str | None = None
     explain: Text
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not RULE_ID_RE.match(v):
-            raise ValueError("rule ids are kebab-case: lowercase letters, digits and '-'")
-        return v
 
     @model_validator(mode="after")
     def _one_award(self) -> "AdjustmentRule":
