@@ -202,10 +202,7 @@ def create_app() -> Any:
 
     @app.post("/ui/update", include_in_schema=False)
     async def ui_update(request: Request) -> Response:
-        form = await request.form(max_files=0, max_fields=2000)
-        lang = _lang(form, request)
-        _check_csrf(request, form)
-        state = _state(form)
+        form, lang, state = await _posted_state(request)
         op = str(form.get("op") or "")
         if op.startswith("lang:") and op[5:] in ("vi", "en"):
             lang = op[5:]
@@ -230,10 +227,7 @@ def create_app() -> Any:
 
     @app.post("/ui/download", include_in_schema=False)
     async def ui_download(request: Request) -> Response:
-        form = await request.form(max_files=0, max_fields=2000)
-        lang = _lang(form, request)
-        _check_csrf(request, form)
-        state = _state(form)
+        form, lang, state = await _posted_state(request)
         what = str(form.get("what") or "")
         i = _inputs(state)
         changes = core.parse_changes([(k, v) for k, v in state["changes"]], i.m)
@@ -288,6 +282,14 @@ def _check_csrf(request: Request, form: Any) -> None:
     if not cookie or not secrets.compare_digest(cookie, sent):
         raise InputError.one("request", None, "csrf", "the form's token does not match this browser's; reload the page "
                              "(forms from other sites are refused)", "PS353")
+
+
+async def _posted_state(request: Request) -> tuple[Any, str, dict[str, Any]]:
+    """A workspace form posted back: its fields, language (checked token) and state."""
+    form = await request.form(max_files=0, max_fields=2000)
+    lang = _lang(form, request)
+    _check_csrf(request, form)
+    return form, lang, _state(form)
 
 
 def _state(form: Any) -> dict[str, Any]:
