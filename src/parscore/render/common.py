@@ -290,6 +290,14 @@ def _stage(stage: str, lang: str) -> str:
 TREND_STAGES = ("self", "computed", "round-1", "round-2", "round-3", "appraised")
 
 
+def latest_by_year_and_stage(entries: list[Any]) -> dict[tuple[int, str], Any]:
+    """`history trend`: the last stored entry of each (year, stage), the stored order deciding."""
+    latest: dict[tuple[int, str], Any] = {}
+    for e in entries:
+        latest[(e.year, e.stage)] = e
+    return latest
+
+
 def plan_document(p: Any, m: Methodology, lang: str, unit: str | None = None, rank: Any = None,
                   rank_after: Any = None) -> dict[str, Any]:
     """`plan_data`, narrowed to one lead unit's improvements (name contains `unit`) and with the

@@ -71,11 +71,9 @@ def trend(entries: list[Any], lang: str) -> str:
     stage), by year and stage, each as `history list -f json` writes it. (It printed the
     plain table until session 9.)"""
     from ..history import entries_json
-    from .common import TREND_STAGES
+    from .common import TREND_STAGES, latest_by_year_and_stage
 
-    latest: dict[tuple[int, str], Any] = {}
-    for e in entries:
-        latest[(e.year, e.stage)] = e
+    latest = latest_by_year_and_stage(entries)
     order = {s: i for i, s in enumerate(TREND_STAGES)}
     return entries_json([latest[k] for k in sorted(latest, key=lambda k: (k[0], order.get(k[1], len(order)), k[1]))])
 

@@ -15,6 +15,7 @@ from .common import (
     _date, _md, _rank_text, _signed, _stage, ab, action_text, caveat, criteria_data, facts_data, missing_lines, num,
     parts_rows, pct, plan_document, pv, reaches_text, st, supply_text, t, tabulate, threshold_lines, total_text,
     TREND_STAGES,
+    latest_by_year_and_stage,
 )
 
 DOCUMENTS = ("scorecard", "explain", "criteria", "facts", "extras", "simulation", "plan", "plan_status", "audit",
@@ -344,9 +345,8 @@ def history_list(entries: list[Any], lang: str, fmt: str = "table") -> str:
 
 def trend(entries: list[Any], lang: str, fmt: str = "table") -> str:
     """`history trend`: the latest index of each year and stage."""
-    latest: dict[tuple[int, str], str] = {}
-    for e in entries:
-        latest[(e.year, e.stage)] = e.index if lang == "en" else fmt_number(Decimal(str(e.index)), lang, 2)
+    latest = {k: e.index if lang == "en" else fmt_number(Decimal(str(e.index)), lang, 2)
+              for k, e in latest_by_year_and_stage(entries).items()}
     years = sorted({y for y, _ in latest})
     stages = [s for s in TREND_STAGES if any(k[1] == s for k in latest)]
     rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
