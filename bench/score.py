@@ -38,6 +38,7 @@ from parscore import load_facts, load_methodology, score  # noqa: E402
 from parscore.batch import jobs_of, run_batch  # noqa: E402
 from parscore.evaluation import engine_for  # noqa: E402
 from parscore.loading import Facts  # noqa: E402
+from parscore.loading.facts import find_contradictions  # noqa: E402
 from parscore.models import Agency  # noqa: E402
 from parscore.projection import load_baseline, load_spreads, project  # noqa: E402
 from parscore.scorecard import score_data  # noqa: E402
@@ -62,8 +63,23 @@ def fact_sets(m, n: int, seed: int = 892) -> list[Facts]:
         for name, spec in m.facts.items():
             if spec.part_of and name in values:
                 values[name] = min(values[name], values[spec.part_of])
+        consistent(m, values)
         out.append(Facts("bench", Agency(code=f"p{i}", name=f"P{i}"), 2025, m.id, values))
     return out
+
+
+def consistent(m, values: dict) -> None:
+    """Make the drawn facts agree with the rules files' constraints (a batch refuses a
+    contradiction, so a contradictory set would measure an error message, not a card):
+    the last fact of a constraint's sum takes up the difference."""
+    for con in m.fact_constraints:
+        relation, other = con.relation
+        left = sum(values[n] for n in con.sum)
+        right = sum(values[n] for n in other)
+        if (relation == "at_least" and left < right) or (relation == "at_most" and left > right) \
+                or (relation == "equals" and left != right):
+            values[con.sum[-1]] += right - left
+    assert not find_contradictions(values, m, "bench"), "the bench's facts contradict a constraint"
 
 
 def rss_mb() -> float:
