@@ -8,7 +8,8 @@ and Decimal values of `Scorecard.model_dump()`, and:
 - `card_model(data)` validates them into the `Scorecard` where a model is returned
   (`parscore.score`, renderers, the appraisal), once;
 - `card_json(data)` writes the same bytes as `reporting.to_json(card_model(data))`
-  without building the model (batch scoring writes thousands of cards);
+  without building the model, and `card_line` one JSON Lines line (batch scoring
+  writes thousands of cards);
 - everything a card's items share is prepared once per methodology and language
   (`CardPlan`): names, maxima, thresholds, the static parts of every reason, the tree's
   sums; per card only the values, points, statuses and reason texts are new, and each
@@ -19,9 +20,6 @@ same bytes for every engine.
 """
 from __future__ import annotations
 
-import json
-import json.encoder
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any
@@ -29,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .evaluation import CENT, Session
+from .jsontext import dumps, dumps_bytes
 from .explanation import (
     baseline_missing_reason, counting_rules, missing_reason, not_arising_reason, projected_reason, reason_context,
     reason_text, thresholds, undefined_reason,
@@ -354,31 +353,12 @@ def card_model(data: dict[str, Any]) -> Scorecard:
     return Scorecard.model_validate(data)
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return float(o)          # as models.Points serializes
-    if isinstance(o, date):
-        return o.isoformat()
-    if isinstance(o, BaseModel):
-        return o.model_dump(mode="json")
-    raise TypeError(f"not JSON: {type(o).__name__}")
-
-
 def card_json(data: dict[str, Any], indent: int | None = 2) -> str:
     """A plain card as the JSON contract: the bytes `reporting.to_json` writes for its model
-    (indent=None: one line, for JSON Lines)."""
-    if indent is None:
-        if _LINE is not None:
-            return "".join(_LINE(data, 0)) + "\n"
-        return json.dumps(data, ensure_ascii=False, default=_json_default, separators=(", ", ": ")) + "\n"
-    return json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
+    (indent=None: one line, `,` and `:` between items, as JSON Lines are written)."""
+    return dumps(data, indent=indent is not None)
 
 
-# The stdlib's C encoder, made once with the very arguments `json.dumps` passes it for a
-# one-line dump (ensure_ascii=False, ", " and ": ", the same default), except the check for
-# circular references: a card is a tree built here. The same bytes, a fifth faster
-# (`json.dumps` builds a new encoder and a markers dict per call). None where the C
-# accelerator is absent (then `json.dumps` writes the line).
-_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)   # private to the stdlib: not in its stubs
-_LINE = (_MAKE_ENCODER(None, _json_default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
-         if _MAKE_ENCODER is not None else None)
+def card_line(data: dict[str, Any]) -> bytes:
+    """A plain card as one UTF-8 JSON Lines line (what `score --batch` writes)."""
+    return dumps_bytes(data, indent=False)
