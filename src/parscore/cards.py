@@ -30,7 +30,7 @@ from .evaluation import CENT, Session
 from .jsontext import dumps, dumps_bytes
 from .explanation import (
     baseline_missing_reason, counting_rules, missing_reason, not_arising_reason, projected_reason, reason_context,
-    reason_text, thresholds, undefined_reason,
+    ReasonWriter, thresholds, undefined_reason,
 )
 from .loading import Facts, Methodology
 from .kinds import for_score
@@ -88,7 +88,7 @@ class _ItemPlan:
 
     __slots__ = ("code", "name", "max", "assessed_by", "provenance", "rule", "rule_id", "rule_provenance", "reads",
                  "reported", "derived_reads", "thresholds", "contexts", "undefined", "field", "criterion", "static",
-                 "baseline_names", "survey_inputs", "location")
+                 "baseline_names", "survey_inputs", "location", "reason")
 
     def __init__(self, m: Methodology, code: str, lang: str, field: int, criterion: int):
         leaf, rule = m.leaves[code], m.rules[code]
@@ -108,6 +108,7 @@ class _ItemPlan:
         self.thresholds = {t: thresholds(rule, t) for t in tiers}
         self.contexts: dict[int | None, dict[str, str]] = {}
         self.undefined = undefined_reason(m, rule, lang)
+        self.reason = ReasonWriter(m, rule, lang)
         self.field, self.criterion = field, criterion
         self.baseline_names = m.baseline_reads(rule)   # facts compared with last year's value
         self.location = m.rule_at.get(rule.id)   # where the rule is written: its trace steps' `location`
@@ -207,7 +208,7 @@ class CardPlan:
                 status = "full" if points == p.max else "zero" if points == 0 else "partial"
                 if points < p.max:
                     text = p.undefined if verdict.kind == "undefined" else \
-                        reason_text(m, p.rule, p.context(m, verdict.tier, lang), values, points, lang)
+                        p.reason(p.context(m, verdict.tier, lang), values, points)
                     deductions.append({"points": p.max - points, "reason": text, "rule": p.rule_id,
                                        "facts": used, "thresholds": p.threshold(verdict.tier)})
             trace: list[dict[str, Any]] = []   # the derive steps it read (in firing order), then its own

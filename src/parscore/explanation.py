@@ -7,13 +7,16 @@ trace stays behind them, in `ItemResult.trace`, for `parscore explain`.
 from __future__ import annotations
 
 import re
+import string
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Callable
 
 from .evaluation import Session, Verdict
 from .i18n import text as ui_text
 from .loading import Methodology
 from .kinds import for_score
+from .kinds.base import Kind as _BaseKind
 from .models import RuleSpec
 
 def _say(key: str, lang: str) -> str:
@@ -93,14 +96,60 @@ def reason_context(m: Methodology, rule: RuleSpec, tier: int | None, lang: str) 
 def reason_text(m: Methodology, rule: RuleSpec, static: dict[str, str], values: dict[str, str | None],
                 points: Decimal, lang: str) -> str:
     """A reason: the rule's template filled with the session's values and the points."""
-    leaf_max = m.leaves[rule.item].max
-    ctx: dict[str, str] = {n: display(m, n, values.get(n), lang) for n in m.reads(rule)}
-    ctx.update(static)
-    ctx["value"], ctx["points"], ctx["lost"] = ctx[rule.score.fact], fmt_number(points, lang), fmt_number(leaf_max - points, lang)
-    # values of the session a kind shows (a comparison: last year's amount and the change, exact)
-    ctx.update(for_score(rule.score).reason_values(rule.score, m, values, lang))
-    text = rule.explain.get(lang).format_map(ctx)
-    return _singular(text) if lang == "en" else text
+    return ReasonWriter(m, rule, lang)(static, values, points)
+
+
+class ReasonWriter:
+    """One rule's reason in one language, its choices made once (cards keep one per item).
+
+    The template's placeholders are read once: only the values it shows are formatted per
+    card. What fills a placeholder, in order, the later winning: each fact the rule reads
+    (as `display` shows it), the outcome's static context (`reason_context`), `value`,
+    `points` and `lost`, then the values the rule's kind shows (last year's amount...)."""
+
+    __slots__ = ("template", "shown", "value", "points", "lost", "max", "kind_values", "m", "score", "lang")
+
+    def __init__(self, m: Methodology, rule: RuleSpec, lang: str):
+        self.m, self.score, self.lang = m, rule.score, lang
+        self.template = rule.explain.get(lang)
+        used = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(self.template) if name}
+        # each fact read that the template shows, with how it is shown (a derived ratio: cut to 2 places)
+        self.shown = tuple((n, _shower(m, n)) for n in m.reads(rule) if n in used)
+        self.value = _shower(m, rule.score.fact) if "value" in used else None
+        self.points, self.lost = "points" in used, "lost" in used
+        self.max = m.leaves[rule.item].max
+        kind = for_score(rule.score)
+        # a kind showing session values (a comparison) is asked for them; the others show none
+        self.kind_values = type(kind).reason_values is not _BaseKind.reason_values
+
+    def __call__(self, static: dict[str, str], values: dict[str, str | None], points: Decimal) -> str:
+        lang = self.lang
+        ctx = {n: show(values.get(n), lang) for n, show in self.shown}
+        ctx.update(static)
+        if self.value is not None:
+            ctx["value"] = self.value(values.get(self.score.fact), lang)
+        if self.points:
+            ctx["points"] = fmt_number(points, lang)
+        if self.lost:
+            ctx["lost"] = fmt_number(self.max - points, lang)
+        if self.kind_values:
+            ctx.update(for_score(self.score).reason_values(self.score, self.m, values, lang))
+        text = self.template.format_map(ctx)
+        return _singular(text) if lang == "en" else text
+
+
+def _shower(m: Methodology, name: str) -> Callable[[str | None, str], str]:
+    """`display` for one fact, its choice made once."""
+    spec = m.derived.get(name)
+    if spec is None:
+        return fmt_value
+    rounding = _TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)
+
+    def cut(text: str | None, lang: str) -> str:
+        if text is None:
+            return fmt_value(text, lang)
+        return fmt_number(Decimal(text).quantize(_CENT, rounding=rounding), lang)
+    return cut
 
 
 _ONE_PLURAL = re.compile(r"(?<![\d.,])1 ([a-z]+[^s\W])s\b")
