@@ -151,6 +151,10 @@ class CardPlan:
             self.fields.append((f.code, f.name.get(lang),
                                 sum((s.max for c in f.criteria for s in c.sub_criteria), ZERO), f.provenance, f.citation))
         self.by_code = {p.code: p for p in self.items}
+        # what items_of reads of each item, unpacked in one step per item
+        self._rows = tuple((p.code, p.name, p.max, p.assessed_by, p.provenance, p.rule_id, p.rule_provenance,
+                            tuple(p.reads), tuple(p.derived_reads), tuple(p.baseline_names), p.survey_inputs, p.location)
+                           for p in self.items)
         self.methodology = {"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest}
         self.counting = counting_rules(lang)
         self.full_max = sum((p.max for p in self.items), ZERO)
@@ -173,70 +177,80 @@ class CardPlan:
         for pos, s in enumerate(session.trace):
             if s.kind == "derive":
                 derives.setdefault(s.source, []).append((pos, s))
-        claimed, evidence, notes, known = facts.claimed, facts.evidence, facts.notes, facts.values
+        claimed, evidence, notes = facts.claimed, facts.evidence, facts.notes
+        projected = facts.projected
         derived_at = m.derived_at
-        where: dict[str, str] | None = None   # where each missing fact is filled in, built when first needed
-        extra = _EXTRA[ItemResult]   # fields the model gained that this builder does not fill
+        get = values.get
         out = []
-        for p in self.items:
-            verdict = verdicts.get(p.code)
-            used = dict(zip(p.reads, map(values.get, p.reads)))   # no comprehension frame per item
+        for p, (code, name, mx, assessed_by, provenance, rule_id, rule_provenance, reads, derived_reads,
+                baseline_names, survey_inputs, location) in zip(self.items, self._rows):
+            verdict = verdicts.get(code)
+            used = dict(zip(reads, map(get, reads)))   # no comprehension frame per item
             deductions: list[dict[str, Any]] = []
             why: str | None = None
-            base = {n: values.get(n + BASELINE_SUFFIX) for n in p.baseline_names} if p.baseline_names else None
+            points: Decimal
             if verdict is None:
                 status, points = "missing_facts", NIL
-                missing = [n for n in p.reported if n not in known]
-                no_base = [n for n in p.baseline_names if values.get(n + BASELINE_SUFFIX) is None]
-                where = fact_locations(facts) if where is None else where
-                text = (missing_reason(m, missing or ([] if no_base else p.reads), lang, where)
-                        if missing or not no_base else "")
-                if no_base:   # last year's value is what is missing
-                    text = (text + " " if text else "") + baseline_missing_reason(m, no_base, facts, lang)
-                deductions.append({"points": p.max, "reason": text,
-                                   "rule": p.rule_id, "facts": used, "thresholds": p.threshold(None)})
-            elif verdict.kind == "not_applicable" and verdict.points == p.max and p.max > 0:
-                status, points = "full", verdict.points   # the situation did not arise: full points, maximum kept
-                why = not_arising_reason(m, p.rule, session, lang)
-            elif verdict.kind == "not_applicable":
-                status, points = "not_applicable", NIL
-            elif p.survey_inputs and any(n in facts.projected for n in p.survey_inputs):
-                points, status = verdict.points, "projected"   # last year's survey result stands in for this year's
-                why = projected_reason(m, p.rule, session, facts, lang)
+                deductions.append({"points": mx, "reason": self._missing_reason(p, facts, values), "rule": rule_id,
+                                   "facts": used, "thresholds": p.threshold(None)})
             else:
-                points = verdict.points
-                status = "full" if points == p.max else "zero" if points == 0 else "partial"
-                if points < p.max:
-                    text = p.undefined if verdict.kind == "undefined" else \
-                        p.reason(p.context(m, verdict.tier, lang), values, points)
-                    deductions.append({"points": p.max - points, "reason": text, "rule": p.rule_id,
-                                       "facts": used, "thresholds": p.threshold(verdict.tier)})
+                kind, points = verdict.kind, verdict.points
+                if kind == "not_applicable":
+                    if points == mx and mx > 0:
+                        status = "full"   # the situation did not arise: full points, maximum kept
+                        why = not_arising_reason(m, p.rule, session, lang)
+                    else:
+                        status, points = "not_applicable", NIL
+                elif survey_inputs and projected and any(n in projected for n in survey_inputs):
+                    status = "projected"   # last year's survey result stands in for this year's
+                    why = projected_reason(m, p.rule, session, facts, lang)
+                elif points == mx:
+                    status = "full"
+                else:
+                    status = "zero" if points == 0 else "partial"
+                    text = p.undefined if kind == "undefined" else p.reason(p.context(m, verdict.tier, lang), values, points)
+                    deductions.append({"points": mx - points, "reason": text, "rule": rule_id, "facts": used,
+                                       "thresholds": p.threshold(verdict.tier)})
             trace: list[dict[str, Any]] = []   # the derive steps it read (in firing order), then its own
-            if p.derived_reads:
+            if derived_reads:
                 found: list[tuple[int, Any]] = []
-                for n in p.derived_reads:
+                for n in derived_reads:
                     found += derives.get(n, ())
-                found.sort(key=_position)
+                if len(found) > 1:
+                    found.sort(key=_position)
                 for _, s in found:
                     trace.append({"rule": s.production, "kind": "derive", "inputs": s.inputs, "output": s.output or "",
                                   "location": derived_at.get(s.source)})
             if verdict is not None:
                 s = verdict.step
                 trace.append({"rule": s.production, "kind": _TRACE_KIND.get(s.kind, "score"),
-                              "inputs": s.inputs, "output": s.output or "", "location": p.location})
-            item = {
-                "code": p.code, "name": p.name, "points": points, "max": p.max, "status": status,
-                "assessed_by": p.assessed_by, "provenance": p.provenance, "rule": p.rule_id,
-                "rule_provenance": p.rule_provenance, "claimed": claimed.get(p.code), "facts": used,
+                              "inputs": s.inputs, "output": s.output or "", "location": location})
+            out.append({
+                "code": code, "name": name, "points": points, "max": mx, "status": status,
+                "assessed_by": assessed_by, "provenance": provenance, "rule": rule_id,
+                "rule_provenance": rule_provenance, "claimed": claimed.get(code) if claimed else None, "facts": used,
                 "evidence": {n: [e.model_dump() for e in evidence[n]] for n in p.reported if n in evidence}
                 if evidence else {},
                 "notes": {n: notes[n] for n in p.reported if n in notes} if notes else {},
                 "deductions": deductions,
                 "trace": trace,
-                "computed": None, "history": None, "reason": why, "baseline": base,
-            }
-            out.append(_ordered(ItemResult, item) if extra else item)
+                "computed": None, "history": None, "reason": why,
+                "baseline": {n: get(n + BASELINE_SUFFIX) for n in baseline_names} if baseline_names else None,
+            })
+        if _EXTRA[ItemResult]:   # fields the model gained that this builder does not fill
+            return [_ordered(ItemResult, it) for it in out]
         return out
+
+    def _missing_reason(self, p: _ItemPlan, facts: Facts, values: dict[str, str | None]) -> str:
+        """Why an item could not be scored: the facts to supply and where, or last year's value."""
+        m, lang = self.m, self.lang
+        missing = [n for n in p.reported if n not in facts.values]
+        no_base = [n for n in p.baseline_names if values.get(n + BASELINE_SUFFIX) is None]
+        text = (missing_reason(m, missing or ([] if no_base else p.reads), lang, fact_locations(facts))
+                if missing or not no_base else "")
+        if no_base:   # last year's value is what is missing
+            text = (text + " " if text else "") + baseline_missing_reason(m, no_base, facts, lang)
+        return text
 
     # ------------------------------------------------------------ aggregation
 

@@ -39,8 +39,25 @@ _VI_DIGITS = str.maketrans(",.", ".,")   # swap the separators in one pass
 
 
 def fmt_value(text: str | None, lang: str) -> str:
+    """A fact's canonical text as an official reads it: 1234.5 → '1.234,5', true → 'có'."""
     if text is None:
         return "—"
+    key = (text, lang)
+    shown = _SHOWN.get(key)
+    if shown is None:
+        if len(_SHOWN) >= _SHOWN_MAX:   # bounded: memory stays flat over any number of cards
+            _SHOWN.clear()
+        shown = _SHOWN[key] = _fmt_value(text, lang)
+    return shown
+
+
+# Texts already shown: a card's values repeat across cards (yes/no, points, counts), and a
+# reason formats a dozen of them.
+_SHOWN: dict[tuple[str, str], str] = {}
+_SHOWN_MAX = 8192
+
+
+def _fmt_value(text: str, lang: str) -> str:
     if text in ("true", "false"):
         return _say("yes" if text == "true" else "no", lang)
     try:
