@@ -133,3 +133,19 @@ def test_batch_output_never_replaces_its_input_and_is_announced(tmp_path):
     assert r.stdout == ""
     assert f"parscore: wrote {out} ({out.stat().st_size} bytes)" in r.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["agency"]["name"] == "Cà Mau"
+
+
+@pytest.mark.parametrize("value", [Decimal("0.00001"), Decimal("-2.5E-7"), Decimal("NaN"), Decimal("Infinity"), Decimal("0.0001")])
+def test_a_card_with_decimals_only_needs_no_scan_and_is_still_the_stdlib_bytes(value):
+    card = {"methodology": {"id": "par-province-892"}, "points": value, "items": [{"max": Decimal("2.00")}]}
+    assert card_line(card) == stdlib(card, indent=False).encode("utf-8")
+    assert card_json(card) == stdlib(card)
+
+
+def test_lone_surrogate_looks_only_at_texts_with_such_an_escape():
+    raw = '{"a": "x\\ud800y", "b": "\\\\ud800 is written as text"}'
+    assert lone_surrogate(json.loads(raw), raw) == "\\ud800"
+    assert lone_surrogate(json.loads(raw), raw.encode()) == "\\ud800"
+    plain_text = '{"b": "\\\\ud800 is written as text"}'   # an escaped backslash: no surrogate at all
+    assert lone_surrogate(json.loads(plain_text), plain_text) is None
+    assert lone_surrogate({"a": "Cà Mau"}, '{"a": "Cà Mau"}') is None

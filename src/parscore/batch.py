@@ -122,7 +122,7 @@ class Scorer:
                                      "write one facts mapping per line", "PS382") from None
             if not isinstance(data, dict):
                 raise InputError.one(job.where, None, "", "expected a facts mapping with agency, year and facts", "PS382")
-            half = lone_surrogate(data)
+            half = lone_surrogate(data, job.text)
             if half is not None:
                 raise InputError.one(job.where, None, "", f"not a JSON document for a person to read ({half} is half of a "
                                      "surrogate pair, not a character); write the character itself", "PS382")

@@ -371,9 +371,9 @@ def card_model(data: dict[str, Any]) -> Scorecard:
 def card_json(data: dict[str, Any], indent: int | None = 2) -> str:
     """A plain card as the JSON contract: the bytes `reporting.to_json` writes for its model
     (indent=None: one line, `,` and `:` between items, as JSON Lines are written)."""
-    return dumps(data, indent=indent is not None)
+    return dumps(data, indent=indent is not None, floats=False)
 
 
 def card_line(data: dict[str, Any]) -> bytes:
     """A plain card as one UTF-8 JSON Lines line (what `score --batch` writes)."""
-    return dumps_bytes(data, indent=False)
+    return dumps_bytes(data, indent=False, floats=False)

@@ -12,8 +12,9 @@ Where orjson's output could differ from the stdlib's, the stdlib writes the docu
   as a digit before `e-`, or `0.0000`, in the output (a text containing them also takes
   this path, only slower);
 - what orjson refuses: keys that are not text, integers beyond 64 bits, lone surrogates;
-- a non-finite number (orjson writes null where `json` writes NaN): `default` refuses a
-  non-finite Decimal, and floats here come from finite Decimals.
+- a non-finite number (orjson writes null where `json` writes NaN): `plain` sends a
+  non-finite or tiny Decimal to the stdlib; a native float NaN is not looked for (the
+  documents' floats come from finite Decimals).
 `tests/test_jsontext.py` checks the equality over documents and hostile values.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
@@ -32,11 +33,10 @@ _INDENT = orjson.OPT_INDENT_2
 
 
 def plain(o: Any) -> Any:
-    """What a value that JSON has no type for is written as: a Decimal as a float (as
-    `models.Points` serializes), a date as ISO text, a pydantic model as its JSON data."""
+    """What a value that JSON has no type for is written as (the stdlib's `default`): a
+    Decimal as a float (as `models.Points` serializes), a date as ISO text, a pydantic
+    model as its JSON data."""
     if isinstance(o, Decimal):
-        if not o.is_finite():
-            raise _NonFinite(str(o))   # orjson would write null: the stdlib writes NaN / Infinity
         return float(o)
     if isinstance(o, date):
         return o.isoformat()
@@ -45,29 +45,42 @@ def plain(o: Any) -> Any:
     raise TypeError(f"not JSON: {type(o).__name__}")
 
 
-class _NonFinite(TypeError):
-    pass
+class _Stdlib(TypeError):
+    """A value only the stdlib writes as the stdlib does."""
 
 
-def dumps_bytes(data: Any, indent: bool = True, default: Callable[[Any], Any] = plain) -> bytes:
-    """UTF-8 JSON with a newline at the end: indented by 2, or on one line (`,` and `:`)."""
+def _orjson_default(o: Any) -> Any:
+    """`plain` for orjson: a Decimal orjson would write otherwise than the stdlib (tiny or
+    non-finite) sends the whole document to the stdlib."""
+    if type(o) is Decimal:
+        f = float(o)
+        if (-0.0001 < f < 0.0001 and f) or f - f != 0:   # 1e-07 / 2.5e-05 written otherwise; NaN written null
+            raise _Stdlib(str(o))
+        return f
+    return plain(o)
+
+
+def dumps_bytes(data: Any, indent: bool = True, floats: bool = True) -> bytes:
+    """UTF-8 JSON with a newline at the end: indented by 2, or on one line (`,` and `:`).
+    `floats=False`: the data's numbers are Decimals and integers only (a card), so the output
+    is not scanned for floats orjson writes otherwise (such Decimals are caught as written)."""
     try:
-        out = orjson.dumps(data, default=default, option=_INDENT if indent else 0)
+        out = orjson.dumps(data, default=_orjson_default, option=_INDENT if indent else 0)
     except TypeError:   # orjson.JSONEncodeError: what it does not write (see the module's docstring)
-        out = b""
-    if not out or _risky(out):
-        return _stdlib(data, indent, default).encode("utf-8")
+        return _stdlib(data, indent).encode("utf-8")
+    if floats and _risky(out):
+        return _stdlib(data, indent).encode("utf-8")
     return out + b"\n"
 
 
-def dumps(data: Any, indent: bool = True, default: Callable[[Any], Any] = plain) -> str:
+def dumps(data: Any, indent: bool = True, floats: bool = True) -> str:
     """`dumps_bytes` as text."""
     try:
-        out = orjson.dumps(data, default=default, option=_INDENT if indent else 0)
+        out = orjson.dumps(data, default=_orjson_default, option=_INDENT if indent else 0)
     except TypeError:
-        return _stdlib(data, indent, default)
-    if _risky(out):
-        return _stdlib(data, indent, default)
+        return _stdlib(data, indent)
+    if floats and _risky(out):
+        return _stdlib(data, indent)
     return out.decode("utf-8") + "\n"
 
 
@@ -81,23 +94,25 @@ def _risky(out: bytes) -> bool:
     return b"0.0000" in out
 
 
-def _stdlib(data: Any, indent: bool, given: Callable[[Any], Any]) -> str:
-    def default(o: Any) -> Any:
-        if isinstance(o, Decimal) and not o.is_finite():
-            return float(o)
-        return given(o)
+def _stdlib(data: Any, indent: bool) -> str:
     if indent:
-        return json.dumps(data, ensure_ascii=False, indent=2, default=default) + "\n"
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=default) + "\n"
+        return json.dumps(data, ensure_ascii=False, indent=2, default=plain) + "\n"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=plain) + "\n"
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def lone_surrogate(data: Any) -> str | None:
+def lone_surrogate(data: Any, text: str | bytes | None = None) -> str | None:
     """The first half surrogate pair in a loaded JSON document's keys or texts, as its escape
     (`\\ud800`), or None. JSON may escape one (`"\\ud800"`), but it is not a character: no
-    UTF-8 file or page can hold it, so a document carrying one is refused where it is read."""
+    UTF-8 file or page can hold it, so a document carrying one is refused where it is read.
+    With the document's `text` (read as UTF-8, which holds none), only a text with a
+    `\\uD800`–`\\uDFFF` escape is looked through."""
+    if text is not None:
+        esc = ("\\ud", "\\uD") if isinstance(text, str) else (b"\\ud", b"\\uD")
+        if esc[0] not in text and esc[1] not in text:   # type: ignore[operator]
+            return None
     stack = [data]
     while stack:
         x = stack.pop()

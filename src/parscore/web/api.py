@@ -117,7 +117,7 @@ async def read_body(request: Request, model: type[FactsBody], strict: bool = Tru
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise InputError.one("request", None, "", f"the body is not JSON: {exc}", "PS356") from None
-        half = lone_surrogate(data)
+        half = lone_surrogate(data, raw)
         if half is not None:
             raise InputError.one("request", None, "", f"the body is not JSON: {half} is half of a surrogate pair, "
                                  "not a character; write the character itself", "PS356")
