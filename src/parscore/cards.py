@@ -136,6 +136,7 @@ class CardPlan:
         self.fields: list[tuple[str, str, Decimal, str | None, str | None]] = []
         self.criteria: list[tuple[str, str, Decimal, str | None, str | None]] = []
         self.items: list[_ItemPlan] = []
+        criterion_field: list[int] = []   # the field each criterion is in
         for f in m.fields:
             fi = len(self.fields)
             fmax = ZERO
@@ -147,10 +148,17 @@ class CardPlan:
                     cmax += s.max
                 self.criteria.append((c.code, c.name.get(lang), sum((s.max for s in c.sub_criteria), ZERO),
                                       c.provenance, c.citation))
+                criterion_field.append(fi)
                 fmax += cmax
             self.fields.append((f.code, f.name.get(lang),
                                 sum((s.max for c in f.criteria for s in c.sub_criteria), ZERO), f.provenance, f.citation))
         self.by_code = {p.code: p for p in self.items}
+        self.criterion_field = tuple(criterion_field)
+        self.field_max = [mx for _, _, mx, _, _ in self.fields]
+        self.criterion_max = [mx for _, _, mx, _, _ in self.criteria]
+        self.part_max = {"appraisal": ZERO, "survey": ZERO}
+        for p in self.items:
+            self.part_max[p.assessed_by] += p.max
         # what items_of reads of each item, unpacked in one step per item
         self._rows = tuple((p.code, p.name, p.max, p.assessed_by, p.provenance, p.rule_id, p.rule_provenance,
                             tuple(p.reads), tuple(p.derived_reads), tuple(p.baseline_names), p.survey_inputs, p.location)
@@ -260,32 +268,42 @@ class CardPlan:
         is the net of capped bonus and penalty points (internal indices only). With the facts,
         the summary's missing data names where each missing fact is filled in."""
         nf, nc = len(self.fields), len(self.criteria)
-        f_pts, f_app = [ZERO] * nf, [ZERO] * nf
-        c_pts, c_app = [ZERO] * nc, [ZERO] * nc
+        c_pts = [ZERO] * nc
         by_status = dict.fromkeys(STATUSES, 0)
-        total = applicable = ZERO
         claimed_sum, any_claimed = ZERO, False
         part = {"appraisal": ZERO, "survey": ZERO}
-        part_max = {"appraisal": ZERO, "survey": ZERO}
         projected, any_projected = ZERO, False
+        any_na = False
         for p, it in zip(self.items, items):
             pts, status = it["points"], it["status"]
             part[p.assessed_by] += pts
-            part_max[p.assessed_by] += p.max
+            c_pts[p.criterion] += pts
+            by_status[status] = by_status.get(status, 0) + 1
             if status == "projected":
                 projected += pts
                 any_projected = True
-            by_status[status] = by_status.get(status, 0) + 1
-            f_pts[p.field] += pts
-            c_pts[p.criterion] += pts
-            total += pts
-            if status != "not_applicable":
-                f_app[p.field] += p.max
-                c_app[p.criterion] += p.max
-                applicable += p.max
+            elif status == "not_applicable":
+                any_na = True
             if it["claimed"] is not None:
                 claimed_sum += it["claimed"]
                 any_claimed = True
+        # sums over the tree, exact (a field: its criteria; the total: the fields)
+        f_pts = [ZERO] * nf
+        for ci, fi in enumerate(self.criterion_field):
+            f_pts[fi] += c_pts[ci]
+        total = ZERO
+        for x in f_pts:
+            total += x
+        if any_na:   # the applicable maxima leave out the items that do not apply
+            f_app, c_app, applicable = [ZERO] * nf, [ZERO] * nc, ZERO
+            for p, it in zip(self.items, items):
+                if it["status"] != "not_applicable":
+                    f_app[p.field] += p.max
+                    c_app[p.criterion] += p.max
+                    applicable += p.max
+        else:
+            f_app, c_app, applicable = self.field_max, self.criterion_max, self.full_max
+        part_max = self.part_max
         by_status = {s: by_status[s] for s in STATUSES}
         total += adjustment
         idx = min(HUNDRED, max(ZERO, index_of(total, applicable) or ZERO))
