@@ -10,7 +10,7 @@ import re
 import string
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Callable
+from typing import Any, Callable
 
 from .evaluation import Session, Verdict
 from .i18n import text as ui_text
@@ -124,12 +124,13 @@ class ReasonWriter:
     (as `display` shows it), the outcome's static context (`reason_context`), `value`,
     `points` and `lost`, then the values the rule's kind shows (last year's amount...)."""
 
-    __slots__ = ("template", "shown", "value", "points", "lost", "max", "kind_values", "m", "score", "lang")
+    __slots__ = ("template", "shown", "value", "points", "lost", "max", "kind_values", "m", "score", "lang", "fill")
 
     def __init__(self, m: Methodology, rule: RuleSpec, lang: str):
         self.m, self.score, self.lang = m, rule.score, lang
         self.template = rule.explain.get(lang)
-        used = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(self.template) if name}
+        parsed = list(string.Formatter().parse(self.template))
+        used = {name.split(".")[0].split("[")[0] for _, name, _, _ in parsed if name}
         # each fact read that the template shows, with how it is shown (a derived ratio: cut to 2 places)
         self.shown = tuple((n, _shower(m, n)) for n in m.reads(rule) if n in used)
         self.value = _shower(m, rule.score.fact) if "value" in used else None
@@ -138,21 +139,88 @@ class ReasonWriter:
         kind = for_score(rule.score)
         # a kind showing session values (a comparison) is asked for them; the others show none
         self.kind_values = type(kind).reason_values is not _BaseKind.reason_values
+        self.fill = None if self.kind_values else self._compiled(m, rule, parsed)
 
     def __call__(self, static: dict[str, str], values: dict[str, str | None], points: Decimal) -> str:
+        if self.fill is not None:
+            return self.fill(static, values, points)
+        return self.general(static, values, points)
+
+    def general(self, static: dict[str, str], values: dict[str, str | None], points: Decimal) -> str:
+        """The template filled through a mapping of every placeholder (what `fill` does at once)."""
         lang = self.lang
         ctx = {n: show(values.get(n), lang) for n, show in self.shown}
         ctx.update(static)
         if self.value is not None:
             ctx["value"] = self.value(values.get(self.score.fact), lang)
         if self.points:
-            ctx["points"] = fmt_number(points, lang)
+            ctx["points"] = _points_text(points, lang)
         if self.lost:
-            ctx["lost"] = fmt_number(self.max - points, lang)
+            ctx["lost"] = _points_text(self.max - points, lang)
         if self.kind_values:
             ctx.update(for_score(self.score).reason_values(self.score, self.m, values, lang))
         text = self.template.format_map(ctx)
-        return _singular(text) if lang == "en" else text
+        return _singular(text) if self.lang == "en" else text
+
+    def _compiled(self, m: Methodology, rule: RuleSpec,
+                  parsed: list[tuple[str, str | None, str | None, str | None]]) -> Callable[..., str] | None:
+        """The template as one generated f-string over the same values, with the same
+        precedence as `general` (its placeholders' sources chosen once), or None for a
+        template with format specs, conversions or fields that are not plain names."""
+        if any(name is not None and (not name.isidentifier() or spec or conv) for _, name, spec, conv in parsed):
+            return None
+        kind = for_score(rule.score)
+        statics = [reason_context(m, rule, t, self.lang) for t in (None, *kind.tiers(rule.score))]
+        shown = dict(self.shown)
+        ns: dict[str, Any] = {"L": self.lang, "P": _points_text, "MAX": self.max}
+        parts: list[str] = []
+
+        def const(value: Any) -> str:
+            name = f"k{len(ns)}"
+            ns[name] = value
+            return name
+
+        for literal, name, _, _ in parsed:
+            if literal:
+                parts.append(repr(literal))   # a plain literal next to the f-strings: braces as they are
+            if name is None:
+                continue
+            if name == "value":
+                expr = f"{const(self.value)}(values.get({const(rule.score.fact)}), L)"
+            elif name == "points":
+                expr = "P(points, L)"
+            elif name == "lost":
+                expr = "P(MAX - points, L)"
+            elif all(name in st for st in statics):
+                expr = f"static[{const(name)}]"
+            elif name in shown:
+                show = f"{const(shown[name])}(values.get({const(name)}), L)"
+                expr = (f"(static[{const(name)}] if {const(name)} in static else {show})"
+                        if any(name in st for st in statics) else show)
+            else:   # not filled: the KeyError format_map raises
+                expr = f"static[{const(name)}]"
+            parts.append("f'{" + expr + "}'")
+        body = " ".join(parts) or "''"
+        if self.lang == "en":
+            body = f"SINGULAR({body})"
+            ns["SINGULAR"] = _singular
+        exec(compile(f"def fill(static, values, points):\n    return {body}\n", f"<parscore reason {rule.id}>", "exec"), ns)
+        fill: Callable[..., str] = ns["fill"]
+        return fill
+
+
+def _points_text(points: Decimal, lang: str) -> str:
+    """`fmt_number` of an item's points, remembered: an item's points take a few values only."""
+    key = (points, lang)
+    shown = _POINTS.get(key)
+    if shown is None:
+        if len(_POINTS) >= _SHOWN_MAX:
+            _POINTS.clear()
+        shown = _POINTS[key] = fmt_number(points, lang)
+    return shown
+
+
+_POINTS: dict[tuple[Decimal, str], str] = {}
 
 
 def _shower(m: Methodology, name: str) -> Callable[[str | None, str], str]:
