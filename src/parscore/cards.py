@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
 
@@ -121,6 +121,12 @@ class _ItemPlan:
             ctx = self.contexts[tier] = reason_context(m, self.rule, tier, lang)
         return ctx
 
+    def evidence_of(self, evidence: dict[str, Any]) -> dict[str, Any]:
+        return {n: [e.model_dump() for e in evidence[n]] for n in self.reported if n in evidence}
+
+    def notes_of(self, notes: dict[str, str]) -> dict[str, str]:
+        return {n: notes[n] for n in self.reported if n in notes}
+
     def threshold(self, tier: int | None) -> dict[str, str]:
         t = self.thresholds.get(tier)
         if t is None:
@@ -128,11 +134,40 @@ class _ItemPlan:
         return t
 
 
+class _Card:
+    """What the items of one card share while they are built: the facts, the session, and
+    the derive steps by the fact they derive (in firing order)."""
+
+    __slots__ = ("facts", "session", "values", "derives", "derived_at")
+
+    def __init__(self, plan: "CardPlan", facts: Facts, session: Session):
+        self.facts, self.session, self.values = facts, session, session.values
+        self.derived_at = plan.m.derived_at
+        derives: dict[str, list[tuple[int, Any]]] = {}
+        for pos, s in enumerate(session.trace):
+            if s.kind == "derive":
+                derives.setdefault(s.source, []).append((pos, s))
+        self.derives = derives
+
+    def derive_steps(self, names: Iterable[str]) -> list[dict[str, Any]]:
+        """The trace entries of the derive steps that computed `names`, in firing order."""
+        found: list[tuple[int, Any]] = []
+        for n in names:
+            found += self.derives.get(n, ())
+        if len(found) > 1:
+            found.sort(key=_position)
+        at = self.derived_at
+        return [{"rule": s.production, "kind": "derive", "inputs": s.inputs, "output": s.output or "",
+                 "location": at.get(s.source)} for _, s in found]
+
+
 class CardPlan:
     """A methodology's card skeleton in one language, built once and shared by every card."""
 
     def __init__(self, m: Methodology, lang: str):
         self.m, self.lang = m, lang
+        self._build: Callable[..., list[dict[str, Any]]] | None = None   # the generated items builder
+        self._cards = 0
         self.fields: list[tuple[str, str, Decimal, str | None, str | None]] = []
         self.criteria: list[tuple[str, str, Decimal, str | None, str | None]] = []
         self.items: list[_ItemPlan] = []
@@ -159,10 +194,6 @@ class CardPlan:
         self.part_max = {"appraisal": ZERO, "survey": ZERO}
         for p in self.items:
             self.part_max[p.assessed_by] += p.max
-        # what items_of reads of each item, unpacked in one step per item
-        self._rows = tuple((p.code, p.name, p.max, p.assessed_by, p.provenance, p.rule_id, p.rule_provenance,
-                            tuple(p.reads), tuple(p.derived_reads), tuple(p.baseline_names), p.survey_inputs, p.location)
-                           for p in self.items)
         self.methodology = {"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest}
         self.counting = counting_rules(lang)
         self.full_max = sum((p.max for p in self.items), ZERO)
@@ -178,76 +209,126 @@ class CardPlan:
     # ------------------------------------------------------------ items
 
     def items_of(self, facts: Facts, session: Session) -> list[dict[str, Any]]:
-        m, lang = self.m, self.lang
-        values = session.values
-        verdicts = session.verdicts
-        derives: dict[str, list[tuple[int, Any]]] = {}
-        for pos, s in enumerate(session.trace):
-            if s.kind == "derive":
-                derives.setdefault(s.source, []).append((pos, s))
-        claimed, evidence, notes = facts.claimed, facts.evidence, facts.notes
-        projected = facts.projected
-        derived_at = m.derived_at
-        get = values.get
-        out = []
-        for p, (code, name, mx, assessed_by, provenance, rule_id, rule_provenance, reads, derived_reads,
-                baseline_names, survey_inputs, location) in zip(self.items, self._rows):
-            verdict = verdicts.get(code)
-            used = dict(zip(reads, map(get, reads)))   # no comprehension frame per item
-            deductions: list[dict[str, Any]] = []
-            why: str | None = None
-            points: Decimal
-            if verdict is None:
-                status, points = "missing_facts", NIL
-                deductions.append({"points": mx, "reason": self._missing_reason(p, facts, values), "rule": rule_id,
-                                   "facts": used, "thresholds": p.threshold(None)})
-            else:
-                kind, points = verdict.kind, verdict.points
-                if kind == "not_applicable":
-                    if points == mx and mx > 0:
-                        status = "full"   # the situation did not arise: full points, maximum kept
-                        why = not_arising_reason(m, p.rule, session, lang)
-                    else:
-                        status, points = "not_applicable", NIL
-                elif survey_inputs and projected and any(n in projected for n in survey_inputs):
-                    status = "projected"   # last year's survey result stands in for this year's
-                    why = projected_reason(m, p.rule, session, facts, lang)
-                elif points == mx:
-                    status = "full"
-                else:
-                    status = "zero" if points == 0 else "partial"
-                    text = p.undefined if kind == "undefined" else p.reason(p.context(m, verdict.tier, lang), values, points)
-                    deductions.append({"points": mx - points, "reason": text, "rule": rule_id, "facts": used,
-                                       "thresholds": p.threshold(verdict.tier)})
-            trace: list[dict[str, Any]] = []   # the derive steps it read (in firing order), then its own
-            if derived_reads:
-                found: list[tuple[int, Any]] = []
-                for n in derived_reads:
-                    found += derives.get(n, ())
-                if len(found) > 1:
-                    found.sort(key=_position)
-                for _, s in found:
-                    trace.append({"rule": s.production, "kind": "derive", "inputs": s.inputs, "output": s.output or "",
-                                  "location": derived_at.get(s.source)})
-            if verdict is not None:
-                s = verdict.step
-                trace.append({"rule": s.production, "kind": _TRACE_KIND.get(s.kind, "score"),
-                              "inputs": s.inputs, "output": s.output or "", "location": location})
-            out.append({
-                "code": code, "name": name, "points": points, "max": mx, "status": status,
-                "assessed_by": assessed_by, "provenance": provenance, "rule": rule_id,
-                "rule_provenance": rule_provenance, "claimed": claimed.get(code) if claimed else None, "facts": used,
-                "evidence": {n: [e.model_dump() for e in evidence[n]] for n in p.reported if n in evidence}
-                if evidence else {},
-                "notes": {n: notes[n] for n in p.reported if n in notes} if notes else {},
-                "deductions": deductions,
-                "trace": trace,
-                "computed": None, "history": None, "reason": why,
-                "baseline": {n: get(n + BASELINE_SUFFIX) for n in baseline_names} if baseline_names else None,
-            })
+        """Every item of the card, in tree order. The first card of a plan is built item by item
+        (`item`); from the second on, by one function generated for the plan (`_generate`),
+        which builds the common case (a scored item) inline and hands the others to `item`.
+        A single-card command never pays for generating it."""
+        card = _Card(self, facts, session)
+        build = self._build
+        if build is None:
+            self._cards += 1
+            if self._cards < 2:
+                return self._all(card)
+            build = self._build = self._generate()
+        out: list[dict[str, Any]] = build(self, card, session.values, session.verdicts, facts.claimed,
+                                          facts.evidence, facts.notes, facts.projected)
         if _EXTRA[ItemResult]:   # fields the model gained that this builder does not fill
             return [_ordered(ItemResult, it) for it in out]
         return out
+
+    def _all(self, card: "_Card") -> list[dict[str, Any]]:
+        """Every item built by `item` (the generated function's reference: the same dicts)."""
+        get, verdicts = card.values.get, card.session.verdicts
+        out = [self.item(p, card, verdicts.get(p.code), {n: get(n) for n in p.reads}) for p in self.items]
+        if _EXTRA[ItemResult]:
+            return [_ordered(ItemResult, it) for it in out]
+        return out
+
+    def item(self, p: _ItemPlan, card: "_Card", verdict: Any, used: dict[str, str | None]) -> dict[str, Any]:
+        """One item of a card: its points, status, deductions with their reasons, and trace."""
+        m, lang, facts, session = self.m, self.lang, card.facts, card.session
+        values = card.values
+        mx = p.max
+        deductions: list[dict[str, Any]] = []
+        why: str | None = None
+        points: Decimal
+        if verdict is None:
+            status, points = "missing_facts", NIL
+            deductions.append({"points": mx, "reason": self._missing_reason(p, facts, values), "rule": p.rule_id,
+                               "facts": used, "thresholds": p.threshold(None)})
+        else:
+            kind, points = verdict.kind, verdict.points
+            if kind == "not_applicable":
+                if points == mx and mx > 0:
+                    status = "full"   # the situation did not arise: full points, maximum kept
+                    why = not_arising_reason(m, p.rule, session, lang)
+                else:
+                    status, points = "not_applicable", NIL
+            elif p.survey_inputs and facts.projected and any(n in facts.projected for n in p.survey_inputs):
+                status = "projected"   # last year's survey result stands in for this year's
+                why = projected_reason(m, p.rule, session, facts, lang)
+            elif points == mx:
+                status = "full"
+            else:
+                status = "zero" if points == 0 else "partial"
+                text = p.undefined if kind == "undefined" else p.reason(p.context(m, verdict.tier, lang), values, points)
+                deductions.append({"points": mx - points, "reason": text, "rule": p.rule_id, "facts": used,
+                                   "thresholds": p.threshold(verdict.tier)})
+        trace = card.derive_steps(p.derived_reads)   # the derive steps it read (in firing order), then its own
+        if verdict is not None:
+            s = verdict.step
+            trace.append({"rule": s.production, "kind": _TRACE_KIND.get(s.kind, "score"),
+                          "inputs": s.inputs, "output": s.output or "", "location": p.location})
+        claimed, evidence, notes = facts.claimed, facts.evidence, facts.notes
+        return {
+            "code": p.code, "name": p.name, "points": points, "max": mx, "status": status,
+            "assessed_by": p.assessed_by, "provenance": p.provenance, "rule": p.rule_id,
+            "rule_provenance": p.rule_provenance, "claimed": claimed.get(p.code) if claimed else None, "facts": used,
+            "evidence": p.evidence_of(evidence) if evidence else {},
+            "notes": p.notes_of(notes) if notes else {},
+            "deductions": deductions,
+            "trace": trace,
+            "computed": None, "history": None, "reason": why,
+            "baseline": {n: values.get(n + BASELINE_SUFFIX) for n in p.baseline_names} if p.baseline_names else None,
+        }
+
+    def _generate(self) -> Callable[..., list[dict[str, Any]]]:
+        """`_all` as one generated function: per item, its facts read as a dict literal and a
+        scored item's dict built inline with its constants; a missing, not-applicable or
+        projected item goes to `item`. `tests/test_cards_generated.py` holds the two equal."""
+        ns: dict[str, Any] = {"NIL": NIL, "TK": _TRACE_KIND, "M": self.m, "L": self.lang}
+        lines = ["def build(plan, card, values, verdicts, claimed, evidence, notes, projected):",
+                 "    get = values.get", "    item = plan.item", "    steps = card.derive_steps",
+                 "    out = []", "    append = out.append"]
+        for i, p in enumerate(self.items):
+            k = f"_{i}"
+            ns.update({"P" + k: p, "MAX" + k: p.max, "W" + k: p.reason, "CX" + k: p.contexts, "TH" + k: p.thresholds,
+                       "U" + k: p.undefined, "N" + k: p.name, "LOC" + k: p.location, "DR" + k: tuple(p.derived_reads)})
+            used = "{" + ", ".join(f"{n!r}: get({n!r})" for n in p.reads) + "}"
+            rare = "v is None or v.kind == 'not_applicable'"
+            if p.survey_inputs:
+                rare += " or (projected and (" + " or ".join(f"{n!r} in projected" for n in p.survey_inputs) + "))"
+            base = ("{" + ", ".join(f"{n!r}: get({n + BASELINE_SUFFIX!r})" for n in p.baseline_names) + "}"
+                    if p.baseline_names else "None")
+            lines += [
+                f"    v = verdicts.get({p.code!r})",
+                f"    u = {used}",
+                f"    if {rare}:",
+                f"        append(item(P{k}, card, v, u))",
+                "    else:",
+                "        pts = v.points",
+                f"        if pts == MAX{k}:",
+                "            st = 'full'; d = []",
+                "        else:",
+                "            st = 'zero' if pts == 0 else 'partial'; t = v.tier",
+                f"            d = [{{'points': MAX{k} - pts, 'reason': U{k} if v.kind == 'undefined' else "
+                f"W{k}(CX{k}[t] if t in CX{k} else P{k}.context(M, t, L), values, pts), 'rule': {p.rule_id!r}, "
+                f"'facts': u, 'thresholds': TH{k}[t] if t in TH{k} else P{k}.threshold(t)}}]",
+                f"        tr = steps(DR{k})" if p.derived_reads else "        tr = []",
+                "        s = v.step",
+                "        tr.append({'rule': s.production, 'kind': TK.get(s.kind, 'score'), 'inputs': s.inputs, "
+                f"'output': s.output or '', 'location': LOC{k}}})",
+                f"        append({{'code': {p.code!r}, 'name': N{k}, 'points': pts, 'max': MAX{k}, 'status': st, "
+                f"'assessed_by': {p.assessed_by!r}, 'provenance': {p.provenance!r}, 'rule': {p.rule_id!r}, "
+                f"'rule_provenance': {p.rule_provenance!r}, 'claimed': claimed.get({p.code!r}) if claimed else None, "
+                f"'facts': u, 'evidence': P{k}.evidence_of(evidence) if evidence else {{}}, "
+                f"'notes': P{k}.notes_of(notes) if notes else {{}}, 'deductions': d, 'trace': tr, "
+                f"'computed': None, 'history': None, 'reason': None, 'baseline': {base}}})",
+            ]
+        lines.append("    return out")
+        exec(compile("\n".join(lines), f"<parscore card items {self.m.id} {self.lang}>", "exec"), ns)  # our own source, from data
+        build: Callable[..., list[dict[str, Any]]] = ns["build"]
+        return build
 
     def _missing_reason(self, p: _ItemPlan, facts: Facts, values: dict[str, str | None]) -> str:
         """Why an item could not be scored: the facts to supply and where, or last year's value."""
