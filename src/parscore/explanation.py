@@ -233,8 +233,17 @@ def _shower(m: Methodology, name: str) -> Callable[[str | None, str], str]:
     def cut(text: str | None, lang: str) -> str:
         if text is None:
             return fmt_value(text, lang)
-        return fmt_number(Decimal(text).quantize(_CENT, rounding=rounding), lang)
+        key = (text, lang, rounding)   # remembered like fmt_value's texts, in one bounded table
+        shown = _CUT.get(key)
+        if shown is None:
+            if len(_CUT) >= _SHOWN_MAX:
+                _CUT.clear()
+            shown = _CUT[key] = fmt_number(Decimal(text).quantize(_CENT, rounding=rounding), lang)
+        return shown
     return cut
+
+
+_CUT: dict[tuple[str, str, str], str] = {}
 
 
 _ONE_PLURAL = re.compile(r"(?<![\d.,])1 ([a-z]+[^s\W])s\b")
