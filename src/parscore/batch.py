@@ -25,14 +25,14 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
 from .cards import card_line
 from .errors import InputError, Problem
-from .files import note_input
+from .files import Sink, append_file, note_input
 from .jsontext import lone_surrogate
 from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
 from .scorecard import score_data
@@ -172,9 +172,31 @@ def _score(job: Job) -> Result:
     return _WORKER.score_one(job)
 
 
+def _score_chunk(task: tuple[int, list[Job], str | None]) -> tuple[str | None, list[Result]]:
+    """A worker's share: some consecutive jobs. With a folder, their lines are written there
+    as one file, in order, and come back as b"" (the parent copies the file to the output);
+    otherwise they come back in the results."""
+    seq, jobs, folder = task
+    results = [_score(job) for job in jobs]
+    if folder is None:
+        return None, results
+    path = os.path.join(folder, f"{seq:09d}.jsonl")
+    with open(path, "wb") as fh:
+        fh.write(b"".join([r.line for r in results if r.line]))
+    return path, [r if r.line is None else replace(r, line=b"") for r in results]
+
+
 def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | None = None, lang: str = "vi",
-              engine: str = "fast", workers: int | None = None, progress: bool = False) -> Iterator[Result]:
-    """Results in input order. `workers` processes (default: all cores); 1 runs in this process."""
+              engine: str = "fast", workers: int | None = None, progress: bool = False,
+              out: Any = None) -> Iterator[Result]:
+    """Results in input order. `workers` processes (default: all cores); 1 runs in this process.
+
+    With `out` (an open binary output: a file, `sys.stdout.buffer`, `files.Sink`), the cards'
+    lines are written there in input order as they are done, and each scored result's
+    `line` is b"": workers write their lines to a temporary file per share, which is
+    copied to `out` by the kernel and removed, so the lines never travel between processes
+    (the copying cost the parent a fifth of the run's time). Without `out`, each result
+    carries its line."""
     n = workers or os.cpu_count() or 1
     n = max(1, min(n, len(jobs)))
     bar = _Progress(len(jobs)) if progress else None
@@ -182,24 +204,41 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
         _init(methodology, overlay, lang, engine, worker=False)
         for job in jobs:
             res = _score(job)
+            if out is not None and res.line is not None:
+                out.write(res.line)
+                res = replace(res, line=b"")
             if bar:
                 bar.step()
             yield res
     else:
         import multiprocessing as mp
+        import shutil
+        import tempfile
+
         fork = sys.platform.startswith("linux")
         if fork:  # load and compile here once; forked workers inherit them instead of each redoing it
             _warm(methodology, overlay, lang, engine)
             gc.freeze()   # and keep them out of the collector, so no worker copies their pages
+        folder = tempfile.mkdtemp(prefix="parscore-batch-") if out is not None else None
         try:
             ctx = mp.get_context("fork" if fork else "spawn")
-            chunk = max(1, min(64, len(jobs) // (n * 8) or 1))
+            size = max(1, min(64, len(jobs) // (n * 8) or 1))
+            tasks = [(i, jobs[a:a + size], folder) for i, a in enumerate(range(0, len(jobs), size))]
             with ctx.Pool(n, initializer=_init, initargs=(methodology, overlay, lang, engine)) as pool:
-                for res in pool.imap(_score, jobs, chunksize=chunk):
-                    if bar:
-                        bar.step()
-                    yield res
+                for path, results in pool.imap(_score_chunk, tasks):
+                    if path is not None:
+                        if isinstance(out, Sink):
+                            out.append_file(path)   # counted for the line saying what was written
+                        else:
+                            append_file(out, path)
+                        os.unlink(path)
+                    for res in results:
+                        if bar:
+                            bar.step()
+                        yield res
         finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
             if fork:
                 gc.unfreeze()   # this process's objects are collected again as usual
     if bar:

@@ -76,7 +76,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     workers = _whole(args.jobs, "--jobs", "PS385", 1) if args.jobs is not None else None
     jobs = jobs_of(args.batch)
     as_table = args.format == "table" and args.format_given
-    results = []
     with contextlib.ExitStack() as stack:
         out: Any = None   # the cards' JSON Lines (the ranking table is written after the run)
         if not as_table and args.output:
@@ -84,13 +83,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         elif not as_table:   # JSON Lines are UTF-8 whatever the terminal's encoding: bytes, to the buffer
             sys.stdout.flush()
             out = getattr(sys.stdout, "buffer", None) or _TextSink(sys.stdout)
-        for res in run_batch(jobs, args.methodology, args.overlay, args.lang, args.engine or "fast", workers,
-                             progress=sys.stderr.isatty()):
-            # keep the ranking's columns, not the card (a batch may hold many thousands)
-            results.append(res if res.line is None else res.__class__(res.where, b"", (), res.agency,
-                                                                       res.index, res.group, res.total))
-            if res.line is not None and out is not None:
-                out.write(res.line)
+        # the cards go straight to the output; the results keep the ranking's columns
+        results = list(run_batch(jobs, args.methodology, args.overlay, args.lang, args.engine or "fast", workers,
+                                 progress=sys.stderr.isatty(), out=out if out is not None else _Discard()))
         if out is not None and not args.output:
             out.flush()
 
@@ -110,14 +105,27 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Discard:
+    """Where the cards go with -f table (only the ranking is written)."""
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
 class _TextSink:
     """A text stdout without a byte buffer (a library caller's StringIO): the lines as text."""
 
     def __init__(self, stream: Any):
+        import codecs
+
         self.stream = stream
+        self.decode = codecs.getincrementaldecoder("utf-8")().decode   # a piece may end inside a character
 
     def write(self, data: bytes) -> None:
-        self.stream.write(data.decode("utf-8"))
+        self.stream.write(self.decode(data))
 
     def flush(self) -> None:
         self.stream.flush()

@@ -13,6 +13,7 @@ what it wrote. `OUTPUT_FORMATS` maps a file name's extension to an output format
 from __future__ import annotations
 
 import contextlib
+import errno
 import contextvars
 import os
 import stat
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator
 
 from .errors import InputError
 
@@ -214,6 +215,47 @@ class Sink:
     def write(self, data: bytes) -> None:
         self._fh.write(data)
         self.size += len(data)
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def fileno(self) -> int:
+        return self._fh.fileno()
+
+    def append_file(self, path: str) -> None:
+        self.size += append_file(self._fh, path)
+
+
+def append_file(out: Any, path: str) -> int:
+    """Append a whole file's bytes to an open binary output; the number of bytes. The kernel
+    copies them (`sendfile`) when the output is a file descriptor's (a file, a pipe, a
+    terminal); otherwise (an in-memory stream) they are read and written."""
+    with open(path, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        try:
+            fd = out.fileno()
+        except (AttributeError, OSError, ValueError):   # io.UnsupportedOperation is an OSError
+            fd = None
+        sent = 0
+        if fd is not None and hasattr(os, "sendfile"):
+            out.flush()
+            try:
+                while sent < size:
+                    n = os.sendfile(fd, src.fileno(), sent, size - sent)
+                    if n == 0:
+                        break
+                    sent += n
+            except (BlockingIOError, InterruptedError):
+                pass   # a non-blocking output that is full: the rest is written below
+            except OSError as exc:
+                if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP) or sent:
+                    raise
+        if sent < size:
+            src.seek(sent)
+            while chunk := src.read(_CHUNK * 16):
+                out.write(chunk)
+            sent = size
+        return sent
 
 
 @contextlib.contextmanager
