@@ -11,7 +11,8 @@ Run by hand:  .venv/bin/python bench/score.py [N] [--memory CARDS] [--markdown]
   process (default 20,000; `--memory 100000` for the goal's figure), sampled at the
   start, a quarter, half, three quarters and the end.
 - `project` on the Cà Mau fixture: 10,000 samples (all 22 survey facts drawn).
-- batch: N cards as JSON Lines through `run_batch` on all cores (fast engine), cards/s.
+- batch: N cards (at least 2,000) as JSON Lines through `run_batch` on all cores (fast
+  engine), written to a file as `score --batch -o` writes them, cards/s.
 
 The machine's load average (start and end of the run) is printed with the numbers: on a
 shared machine the medians are only comparable at a similar load.
@@ -142,7 +143,8 @@ def batch_rate(m, n: int) -> tuple[float, int]:
         jobs = jobs_of(str(src))
         workers = os.cpu_count() or 1
         t = time.perf_counter()
-        done = sum(1 for r in run_batch(jobs, engine="fast", workers=workers) if r.line)
+        with open(Path(tmp) / "out.jsonl", "wb") as out:   # as `score --batch -o` writes them
+            done = sum(1 for r in run_batch(jobs, engine="fast", workers=workers, out=out) if r.line is not None)
         return done / (time.perf_counter() - t), workers
 
 
