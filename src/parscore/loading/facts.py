@@ -151,9 +151,19 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True, nest
     elif not isinstance(raw, dict):
         add(("facts",), "facts", "expected a mapping of fact name → value", "PS073")
         raw = {}
+    located = bool(doc.lines)   # a JSON Lines record has no lines
     for name, entry in raw.items():
         path: tuple[str | int, ...] = ("facts", name)
-        lines[str(name)] = doc.line(path) or 0
+        lines[str(name)] = (doc.line(path) or 0) if located else 0
+        spec = m.facts.get(name)
+        if spec is not None and not isinstance(entry, (dict, type(None))) and name not in m.derived:
+            try:   # the common case, a bare value: checked without building its error reporter
+                typed_v = _typed(entry, spec, _fail)
+            except _Invalid:
+                typed_v = _typed(entry, spec, lambda msg, p=path, f=f"facts.{name}": add(p, f, msg, "PS078"))
+            if typed_v is not None:
+                values[name] = typed_v
+            continue
         fieldname = f"facts.{name}"
         if name in m.derived:
             # a derived fact may be given directly when its inputs are not reported
@@ -363,6 +373,14 @@ def _number(v: Any, bad: Any) -> Decimal | None:
         return None
     bad(f"expected a number, got {type(v).__name__}")
     return None
+
+
+class _Invalid(Exception):
+    """A value `_typed` refuses, found without a reporter (it is checked again with one)."""
+
+
+def _fail(msg: str) -> None:
+    raise _Invalid(msg)
 
 
 _MAX_COUNT = 10 ** 12
