@@ -36,7 +36,7 @@ def test_fill_is_the_general_reason(ref, rule_id, lang, data):
     m = load_methodology(ref)
     rule = next(r for r in m.rules.values() if r.id == rule_id)
     writer = ReasonWriter(m, rule, lang)
-    if writer.fill is None:
+    if writer.compile() is None:
         return   # only the general path exists for this rule
     tier = data.draw(st.sampled_from([None, *for_score(rule.score).tiers(rule.score)]))
     static = reason_context(m, rule, tier, lang)
@@ -54,7 +54,8 @@ def test_fill_is_the_general_reason(ref, rule_id, lang, data):
 def test_most_rules_are_filled_by_the_generated_path():
     m = load_methodology("par-province-892")
     writers = [ReasonWriter(m, r, "vi") for r in m.rules.values()]
-    assert sum(w.fill is not None for w in writers) >= len(writers) - 5
+    assert all(w.fill is None for w in writers)   # made on a second card only: a one-card command never waits for them
+    assert sum(w.compile() is not None for w in writers) >= len(writers) - 5
 
 
 def test_a_template_with_a_format_spec_takes_the_general_path():
@@ -62,7 +63,7 @@ def test_a_template_with_a_format_spec_takes_the_general_path():
     rule = next(iter(m.rules.values()))
     odd = rule.model_copy(update={"explain": rule.explain.model_copy(update={"vi": "{value:>8} / {max!r} {{giữ}}"})})
     w = ReasonWriter(m, odd, "vi")
-    assert w.fill is None
+    assert w.compile() is None
     assert w(reason_context(m, odd, None, "vi"), {rule.score.fact: "12.5"}, Decimal("1")).endswith("{giữ}")
 
 
@@ -72,7 +73,7 @@ def test_literal_braces_quotes_and_backslashes_are_kept():
     text = "a '{value}' \"b\" \\n {{x}} ''' đ {points}/{max}"
     odd = rule.model_copy(update={"explain": rule.explain.model_copy(update={"vi": text})})
     w = ReasonWriter(m, odd, "vi")
-    assert w.fill is not None
+    assert w.compile() is not None
     static = reason_context(m, odd, None, "vi")
     values = {rule.score.fact: "12.5"}
     assert w.fill(static, values, Decimal("1.5")) == w.general(static, values, Decimal("1.5"))

@@ -292,7 +292,7 @@ class CardPlan:
                  "    out = []", "    append = out.append"]
         for i, p in enumerate(self.items):
             k = f"_{i}"
-            ns.update({"P" + k: p, "MAX" + k: p.max, "W" + k: p.reason.fill or p.reason, "CX" + k: p.contexts, "TH" + k: p.thresholds,
+            ns.update({"P" + k: p, "MAX" + k: p.max, "W" + k: p.reason.compile() or p.reason, "CX" + k: p.contexts, "TH" + k: p.thresholds,
                        "U" + k: p.undefined, "N" + k: p.name, "LOC" + k: p.location, "DR" + k: tuple(p.derived_reads)})
             used = "{" + ", ".join(f"{n!r}: get({n!r})" for n in p.reads) + "}"
             rare = "v is None or v.kind == 'not_applicable'"

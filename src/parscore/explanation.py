@@ -124,7 +124,8 @@ class ReasonWriter:
     (as `display` shows it), the outcome's static context (`reason_context`), `value`,
     `points` and `lost`, then the values the rule's kind shows (last year's amount...)."""
 
-    __slots__ = ("template", "shown", "value", "points", "lost", "max", "kind_values", "m", "score", "lang", "fill")
+    __slots__ = ("template", "shown", "value", "points", "lost", "max", "kind_values", "m", "score", "lang", "fill",
+                 "rule", "parsed", "calls")
 
     def __init__(self, m: Methodology, rule: RuleSpec, lang: str):
         self.m, self.score, self.lang = m, rule.score, lang
@@ -139,12 +140,25 @@ class ReasonWriter:
         kind = for_score(rule.score)
         # a kind showing session values (a comparison) is asked for them; the others show none
         self.kind_values = type(kind).reason_values is not _BaseKind.reason_values
-        self.fill = None if self.kind_values else self._compiled(m, rule, parsed)
+        # `fill`, the generated f-string, is made when the writer serves a second card (or on
+        # `compile()`): a command scoring one card never spends time generating them
+        self.rule, self.parsed, self.calls = rule, parsed, 0
+        self.fill: Callable[..., str] | None = None
 
     def __call__(self, static: dict[str, str], values: dict[str, str | None], points: Decimal) -> str:
         if self.fill is not None:
             return self.fill(static, values, points)
+        self.calls += 1
+        fill = self.compile() if self.calls == 2 else None
+        if fill is not None:
+            return fill(static, values, points)
         return self.general(static, values, points)
+
+    def compile(self) -> Callable[..., str] | None:
+        """The generated f-string (made once), or None where only `general` fills the template."""
+        if self.fill is None and not self.kind_values:
+            self.fill = self._compiled(self.m, self.rule, self.parsed)
+        return self.fill
 
     def general(self, static: dict[str, str], values: dict[str, str | None], points: Decimal) -> str:
         """The template filled through a mapping of every placeholder (what `fill` does at once)."""
