@@ -9,9 +9,9 @@ baseline and a cross-check in the tests).
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from .loading import Methodology
 from .kinds import for_score
@@ -35,6 +35,9 @@ class CompiledRules:
     productions: tuple[Production, ...]
     consumed: frozenset[str]                 # facts (reported or derived) some production reads
     thresholds: dict[str, tuple[Decimal, ...]]  # per fact, the sorted distinct numbers it is compared with
+    # tables built once from the productions by the evaluation (e.g. each production's action,
+    # evaluation.actions_of); never part of the compiled rules' identity
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def rank(self, name: str, value: str) -> int:
         """An order-preserving integer code of a numeric value among its fact's thresholds.

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Callable, NamedTuple, Protocol
 
 from .compiler import CompiledRules, Production, compile_rules
 from .kinds.base import Pattern, Test
@@ -78,6 +78,37 @@ def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None])
     return vals[0] - vals[1]
 
 
+def derive_function(m: Methodology, name: str) -> Callable[[list[Any]], Decimal | None]:
+    """`derive_value` for one derived fact on its inputs' typed values in order, its choices
+    made once (the same arithmetic)."""
+    spec = m.derived[name]
+    if spec.ratio:
+        rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(spec.better, ROUND_HALF_UP)
+
+        def ratio(vals: list[Any]) -> Decimal | None:
+            num, den = vals
+            if num is None or den is None:
+                return None
+            num, den = Decimal(num), Decimal(den)
+            if den == 0:
+                return None
+            return (num / den * 100).quantize(RATIO_PLACES, rounding=rounding)
+        return ratio
+    if spec.sum:
+        def total(vals: list[Any]) -> Decimal | None:
+            if any(v is None for v in vals):
+                return None
+            return sum((Decimal(v) for v in vals), Decimal(0))
+        return total
+
+    def difference(vals: list[Any]) -> Decimal | None:
+        a, b = vals
+        if a is None or b is None:
+            return None
+        return Decimal(a) - Decimal(b)
+    return difference
+
+
 def award(rule: RuleSpec, leaf_max: Decimal, tier: int | None, value: FactValue | None) -> Decimal:
     """Points for the outcome that fired, cut to 0.01 here and only here.
 
@@ -120,32 +151,91 @@ class Session:
 
     def fire(self, prod: Production, inputs: dict[str, str | None]) -> tuple[str, str | None] | None:
         """Run a production's action; returns a derived (name, value) to assert, if any."""
-        m = self.compiled.methodology
-        if prod.kind == "derive":
-            typed = {k: parse_canonical(v, m, k) for k, v in inputs.items()}
-            out = canonical(derive_value(m, prod.source, typed))
-            self.values[prod.source] = out
-            self.trace.append(Step(prod.id, "derive", prod.source, inputs, out))
-            return prod.source, out
-        assert prod.item is not None
-        rule = m.rules[prod.item]
-        leaf_max = m.leaves[prod.item].max
-        tier = prod.tier
-        if prod.kind == "score":   # only the values the outcome's points read are parsed back from text
-            kind = for_score(rule.score)
-            fact = rule.score.fact
-            value = parse_canonical(inputs[fact], m, fact)
-            if kind.decides_on_fire:
-                tier = kind.fire_tier(rule.score, tier, {k: parse_canonical(v, m, k) for k, v in inputs.items()})
-            pts = award(rule, leaf_max, tier, value)
-        elif prod.kind == "not_applicable" and m.when_not_arising_of(rule) == "full_points":
-            pts = leaf_max   # the situation did not arise: the maximum never shrinks
-        else:
-            pts = Decimal(0)
-        step = Step(prod.id, prod.kind, rule.id, inputs, canonical(pts))
-        self.trace.append(step)
-        self.verdicts[prod.item] = Verdict(prod.item, prod.kind, tier, pts, step)
-        return None
+        return actions_of(self.compiled)[prod.id](self, inputs)
+
+
+Action = Callable[[Session, dict[str, str | None]], "tuple[str, str | None] | None"]
+_tuple_new = tuple.__new__   # Step and Verdict are named tuples: built without their Python-level __new__
+
+
+def actions_of(compiled: CompiledRules) -> dict[str, Action]:
+    """Each production's action (what `Session.fire` runs), by production id, built once per
+    compiled methodology: everything an action looks up (the rule, the item's maximum, the
+    kind, how each input's text is read back, points that do not depend on the value and
+    their text) is looked up here, not per firing."""
+    table: dict[str, Action] | None = compiled.cache.get("actions")
+    if table is None:
+        table = compiled.cache["actions"] = {p.id: _action_of(compiled.methodology, p) for p in compiled.productions}
+    return table
+
+
+def _yes(text: str) -> bool:
+    return text == "true"
+
+
+def _parser(m: Methodology, name: str) -> Callable[[str | None], FactValue | None]:
+    """`parse_canonical` for one fact, its type looked up once."""
+    spec = m.facts.get(name.removesuffix(BASELINE_SUFFIX))
+    kind = spec.type if spec else "number"
+    readers: dict[str, Callable[[str], FactValue]] = {"boolean": _yes, "date": date.fromisoformat, "count": int}
+    read = readers.get(kind, Decimal)
+
+    def parse(text: str | None) -> FactValue | None:
+        return None if text is None else read(text)
+    return parse
+
+
+def _action_of(m: Methodology, prod: Production) -> Action:
+    """One production's action: a derive asserts its value; an outcome records its step and verdict."""
+    pid, kind, source = prod.id, prod.kind, prod.source
+    if kind == "derive":
+        names = tuple(m.derived[source].inputs)
+        parsers = tuple(_parser(m, n) for n in names)
+        compute = derive_function(m, source)
+
+        def derive(session: Session, inputs: dict[str, str | None]) -> tuple[str, str | None]:
+            out = canonical(compute([parse(inputs[n]) for parse, n in zip(parsers, names)]))
+            session.values[source] = out
+            session.trace.append(_tuple_new(Step, (pid, "derive", source, inputs, out)))
+            return source, out
+        return derive
+    assert prod.item is not None
+    item, tier = prod.item, prod.tier
+    rule = m.rules[item]
+    leaf_max = m.leaves[item].max
+    score_kind = for_score(rule.score)
+
+    def record(session: Session, inputs: dict[str, str | None], tier: int | None, pts: Decimal, text: str | None) -> None:
+        step = _tuple_new(Step, (pid, kind, rule.id, inputs, text))
+        session.trace.append(step)
+        session.verdicts[item] = _tuple_new(Verdict, (item, kind, tier, pts, step))
+
+    if kind == "score" and (score_kind.decides_on_fire or not score_kind.fixed_points):
+        fact = rule.score.fact
+        by_name = {q.fact: _parser(m, q.fact) for q in prod.patterns}
+        parse_fact = by_name[fact]
+        if score_kind.decides_on_fire:   # the outcome is decided from the typed inputs as it fires
+            def decide(session: Session, inputs: dict[str, str | None]) -> None:
+                fired = score_kind.fire_tier(rule.score, tier, {k: by_name[k](v) for k, v in inputs.items()})
+                pts = award(rule, leaf_max, fired, parse_fact(inputs[fact]))
+                record(session, inputs, fired, pts, canonical(pts))
+            return decide
+
+        def valued(session: Session, inputs: dict[str, str | None]) -> None:
+            pts = award(rule, leaf_max, tier, parse_fact(inputs[fact]))   # only the scored value is read back
+            record(session, inputs, tier, pts, canonical(pts))
+        return valued
+    if kind == "score":   # the points do not depend on the value
+        pts = award(rule, leaf_max, tier, None)
+    elif kind == "not_applicable" and m.when_not_arising_of(rule) == "full_points":
+        pts = leaf_max   # the situation did not arise: the maximum never shrinks
+    else:
+        pts = Decimal(0)
+    text = canonical(pts)
+
+    def fixed(session: Session, inputs: dict[str, str | None]) -> None:
+        record(session, inputs, tier, pts, text)
+    return fixed
 
 
 def fact_message(compiled: CompiledRules, sid: str, name: str, value: str | None) -> dict[str, Any]:
@@ -249,15 +339,18 @@ class DurableBackend:
         DurableBackend._host.register_rulesets({self.name: definition})
 
     def _action(self, prod: Production) -> Any:
-        aliases = [f"f{j}" for j in range(len(prod.patterns))]
+        """durable's action for a production: the matched facts' texts as the production's inputs."""
+        aliases = tuple(f"f{j}" for j in range(len(prod.patterns)))
+        act = actions_of(self.compiled)[prod.id]
+        is_open = self._open
 
         def run(c: Any) -> None:
             msgs = [getattr(c, a) for a in aliases]
-            session = self._open[msgs[0]["sid"]]
-            inputs = {msg["name"]: (msg["value"] if "value" in msg else None) for msg in msgs}
-            derived = session.fire(prod, inputs)
+            sid = msgs[0]["sid"]
+            session = is_open[sid]
+            derived = act(session, {msg["name"]: msg["value"] for msg in msgs})
             if derived is not None:
-                c.assert_fact(fact_message(self.compiled, msgs[0]["sid"], *derived))
+                c.assert_fact(fact_message(self.compiled, sid, *derived))
         return run
 
     def run(self, session: Session) -> None:
@@ -285,6 +378,7 @@ class PythonBackend:
     def run(self, session: Session) -> None:
         facts = {n: v for n, v in session.values.items() if n in self.compiled.consumed}
         fired: set[str] = set()
+        actions = actions_of(self.compiled)
         progress = True
         while progress:
             progress = False
@@ -293,7 +387,7 @@ class PythonBackend:
                     continue
                 fired.add(prod.id)
                 progress = True
-                derived = session.fire(prod, {p.fact: facts[p.fact] for p in prod.patterns})
+                derived = actions[prod.id](session, {p.fact: facts[p.fact] for p in prod.patterns})
                 if derived is not None:
                     facts[derived[0]] = derived[1]
 

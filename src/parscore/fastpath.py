@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterable
 from .compiler import CompiledRules, Production
 from .kinds.base import Test
 from .evaluation import CENT, RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, parse_canonical
+from .evaluation import derive_function as _derive_fn
 from .loading import FactValue, Facts, Methodology
 from .kinds import for_score
 
@@ -77,36 +78,6 @@ def canonical_values(values: dict[str, FactValue]) -> dict[str, str | None]:
         else:
             out[n] = canonical(v)
     return out
-
-
-def _derive_fn(m: Methodology, name: str) -> Callable[[list[Any]], Decimal | None]:
-    """`evaluation.derive_value` for one derived fact, its choices made once (same arithmetic)."""
-    spec = m.derived[name]
-    if spec.ratio:
-        rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(spec.better, ROUND_HALF_UP)
-
-        def ratio(vals: list[Any]) -> Decimal | None:
-            num, den = vals
-            if num is None or den is None:
-                return None
-            num, den = Decimal(num), Decimal(den)
-            if den == 0:
-                return None
-            return (num / den * 100).quantize(RATIO_PLACES, rounding=rounding)
-        return ratio
-    if spec.sum:
-        def total(vals: list[Any]) -> Decimal | None:
-            if any(v is None for v in vals):
-                return None
-            return sum((Decimal(v) for v in vals), Decimal(0))
-        return total
-
-    def difference(vals: list[Any]) -> Decimal | None:
-        a, b = vals
-        if a is None or b is None:
-            return None
-        return Decimal(a) - Decimal(b)
-    return difference
 
 
 _RULES_PER_PART = 12   # rules per generated function (see FastBackend.__init__)
