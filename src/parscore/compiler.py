@@ -47,10 +47,13 @@ class CompiledRules:
         number of digits and any magnitude, so an engine that compares machine numbers
         (durable_rules compares doubles) agrees exactly with the Decimal reference matcher.
         """
-        ts = self.thresholds.get(name, ())
-        v = Decimal(value)
-        i = bisect_left(ts, v)
-        return 2 * i + 1 if i < len(ts) and ts[i] == v else 2 * i
+        return rank_code(self.thresholds.get(name, ()), Decimal(value))
+
+
+def rank_code(ts: tuple[Decimal, ...], v: Decimal) -> int:
+    """`CompiledRules.rank` of a number among a fact's sorted thresholds `ts`."""
+    i = bisect_left(ts, v)
+    return 2 * i + 1 if i < len(ts) and ts[i] == v else 2 * i
 
 
 def compile_rules(m: Methodology) -> CompiledRules:

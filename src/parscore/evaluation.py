@@ -16,7 +16,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable, NamedTuple, Protocol
 
-from .compiler import CompiledRules, Production, compile_rules
+from .compiler import CompiledRules, Production, compile_rules, rank_code
 from .kinds.base import Pattern, Test
 from .loading import FactValue, Facts, Methodology
 from .kinds import for_score
@@ -247,16 +247,21 @@ def fact_message(compiled: CompiledRules, sid: str, name: str, value: str | None
     msg: dict[str, Any] = {"sid": sid, "t": "fact", "name": name, "defined": "no" if value is None else "yes"}
     if value is not None:
         msg["value"] = value
-        if value not in ("true", "false") and name in compiled.thresholds and _is_number(value):
-            msg["num"] = compiled.rank(name, value)
+        ts = compiled.thresholds.get(name)
+        if ts is not None and value not in ("true", "false"):
+            number = _finite(value)
+            if number is not None:
+                msg["num"] = rank_code(ts, number)
     return msg
 
 
-def _is_number(text: str) -> bool:
+def _finite(text: str) -> Decimal | None:
+    """The text's number when it is a finite one (the text is parsed once)."""
     try:
-        return Decimal(text).is_finite()
+        d = Decimal(text)
     except ArithmeticError:
-        return False
+        return None
+    return d if d.is_finite() else None
 
 
 class Backend(Protocol):
@@ -339,18 +344,21 @@ class DurableBackend:
         DurableBackend._host.register_rulesets({self.name: definition})
 
     def _action(self, prod: Production) -> Any:
-        """durable's action for a production: the matched facts' texts as the production's inputs."""
-        aliases = tuple(f"f{j}" for j in range(len(prod.patterns)))
+        """durable's action for a production: the matched facts' texts (the session's own, which
+        durable was given) as the production's inputs, in the patterns' order."""
+        names = tuple(dict.fromkeys(p.fact for p in prod.patterns))
         act = actions_of(self.compiled)[prod.id]
-        is_open = self._open
+        is_open, compiled = self._open, self.compiled
 
         def run(c: Any) -> None:
-            msgs = [getattr(c, a) for a in aliases]
-            sid = msgs[0]["sid"]
+            sid = c.f0["sid"]
             session = is_open[sid]
-            derived = act(session, {msg["name"]: msg["value"] for msg in msgs})
-            if derived is not None:
-                c.assert_fact(fact_message(self.compiled, sid, *derived))
+            values = session.values
+            derived = act(session, {n: values[n] for n in names})
+            # a derived fact no production reads is not asserted: durable refuses a fact
+            # nothing matches (MessageNotHandledException, caught and logged in its state)
+            if derived is not None and derived[0] in compiled.consumed:
+                c.assert_fact(fact_message(compiled, sid, *derived))
         return run
 
     def run(self, session: Session) -> None:
