@@ -2,7 +2,9 @@
 
 The engine is durable_rules: every production is registered once per process as a
 durable ruleset, facts are asserted per session, derived facts are asserted by the
-derive productions and in turn trigger the scoring productions (forward chaining).
+derive productions and in turn trigger the scoring productions (forward chaining; a
+derived fact only scoring productions read is asserted with the others after the derive
+chain, in one call: see DurableBackend._action).
 Each session's state is deleted when it ends, so one process can score any number of
 fact sets without growing. `PythonBackend` runs the very same productions with a naive
 matcher; it exists as the benchmark's baseline and as a cross-check in the tests.
@@ -329,7 +331,9 @@ class DurableBackend:
                 DurableBackend._host = _synchronous_host()
             self.name = f"parscore_{compiled.methodology.digest}_{next(DurableBackend._names)}"
         self.compiled = compiled
-        self._open: dict[str, Session] = {}
+        self._open: dict[str, tuple[Session, list[dict[str, Any]]]] = {}
+        # facts some derive production reads: a derived one is asserted as it is derived (see _action)
+        self._derive_inputs = frozenset(p.fact for prod in compiled.productions if prod.kind == "derive" for p in prod.patterns)
         self._sids = itertools.count(1)
         definition: dict[str, Any] = {
             f"p{i}": {"all": [{f"f{j}": _durable_condition(compiled, p)} for j, p in enumerate(prod.patterns)],
@@ -345,19 +349,31 @@ class DurableBackend:
 
     def _action(self, prod: Production) -> Any:
         """durable's action for a production: the matched facts' texts (the session's own, which
-        durable was given) as the production's inputs, in the patterns' order."""
+        durable was given) as the production's inputs, in the patterns' order.
+
+        A derived fact is asserted from its derive action when another derive production reads
+        it (so the derive chain fires in the order it always has); one only scoring productions
+        read waits in the session's pending list and is asserted with the others in one
+        `assert_facts` after the chain (see `run`): one call instead of one per derived fact,
+        each of which cost a JSON text and durable's Python layers around the same Rete work.
+        A derived fact no production reads is not asserted at all: durable refuses a fact
+        nothing matches (MessageNotHandledException, caught and logged in its state)."""
         names = tuple(dict.fromkeys(p.fact for p in prod.patterns))
         act = actions_of(self.compiled)[prod.id]
         is_open, compiled = self._open, self.compiled
+        now = prod.kind == "derive" and prod.source in self._derive_inputs
+        later = prod.kind == "derive" and not now and prod.source in compiled.consumed
 
         def run(c: Any) -> None:
             sid = c.f0["sid"]
-            session = is_open[sid]
+            session, pending = is_open[sid]
             values = session.values
             derived = act(session, {n: values[n] for n in names})
-            # a derived fact no production reads is not asserted: durable refuses a fact
-            # nothing matches (MessageNotHandledException, caught and logged in its state)
-            if derived is not None and derived[0] in compiled.consumed:
+            if derived is None:
+                return
+            if later:
+                pending.append(fact_message(compiled, sid, *derived))
+            elif now:
                 c.assert_fact(fact_message(compiled, sid, *derived))
         return run
 
@@ -366,9 +382,12 @@ class DurableBackend:
         msgs = [{"sid": sid, "t": "session"}]
         msgs += [fact_message(self.compiled, sid, name, value) for name, value in sorted(session.values.items())
                  if name in self.compiled.consumed]
-        self._open[sid] = session
+        pending: list[dict[str, Any]] = []   # derived facts only scoring productions read (see _action)
+        self._open[sid] = (session, pending)
         try:
             DurableBackend._host.assert_facts(self.name, msgs)
+            if pending:   # every derive has fired: the derived facts' scoring productions, in one call
+                DurableBackend._host.assert_facts(self.name, pending)
         finally:
             del self._open[sid]
             DurableBackend._host.delete_state(self.name, sid)
