@@ -43,6 +43,21 @@ def canonical(value: FactValue | None) -> str | None:
     return str(value)
 
 
+def canonical_values(values: dict[str, FactValue]) -> dict[str, str | None]:
+    """`canonical` of every value, dispatched on the exact type (the same texts, faster)."""
+    out: dict[str, str | None] = {}
+    for n, v in values.items():
+        t = type(v)
+        if t is Decimal:
+            text = format(v.normalize(), "f")  # type: ignore[union-attr]
+            out[n] = "0" if text in ("-0", "0") else text
+        elif t is int:
+            out[n] = str(v)
+        else:
+            out[n] = canonical(v)
+    return out
+
+
 def parse_canonical(text: str | None, m: Methodology, name: str) -> FactValue | None:
     if text is None:
         return None
@@ -517,7 +532,7 @@ class Engine:
     def session_values(self, facts: Facts) -> dict[str, str | None]:
         """The facts as the engine sees them: canonical text, plus last year's values under
         `fact@baseline` when the facts name a baseline."""
-        values = {n: canonical(v) for n, v in facts.values.items()}
+        values = canonical_values(facts.values)
         if facts.baseline is not None:
             values.update(baseline_values(self.methodology, facts.baseline, self.compiled.consumed))
         return values

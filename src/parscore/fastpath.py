@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable
 from .compiler import CompiledRules, Production
 from .kinds.base import Test
 from .evaluation import CENT, RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, parse_canonical
-from .evaluation import derive_function as _derive_fn
+from .evaluation import canonical_values, derive_function as _derive_fn  # noqa: F401  (canonical_values: re-exported)
 from .loading import FactValue, Facts, Methodology
 from .kinds import for_score
 
@@ -63,21 +63,6 @@ def number(value: Any) -> Decimal | int | None:
 
 
 _NUMERIC_TYPES = (int, Decimal)
-
-
-def canonical_values(values: dict[str, FactValue]) -> dict[str, str | None]:
-    """`evaluation.canonical` of every value, dispatched on the exact type (the same texts)."""
-    out: dict[str, str | None] = {}
-    for n, v in values.items():
-        t = type(v)
-        if t is Decimal:
-            text = format(v.normalize(), "f")  # type: ignore[union-attr]
-            out[n] = "0" if text in ("-0", "0") else text
-        elif t is int:
-            out[n] = str(v)
-        else:
-            out[n] = canonical(v)
-    return out
 
 
 _RULES_PER_PART = 12   # rules per generated function (see FastBackend.__init__)
