@@ -124,3 +124,70 @@ def test_a_derived_fact_another_derive_reads_is_asserted_as_it_is_derived(tmp_pa
         assert steps.index("firms_growth") < steps.index("growth_total")
         if where == "after":
             assert steps.index("growth_total") < steps.index("violations_per_unit")
+
+
+# ------------------------------------------------------------ durable's actions without its scaffolding
+
+
+def _session(compiled: object, values: dict[str, object]) -> Session:
+    from parscore.evaluation import canonical_values
+    return Session(compiled, canonical_values(values), typed=values)   # type: ignore[arg-type]
+
+
+def test_the_pinned_durable_runs_our_actions_lean():
+    from durable import engine
+    backend = engine_for(M, "durable").backend
+    assert backend.lean
+    assert type(DurableBackend._host.get_ruleset(backend.name)) is not engine.Ruleset
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fact_sets())
+def test_lean_actions_fire_exactly_what_durables_own_dispatch_fires(values):
+    """The same ruleset run by durable's own `Ruleset` class: the same trace, in the same order."""
+    from durable import engine
+    lean = engine_for(M, "durable").backend
+    compiled = lean.compiled
+    stock = _stock_backend(compiled)
+    a, b = _session(compiled, values), _session(compiled, values)
+    lean.run(a)
+    stock.run(b)
+    assert a.trace == b.trace and a.verdicts == b.verdicts and a.values == b.values
+    assert type(DurableBackend._host.get_ruleset(stock.name)) is engine.Ruleset
+
+
+_STOCK: list[DurableBackend] = []
+
+
+def _stock_backend(compiled: object) -> DurableBackend:
+    from durable import engine
+    if not _STOCK:
+        backend = DurableBackend(compiled)   # type: ignore[arg-type]
+        DurableBackend._host.get_ruleset(backend.name).__class__ = engine.Ruleset
+        _STOCK.append(backend)
+    return _STOCK[0]
+
+
+def test_an_action_that_fails_is_an_error_not_a_missing_verdict():
+    """durable's own dispatch catches an action's exception into the session's state and goes
+    on (the verdict would be silently missing); ours abandons the action and raises, and the
+    next session runs normally."""
+    from parscore.compiler import compile_rules
+    from parscore.evaluation import actions_of
+    compiled = compile_rules(M)
+    table = actions_of(compiled)
+    prod = next(p for p in compiled.productions if p.kind == "derive")
+
+    def broken(session: Session, inputs: dict[str, str | None]) -> None:
+        raise RuntimeError("broken action")
+    table[prod.id] = broken
+    backend = DurableBackend(compiled)
+    assert backend.lean
+    inputs = {n: 10 for n in M.derived[prod.source].inputs}
+    with pytest.raises(RuntimeError, match="broken action"):
+        backend.run(_session(compiled, inputs))
+    other = {"par_annual_plan_days_late": 0} if "par_annual_plan_days_late" in M.facts else {}
+    assert other, "the test's fact is in the catalogue"
+    session = _session(compiled, other)
+    backend.run(session)
+    assert [s.kind for s in session.trace] == ["score"] and session.verdicts["1.1.1"].points == M.leaves["1.1.1"].max

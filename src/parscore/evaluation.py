@@ -329,6 +329,63 @@ def _synchronous_host() -> Any:
     return SynchronousHost()
 
 
+_LEAN_FOR = "2.0.28"   # the durable_rules version whose Ruleset._flush_actions _LeanRuleset is read from
+_lean: list[Any] = []
+
+
+def _lean_ruleset(ruleset: Any) -> bool:
+    """Run one of our rulesets' actions without durable's per-action scaffolding, when that is safe.
+
+    durable's `Ruleset._flush_actions` wraps every action in a Promise with a lease timer,
+    reads the clock twice, and catches any exception the action raises into the session's
+    state, then goes on: an action that failed would leave a verdict silently missing. Our
+    actions are plain synchronous functions, so for each queued action `_LeanRuleset` does
+    what 2.0.28's does and nothing else: build the Closure, run the function, hand the state
+    back (`update_state`), complete the action and start the next (`complete_and_start_action`);
+    an exception abandons the action and propagates to `assert_facts`' caller. ~0.4 ms less
+    per evaluation (~140 actions). Only for durable_rules 2.0.28 (the version pinned in
+    pyproject.toml, whose code this follows) and only when every action is a plain synchronous
+    Promise: otherwise the ruleset keeps durable's own class. Returns whether it switched.
+    """
+    from importlib.metadata import version
+
+    from durable import engine
+    if version("durable_rules") != _LEAN_FOR or type(ruleset) is not engine.Ruleset:
+        return False
+    if not all(type(p) is engine.Promise and p._sync and p._next is None for p in ruleset._actions.values()):
+        return False
+    if not _lean:
+        _lean.append(_lean_class())
+    ruleset.__class__ = _lean[0]
+    return True
+
+
+def _lean_class() -> Any:
+    import json
+
+    from durable import engine
+    native = engine.durable_rules_engine   # durable's C extension, as engine.py itself calls it
+
+    class _LeanRuleset(engine.Ruleset):  # type: ignore[misc]  # durable_rules has no types
+        def _flush_actions(self, state: Any, result_container: dict[str, Any], state_offset: Any, complete: Any) -> None:
+            while "message" in result_container:
+                action_name, message = next(iter(result_container.pop("message").items()))
+                c = engine.Closure(self._host, self, state, message, state_offset)
+                try:
+                    self._actions[action_name]._func(c)
+                    native.update_state(self._handle, json.dumps(c.s._d, ensure_ascii=False))
+                    new_result = native.complete_and_start_action(self._handle, c._handle)
+                except BaseException:
+                    native.abandon_action(self._handle, c._handle)
+                    raise
+                if new_result:
+                    result_container["message"] = json.loads(new_result)
+                else:
+                    complete(None, state)
+
+    return _LeanRuleset
+
+
 def _session_opened(c: Any) -> None:
     """The action of the production every session fires (see DurableBackend)."""
 
@@ -361,6 +418,7 @@ class DurableBackend:
         # that path is never taken.
         definition["session"] = {"all": [{"s": {"t": "session"}}], "run": _session_opened}
         DurableBackend._host.register_rulesets({self.name: definition})
+        self.lean = _lean_ruleset(DurableBackend._host.get_ruleset(self.name))
 
     def _action(self, prod: Production) -> Any:
         """durable's action for a production: the matched facts' texts (the session's own, which
