@@ -28,7 +28,8 @@ from decimal import Decimal
 from typing import Any
 
 from parscore import load_methodology, score, to_json
-from parscore.cards import _json_default, card_json
+from parscore.cards import card_json
+from parscore.jsontext import plain as _json_default
 from parscore.loading import Facts
 from parscore.models import Agency
 from parscore.scorecard import score_data

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from parscore import load_facts, load_methodology, score, to_json
-from parscore.cards import card_json
+from parscore.cards import card_json, card_line
 from parscore.compiler import compile_rules
 from parscore.evaluation import engine_for
 from parscore.loading import Facts
@@ -115,7 +115,8 @@ def test_fixtures_same_bytes_with_evidence_notes_and_claims(path, lang):
     assert card_json(score_data(M, facts, lang, "fast")) == ref
     one_line = card_json(score_data(M, facts, lang, "fast"), indent=None)
     # the JSON Lines card (batch scoring) is the same card on one line, byte for byte
-    assert one_line == json.dumps(json.loads(ref), ensure_ascii=False, separators=(", ", ": ")) + "\n"
+    assert one_line == json.dumps(json.loads(ref), ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert card_line(score_data(M, facts, lang, "fast")) == one_line.encode("utf-8")
 
 
 def test_the_fast_trace_is_the_reference_trace():

@@ -8,7 +8,8 @@ and Decimal values of `Scorecard.model_dump()`, and:
 - `card_model(data)` validates them into the `Scorecard` where a model is returned
   (`parscore.score`, renderers, the appraisal), once;
 - `card_json(data)` writes the same bytes as `reporting.to_json(card_model(data))`
-  without building the model (batch scoring writes thousands of cards);
+  without building the model, and `card_line` one JSON Lines line (batch scoring
+  writes thousands of cards);
 - everything a card's items share is prepared once per methodology and language
   (`CardPlan`): names, maxima, thresholds, the static parts of every reason, the tree's
   sums; per card only the values, points, statuses and reason texts are new, and each
@@ -19,9 +20,6 @@ same bytes for every engine.
 """
 from __future__ import annotations
 
-import json
-import json.encoder
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any
@@ -29,9 +27,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from .evaluation import CENT, Session
+from .jsontext import dumps, dumps_bytes
 from .explanation import (
     baseline_missing_reason, counting_rules, missing_reason, not_arising_reason, projected_reason, reason_context,
-    reason_text, thresholds, undefined_reason,
+    ReasonWriter, thresholds, undefined_reason,
 )
 from .loading import Facts, Methodology
 from .kinds import for_score
@@ -89,7 +88,7 @@ class _ItemPlan:
 
     __slots__ = ("code", "name", "max", "assessed_by", "provenance", "rule", "rule_id", "rule_provenance", "reads",
                  "reported", "derived_reads", "thresholds", "contexts", "undefined", "field", "criterion", "static",
-                 "baseline_names", "survey_inputs", "location")
+                 "baseline_names", "survey_inputs", "location", "reason")
 
     def __init__(self, m: Methodology, code: str, lang: str, field: int, criterion: int):
         leaf, rule = m.leaves[code], m.rules[code]
@@ -109,6 +108,7 @@ class _ItemPlan:
         self.thresholds = {t: thresholds(rule, t) for t in tiers}
         self.contexts: dict[int | None, dict[str, str]] = {}
         self.undefined = undefined_reason(m, rule, lang)
+        self.reason = ReasonWriter(m, rule, lang)
         self.field, self.criterion = field, criterion
         self.baseline_names = m.baseline_reads(rule)   # facts compared with last year's value
         self.location = m.rule_at.get(rule.id)   # where the rule is written: its trace steps' `location`
@@ -136,6 +136,7 @@ class CardPlan:
         self.fields: list[tuple[str, str, Decimal, str | None, str | None]] = []
         self.criteria: list[tuple[str, str, Decimal, str | None, str | None]] = []
         self.items: list[_ItemPlan] = []
+        criterion_field: list[int] = []   # the field each criterion is in
         for f in m.fields:
             fi = len(self.fields)
             fmax = ZERO
@@ -147,10 +148,21 @@ class CardPlan:
                     cmax += s.max
                 self.criteria.append((c.code, c.name.get(lang), sum((s.max for s in c.sub_criteria), ZERO),
                                       c.provenance, c.citation))
+                criterion_field.append(fi)
                 fmax += cmax
             self.fields.append((f.code, f.name.get(lang),
                                 sum((s.max for c in f.criteria for s in c.sub_criteria), ZERO), f.provenance, f.citation))
         self.by_code = {p.code: p for p in self.items}
+        self.criterion_field = tuple(criterion_field)
+        self.field_max = [mx for _, _, mx, _, _ in self.fields]
+        self.criterion_max = [mx for _, _, mx, _, _ in self.criteria]
+        self.part_max = {"appraisal": ZERO, "survey": ZERO}
+        for p in self.items:
+            self.part_max[p.assessed_by] += p.max
+        # what items_of reads of each item, unpacked in one step per item
+        self._rows = tuple((p.code, p.name, p.max, p.assessed_by, p.provenance, p.rule_id, p.rule_provenance,
+                            tuple(p.reads), tuple(p.derived_reads), tuple(p.baseline_names), p.survey_inputs, p.location)
+                           for p in self.items)
         self.methodology = {"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest}
         self.counting = counting_rules(lang)
         self.full_max = sum((p.max for p in self.items), ZERO)
@@ -173,70 +185,80 @@ class CardPlan:
         for pos, s in enumerate(session.trace):
             if s.kind == "derive":
                 derives.setdefault(s.source, []).append((pos, s))
-        claimed, evidence, notes, known = facts.claimed, facts.evidence, facts.notes, facts.values
+        claimed, evidence, notes = facts.claimed, facts.evidence, facts.notes
+        projected = facts.projected
         derived_at = m.derived_at
-        where: dict[str, str] | None = None   # where each missing fact is filled in, built when first needed
-        extra = _EXTRA[ItemResult]   # fields the model gained that this builder does not fill
+        get = values.get
         out = []
-        for p in self.items:
-            verdict = verdicts.get(p.code)
-            used = dict(zip(p.reads, map(values.get, p.reads)))   # no comprehension frame per item
+        for p, (code, name, mx, assessed_by, provenance, rule_id, rule_provenance, reads, derived_reads,
+                baseline_names, survey_inputs, location) in zip(self.items, self._rows):
+            verdict = verdicts.get(code)
+            used = dict(zip(reads, map(get, reads)))   # no comprehension frame per item
             deductions: list[dict[str, Any]] = []
             why: str | None = None
-            base = {n: values.get(n + BASELINE_SUFFIX) for n in p.baseline_names} if p.baseline_names else None
+            points: Decimal
             if verdict is None:
                 status, points = "missing_facts", NIL
-                missing = [n for n in p.reported if n not in known]
-                no_base = [n for n in p.baseline_names if values.get(n + BASELINE_SUFFIX) is None]
-                where = fact_locations(facts) if where is None else where
-                text = (missing_reason(m, missing or ([] if no_base else p.reads), lang, where)
-                        if missing or not no_base else "")
-                if no_base:   # last year's value is what is missing
-                    text = (text + " " if text else "") + baseline_missing_reason(m, no_base, facts, lang)
-                deductions.append({"points": p.max, "reason": text,
-                                   "rule": p.rule_id, "facts": used, "thresholds": p.threshold(None)})
-            elif verdict.kind == "not_applicable" and verdict.points == p.max and p.max > 0:
-                status, points = "full", verdict.points   # the situation did not arise: full points, maximum kept
-                why = not_arising_reason(m, p.rule, session, lang)
-            elif verdict.kind == "not_applicable":
-                status, points = "not_applicable", NIL
-            elif p.survey_inputs and any(n in facts.projected for n in p.survey_inputs):
-                points, status = verdict.points, "projected"   # last year's survey result stands in for this year's
-                why = projected_reason(m, p.rule, session, facts, lang)
+                deductions.append({"points": mx, "reason": self._missing_reason(p, facts, values), "rule": rule_id,
+                                   "facts": used, "thresholds": p.threshold(None)})
             else:
-                points = verdict.points
-                status = "full" if points == p.max else "zero" if points == 0 else "partial"
-                if points < p.max:
-                    text = p.undefined if verdict.kind == "undefined" else \
-                        reason_text(m, p.rule, p.context(m, verdict.tier, lang), values, points, lang)
-                    deductions.append({"points": p.max - points, "reason": text, "rule": p.rule_id,
-                                       "facts": used, "thresholds": p.threshold(verdict.tier)})
+                kind, points = verdict.kind, verdict.points
+                if kind == "not_applicable":
+                    if points == mx and mx > 0:
+                        status = "full"   # the situation did not arise: full points, maximum kept
+                        why = not_arising_reason(m, p.rule, session, lang)
+                    else:
+                        status, points = "not_applicable", NIL
+                elif survey_inputs and projected and any(n in projected for n in survey_inputs):
+                    status = "projected"   # last year's survey result stands in for this year's
+                    why = projected_reason(m, p.rule, session, facts, lang)
+                elif points == mx:
+                    status = "full"
+                else:
+                    status = "zero" if points == 0 else "partial"
+                    text = p.undefined if kind == "undefined" else p.reason(p.context(m, verdict.tier, lang), values, points)
+                    deductions.append({"points": mx - points, "reason": text, "rule": rule_id, "facts": used,
+                                       "thresholds": p.threshold(verdict.tier)})
             trace: list[dict[str, Any]] = []   # the derive steps it read (in firing order), then its own
-            if p.derived_reads:
+            if derived_reads:
                 found: list[tuple[int, Any]] = []
-                for n in p.derived_reads:
+                for n in derived_reads:
                     found += derives.get(n, ())
-                found.sort(key=_position)
+                if len(found) > 1:
+                    found.sort(key=_position)
                 for _, s in found:
                     trace.append({"rule": s.production, "kind": "derive", "inputs": s.inputs, "output": s.output or "",
                                   "location": derived_at.get(s.source)})
             if verdict is not None:
                 s = verdict.step
                 trace.append({"rule": s.production, "kind": _TRACE_KIND.get(s.kind, "score"),
-                              "inputs": s.inputs, "output": s.output or "", "location": p.location})
-            item = {
-                "code": p.code, "name": p.name, "points": points, "max": p.max, "status": status,
-                "assessed_by": p.assessed_by, "provenance": p.provenance, "rule": p.rule_id,
-                "rule_provenance": p.rule_provenance, "claimed": claimed.get(p.code), "facts": used,
+                              "inputs": s.inputs, "output": s.output or "", "location": location})
+            out.append({
+                "code": code, "name": name, "points": points, "max": mx, "status": status,
+                "assessed_by": assessed_by, "provenance": provenance, "rule": rule_id,
+                "rule_provenance": rule_provenance, "claimed": claimed.get(code) if claimed else None, "facts": used,
                 "evidence": {n: [e.model_dump() for e in evidence[n]] for n in p.reported if n in evidence}
                 if evidence else {},
                 "notes": {n: notes[n] for n in p.reported if n in notes} if notes else {},
                 "deductions": deductions,
                 "trace": trace,
-                "computed": None, "history": None, "reason": why, "baseline": base,
-            }
-            out.append(_ordered(ItemResult, item) if extra else item)
+                "computed": None, "history": None, "reason": why,
+                "baseline": {n: get(n + BASELINE_SUFFIX) for n in baseline_names} if baseline_names else None,
+            })
+        if _EXTRA[ItemResult]:   # fields the model gained that this builder does not fill
+            return [_ordered(ItemResult, it) for it in out]
         return out
+
+    def _missing_reason(self, p: _ItemPlan, facts: Facts, values: dict[str, str | None]) -> str:
+        """Why an item could not be scored: the facts to supply and where, or last year's value."""
+        m, lang = self.m, self.lang
+        missing = [n for n in p.reported if n not in facts.values]
+        no_base = [n for n in p.baseline_names if values.get(n + BASELINE_SUFFIX) is None]
+        text = (missing_reason(m, missing or ([] if no_base else p.reads), lang, fact_locations(facts))
+                if missing or not no_base else "")
+        if no_base:   # last year's value is what is missing
+            text = (text + " " if text else "") + baseline_missing_reason(m, no_base, facts, lang)
+        return text
 
     # ------------------------------------------------------------ aggregation
 
@@ -246,32 +268,42 @@ class CardPlan:
         is the net of capped bonus and penalty points (internal indices only). With the facts,
         the summary's missing data names where each missing fact is filled in."""
         nf, nc = len(self.fields), len(self.criteria)
-        f_pts, f_app = [ZERO] * nf, [ZERO] * nf
-        c_pts, c_app = [ZERO] * nc, [ZERO] * nc
+        c_pts = [ZERO] * nc
         by_status = dict.fromkeys(STATUSES, 0)
-        total = applicable = ZERO
         claimed_sum, any_claimed = ZERO, False
         part = {"appraisal": ZERO, "survey": ZERO}
-        part_max = {"appraisal": ZERO, "survey": ZERO}
         projected, any_projected = ZERO, False
+        any_na = False
         for p, it in zip(self.items, items):
             pts, status = it["points"], it["status"]
             part[p.assessed_by] += pts
-            part_max[p.assessed_by] += p.max
+            c_pts[p.criterion] += pts
+            by_status[status] = by_status.get(status, 0) + 1
             if status == "projected":
                 projected += pts
                 any_projected = True
-            by_status[status] = by_status.get(status, 0) + 1
-            f_pts[p.field] += pts
-            c_pts[p.criterion] += pts
-            total += pts
-            if status != "not_applicable":
-                f_app[p.field] += p.max
-                c_app[p.criterion] += p.max
-                applicable += p.max
+            elif status == "not_applicable":
+                any_na = True
             if it["claimed"] is not None:
                 claimed_sum += it["claimed"]
                 any_claimed = True
+        # sums over the tree, exact (a field: its criteria; the total: the fields)
+        f_pts = [ZERO] * nf
+        for ci, fi in enumerate(self.criterion_field):
+            f_pts[fi] += c_pts[ci]
+        total = ZERO
+        for x in f_pts:
+            total += x
+        if any_na:   # the applicable maxima leave out the items that do not apply
+            f_app, c_app, applicable = [ZERO] * nf, [ZERO] * nc, ZERO
+            for p, it in zip(self.items, items):
+                if it["status"] != "not_applicable":
+                    f_app[p.field] += p.max
+                    c_app[p.criterion] += p.max
+                    applicable += p.max
+        else:
+            f_app, c_app, applicable = self.field_max, self.criterion_max, self.full_max
+        part_max = self.part_max
         by_status = {s: by_status[s] for s in STATUSES}
         total += adjustment
         idx = min(HUNDRED, max(ZERO, index_of(total, applicable) or ZERO))
@@ -354,31 +386,12 @@ def card_model(data: dict[str, Any]) -> Scorecard:
     return Scorecard.model_validate(data)
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return float(o)          # as models.Points serializes
-    if isinstance(o, date):
-        return o.isoformat()
-    if isinstance(o, BaseModel):
-        return o.model_dump(mode="json")
-    raise TypeError(f"not JSON: {type(o).__name__}")
-
-
 def card_json(data: dict[str, Any], indent: int | None = 2) -> str:
     """A plain card as the JSON contract: the bytes `reporting.to_json` writes for its model
-    (indent=None: one line, for JSON Lines)."""
-    if indent is None:
-        if _LINE is not None:
-            return "".join(_LINE(data, 0)) + "\n"
-        return json.dumps(data, ensure_ascii=False, default=_json_default, separators=(", ", ": ")) + "\n"
-    return json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
+    (indent=None: one line, `,` and `:` between items, as JSON Lines are written)."""
+    return dumps(data, indent=indent is not None, floats=False)
 
 
-# The stdlib's C encoder, made once with the very arguments `json.dumps` passes it for a
-# one-line dump (ensure_ascii=False, ", " and ": ", the same default), except the check for
-# circular references: a card is a tree built here. The same bytes, a fifth faster
-# (`json.dumps` builds a new encoder and a markers dict per call). None where the C
-# accelerator is absent (then `json.dumps` writes the line).
-_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)   # private to the stdlib: not in its stubs
-_LINE = (_MAKE_ENCODER(None, _json_default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
-         if _MAKE_ENCODER is not None else None)
+def card_line(data: dict[str, Any]) -> bytes:
+    """A plain card as one UTF-8 JSON Lines line (what `score --batch` writes)."""
+    return dumps_bytes(data, indent=False, floats=False)

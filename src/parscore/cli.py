@@ -12,7 +12,7 @@ import sys
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import datetime as dt
 from decimal import Decimal
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 # so `parscore score` does not pay for the workbook, document, planner or history code.
 from .errors import InputError, Problem
 from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, text, translate_parser
-from .files import resolve_format, short, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout
+from .files import open_output, resolve_format, short, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout
 
 if TYPE_CHECKING:
     from .loading import Facts, FactValue, Methodology
@@ -76,19 +76,24 @@ def cmd_batch(args: argparse.Namespace) -> int:
     workers = _whole(args.jobs, "--jobs", "PS385", 1) if args.jobs is not None else None
     jobs = jobs_of(args.batch)
     as_table = args.format == "table" and args.format_given
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     results = []
-    try:
+    with contextlib.ExitStack() as stack:
+        out: Any = None   # the cards' JSON Lines (the ranking table is written after the run)
+        if not as_table and args.output:
+            out = stack.enter_context(open_output(args.output, args.lang))
+        elif not as_table:   # JSON Lines are UTF-8 whatever the terminal's encoding: bytes, to the buffer
+            sys.stdout.flush()
+            out = getattr(sys.stdout, "buffer", None) or _TextSink(sys.stdout)
         for res in run_batch(jobs, args.methodology, args.overlay, args.lang, args.engine or "fast", workers,
                              progress=sys.stderr.isatty()):
             # keep the ranking's columns, not the card (a batch may hold many thousands)
-            results.append(res if res.line is None else res.__class__(res.where, "", (), res.agency,
+            results.append(res if res.line is None else res.__class__(res.where, b"", (), res.agency,
                                                                        res.index, res.group, res.total))
-            if res.line is not None and not as_table:
+            if res.line is not None and out is not None:
                 out.write(res.line)
-    finally:
-        if args.output:
-            out.close()
+        if out is not None and not args.output:
+            out.flush()
+
     rows = ranking(results)
     table = tabulate([[r[0], r[1], r[2], num(r[3], args.lang), pct(r[4], args.lang), r[5], r[6]] for r in rows],
                      headers=text("cli", args.lang)["ranking_head"], tablefmt="simple", disable_numparse=True) + "\n"
@@ -99,12 +104,23 @@ def cmd_batch(args: argparse.Namespace) -> int:
     bad = [r for r in results if r.problems]
     for r in bad:
         _stderr("".join(f"parscore: {visible(problem.render(args.lang))}\n" for problem in r.problems))
-    if args.output:
-        print(text("cli", args.lang)["wrote"].format(file=args.output), file=sys.stderr)
     if bad:
         print(text("cli", args.lang)["batch_done"].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
         return 2
     return 0
+
+
+class _TextSink:
+    """A text stdout without a byte buffer (a library caller's StringIO): the lines as text."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def cmd_score(args: argparse.Namespace) -> int:

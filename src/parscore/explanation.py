@@ -7,13 +7,16 @@ trace stays behind them, in `ItemResult.trace`, for `parscore explain`.
 from __future__ import annotations
 
 import re
+import string
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any, Callable
 
 from .evaluation import Session, Verdict
 from .i18n import text as ui_text
 from .loading import Methodology
 from .kinds import for_score
+from .kinds.base import Kind as _BaseKind
 from .models import RuleSpec
 
 def _say(key: str, lang: str) -> str:
@@ -36,8 +39,25 @@ _VI_DIGITS = str.maketrans(",.", ".,")   # swap the separators in one pass
 
 
 def fmt_value(text: str | None, lang: str) -> str:
+    """A fact's canonical text as an official reads it: 1234.5 → '1.234,5', true → 'có'."""
     if text is None:
         return "—"
+    key = (text, lang)
+    shown = _SHOWN.get(key)
+    if shown is None:
+        if len(_SHOWN) >= _SHOWN_MAX:   # bounded: memory stays flat over any number of cards
+            _SHOWN.clear()
+        shown = _SHOWN[key] = _fmt_value(text, lang)
+    return shown
+
+
+# Texts already shown: a card's values repeat across cards (yes/no, points, counts), and a
+# reason formats a dozen of them.
+_SHOWN: dict[tuple[str, str], str] = {}
+_SHOWN_MAX = 8192
+
+
+def _fmt_value(text: str, lang: str) -> str:
     if text in ("true", "false"):
         return _say("yes" if text == "true" else "no", lang)
     try:
@@ -93,14 +113,128 @@ def reason_context(m: Methodology, rule: RuleSpec, tier: int | None, lang: str) 
 def reason_text(m: Methodology, rule: RuleSpec, static: dict[str, str], values: dict[str, str | None],
                 points: Decimal, lang: str) -> str:
     """A reason: the rule's template filled with the session's values and the points."""
-    leaf_max = m.leaves[rule.item].max
-    ctx: dict[str, str] = {n: display(m, n, values.get(n), lang) for n in m.reads(rule)}
-    ctx.update(static)
-    ctx["value"], ctx["points"], ctx["lost"] = ctx[rule.score.fact], fmt_number(points, lang), fmt_number(leaf_max - points, lang)
-    # values of the session a kind shows (a comparison: last year's amount and the change, exact)
-    ctx.update(for_score(rule.score).reason_values(rule.score, m, values, lang))
-    text = rule.explain.get(lang).format_map(ctx)
-    return _singular(text) if lang == "en" else text
+    return ReasonWriter(m, rule, lang)(static, values, points)
+
+
+class ReasonWriter:
+    """One rule's reason in one language, its choices made once (cards keep one per item).
+
+    The template's placeholders are read once: only the values it shows are formatted per
+    card. What fills a placeholder, in order, the later winning: each fact the rule reads
+    (as `display` shows it), the outcome's static context (`reason_context`), `value`,
+    `points` and `lost`, then the values the rule's kind shows (last year's amount...)."""
+
+    __slots__ = ("template", "shown", "value", "points", "lost", "max", "kind_values", "m", "score", "lang", "fill")
+
+    def __init__(self, m: Methodology, rule: RuleSpec, lang: str):
+        self.m, self.score, self.lang = m, rule.score, lang
+        self.template = rule.explain.get(lang)
+        parsed = list(string.Formatter().parse(self.template))
+        used = {name.split(".")[0].split("[")[0] for _, name, _, _ in parsed if name}
+        # each fact read that the template shows, with how it is shown (a derived ratio: cut to 2 places)
+        self.shown = tuple((n, _shower(m, n)) for n in m.reads(rule) if n in used)
+        self.value = _shower(m, rule.score.fact) if "value" in used else None
+        self.points, self.lost = "points" in used, "lost" in used
+        self.max = m.leaves[rule.item].max
+        kind = for_score(rule.score)
+        # a kind showing session values (a comparison) is asked for them; the others show none
+        self.kind_values = type(kind).reason_values is not _BaseKind.reason_values
+        self.fill = None if self.kind_values else self._compiled(m, rule, parsed)
+
+    def __call__(self, static: dict[str, str], values: dict[str, str | None], points: Decimal) -> str:
+        if self.fill is not None:
+            return self.fill(static, values, points)
+        return self.general(static, values, points)
+
+    def general(self, static: dict[str, str], values: dict[str, str | None], points: Decimal) -> str:
+        """The template filled through a mapping of every placeholder (what `fill` does at once)."""
+        lang = self.lang
+        ctx = {n: show(values.get(n), lang) for n, show in self.shown}
+        ctx.update(static)
+        if self.value is not None:
+            ctx["value"] = self.value(values.get(self.score.fact), lang)
+        if self.points:
+            ctx["points"] = _points_text(points, lang)
+        if self.lost:
+            ctx["lost"] = _points_text(self.max - points, lang)
+        if self.kind_values:
+            ctx.update(for_score(self.score).reason_values(self.score, self.m, values, lang))
+        text = self.template.format_map(ctx)
+        return _singular(text) if self.lang == "en" else text
+
+    def _compiled(self, m: Methodology, rule: RuleSpec,
+                  parsed: list[tuple[str, str | None, str | None, str | None]]) -> Callable[..., str] | None:
+        """The template as one generated f-string over the same values, with the same
+        precedence as `general` (its placeholders' sources chosen once), or None for a
+        template with format specs, conversions or fields that are not plain names."""
+        if any(name is not None and (not name.isidentifier() or spec or conv) for _, name, spec, conv in parsed):
+            return None
+        kind = for_score(rule.score)
+        statics = [reason_context(m, rule, t, self.lang) for t in (None, *kind.tiers(rule.score))]
+        shown = dict(self.shown)
+        ns: dict[str, Any] = {"L": self.lang, "P": _points_text, "MAX": self.max}
+        parts: list[str] = []
+
+        def const(value: Any) -> str:
+            name = f"k{len(ns)}"
+            ns[name] = value
+            return name
+
+        for literal, name, _, _ in parsed:
+            if literal:
+                parts.append(repr(literal))   # a plain literal next to the f-strings: braces as they are
+            if name is None:
+                continue
+            if name == "value":
+                expr = f"{const(self.value)}(values.get({const(rule.score.fact)}), L)"
+            elif name == "points":
+                expr = "P(points, L)"
+            elif name == "lost":
+                expr = "P(MAX - points, L)"
+            elif all(name in st for st in statics):
+                expr = f"static[{const(name)}]"
+            elif name in shown:
+                show = f"{const(shown[name])}(values.get({const(name)}), L)"
+                expr = (f"(static[{const(name)}] if {const(name)} in static else {show})"
+                        if any(name in st for st in statics) else show)
+            else:   # not filled: the KeyError format_map raises
+                expr = f"static[{const(name)}]"
+            parts.append("f'{" + expr + "}'")
+        body = " ".join(parts) or "''"
+        if self.lang == "en":
+            body = f"SINGULAR({body})"
+            ns["SINGULAR"] = _singular
+        exec(compile(f"def fill(static, values, points):\n    return {body}\n", f"<parscore reason {rule.id}>", "exec"), ns)
+        fill: Callable[..., str] = ns["fill"]
+        return fill
+
+
+def _points_text(points: Decimal, lang: str) -> str:
+    """`fmt_number` of an item's points, remembered: an item's points take a few values only."""
+    key = (points, lang)
+    shown = _POINTS.get(key)
+    if shown is None:
+        if len(_POINTS) >= _SHOWN_MAX:
+            _POINTS.clear()
+        shown = _POINTS[key] = fmt_number(points, lang)
+    return shown
+
+
+_POINTS: dict[tuple[Decimal, str], str] = {}
+
+
+def _shower(m: Methodology, name: str) -> Callable[[str | None, str], str]:
+    """`display` for one fact, its choice made once."""
+    spec = m.derived.get(name)
+    if spec is None:
+        return fmt_value
+    rounding = _TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)
+
+    def cut(text: str | None, lang: str) -> str:
+        if text is None:
+            return fmt_value(text, lang)
+        return fmt_number(Decimal(text).quantize(_CENT, rounding=rounding), lang)
+    return cut
 
 
 _ONE_PLURAL = re.compile(r"(?<![\d.,])1 ([a-z]+[^s\W])s\b")

@@ -12,6 +12,7 @@ what it wrote. `OUTPUT_FORMATS` maps a file name's extension to an output format
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import stat
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 from .errors import InputError
 
@@ -197,8 +199,31 @@ def check_output(target: str | os.PathLike[str], field: str = "output", replace:
 def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = "vi", field: str = "output",
                  replace: bool = True) -> None:
     """Write a whole output file safely, then say on stderr what was written."""
+    with open_output(target, lang, field, replace) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+class Sink:
+    """An output being written: `write(bytes)`, and how many bytes were written."""
+
+    __slots__ = ("_fh", "size")
+
+    def __init__(self, fh: BinaryIO):
+        self._fh, self.size = fh, 0
+
+    def write(self, data: bytes) -> None:
+        self._fh.write(data)
+        self.size += len(data)
+
+
+@contextlib.contextmanager
+def open_output(target: str | os.PathLike[str], lang: str = "vi", field: str = "output",
+                replace: bool = True) -> Iterator["Sink"]:
+    """A binary file to write an output into, piece by piece (`score --batch -o`): checked
+    like `write_output` first, written to a temporary file in the same directory and put in
+    place only when the block ends without an error (a failed run leaves the old file, or
+    none), then said on stderr."""
     check_output(target, field, replace)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     shown = os.fspath(target)
     name = os.path.realpath(shown)  # through a symlink: the file it points to is written, the link stays
     p = Path(name)
@@ -206,25 +231,28 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
         st = os.stat(name)
     except OSError:
         st = None
+    size = 0
     try:
         if st is not None and stat.S_ISCHR(st.st_mode):  # /dev/null, /dev/full: written in place
             fd = os.open(name, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
+            with os.fdopen(fd, "wb") as fh:
+                sink = Sink(fh)
+                yield sink
+                size = sink.size
         elif st is not None and replace and not os.access(str(p.parent) or ".", os.W_OK):
             # a writable file in a directory we may not write: replaced in place (no temporary file possible)
             with open(name, "r+b") as fh:
                 fh.truncate(0)
-                fh.write(payload)
+                sink = Sink(fh)
+                yield sink
+                size = sink.size
         else:
             fd, tmp = tempfile.mkstemp(prefix="." + p.name[:50] + ".", suffix=".tmp", dir=str(p.parent) or ".")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(payload)
+                    sink = Sink(fh)
+                    yield sink
+                    size = sink.size
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
@@ -246,7 +274,7 @@ def write_output(target: str | os.PathLike[str], data: bytes | str, lang: str = 
                 raise
     except OSError as exc:
         raise InputError.one(short(target), None, field, f"cannot be written: {exc.strerror or exc}", "PS239") from None
-    announce_written(shown, len(payload), lang)
+    announce_written(shown, size, lang)
 
 
 def announce_written(path: str | os.PathLike[str], size: int, lang: str = "vi") -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import sqlite3
 import unicodedata
@@ -22,6 +21,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from .jsontext import dumps
 from .errors import InputError
 from .files import announce, note_input, read_bytes, read_head, short
 from .i18n import text
@@ -306,4 +306,4 @@ def inputs_hash(*paths: str | None, extra: str = "") -> str:
 
 
 def entries_json(entries: list[Entry]) -> str:
-    return json.dumps([e.__dict__ for e in entries], ensure_ascii=False, indent=2) + "\n"
+    return dumps([e.__dict__ for e in entries])

@@ -1,13 +1,13 @@
 """A projection as a table, Markdown, JSON or a small self-contained HTML page with a chart."""
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from html import escape
 from typing import Any
 
 from tabulate import tabulate
 
+from .jsontext import dumps
 from .explanation import fmt_number
 from .i18n import text
 from .projection import Projection
@@ -26,15 +26,9 @@ def _prob(d: Decimal | None, lang: str) -> str:
     return "—" if d is None else fmt_number(d * 100, lang, 1) + "%"
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return float(o)
-    raise TypeError(type(o).__name__)
-
-
 def projection_json(p: Projection) -> str:
     """Deterministic JSON (numbers as JSON numbers, probabilities 0–1)."""
-    return json.dumps(p.to_dict(), ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    return dumps(p.to_dict())
 
 
 def summary_lines(p: Projection, lang: str) -> list[str]:

@@ -274,7 +274,7 @@ def _derived_value(v: Any, m: Methodology, name: str, bad: Any) -> Decimal | Non
     num = _number(v, bad)
     if num is None:
         return None
-    if abs(num) > Decimal(10) ** 15:
+    if abs(num) > _LIMIT:
         bad(f"{v} is out of range (limit ±10^15)")
         return None
     if spec.ratio:
@@ -365,6 +365,10 @@ def _number(v: Any, bad: Any) -> Decimal | None:
     return None
 
 
+_MAX_COUNT = 10 ** 12
+_LIMIT = Decimal(10) ** 15
+
+
 def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
     if spec.type == "boolean":
         if isinstance(v, bool):
@@ -390,6 +394,8 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
                 return None
         bad(f"expected a real date written dd/mm/yyyy or YYYY-MM-DD, got {v!r}")
         return None
+    if type(v) is int and spec.type == "count" and 0 <= v <= _MAX_COUNT:   # the common case, as checked below
+        return v
     num = _number(v, bad)
     if num is None:
         return None
@@ -400,7 +406,7 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
         if num < 0:
             bad(f"a count cannot be negative, got {v}")
             return None
-        if num > 10**12:
+        if num > _MAX_COUNT:
             bad(f"{v} is not a plausible count (limit 10^12)")
             return None
         return int(num)
@@ -408,7 +414,7 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
         if num < 0 or num > 100:
             bad(f"a percentage must lie within 0–100, got {v} (write 95 for 95%)")
             return None
-    if abs(num) > Decimal(10) ** 15:
+    if abs(num) > _LIMIT:
         bad(f"{v} is out of range (limit ±10^15)")
         return None
     if spec.min is not None and num < spec.min:

@@ -7,12 +7,12 @@ fixed key order, so the same inputs give byte-identical output.
 """
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
 from tabulate import tabulate as _tabulate
 
+from ..jsontext import dumps
 from ..explanation import fmt_number, fmt_value, thresholds
 from ..i18n import label, labels, text
 from ..loading import Methodology
@@ -95,7 +95,7 @@ def _date(d: Any, lang: str) -> str:
 def to_json(obj: Any) -> str:
     """Deterministic JSON: fixed key order from the models, UTF-8 text, newline at the end."""
     data = obj.model_dump(mode="json") if hasattr(obj, "model_dump") else obj
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return dumps(data)
 
 
 def num(d: Decimal | None, lang: str) -> str:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..jsontext import dumps, lone_surrogate
 from ..audit import audit
 from ..errors import InputError, Problem
 from ..planner import Planner
@@ -80,7 +81,7 @@ def problems_response(problems: list[Problem], status: int = 422, lang: str = "v
     body = {"problems": [{"file": p.file, "line": p.line, "field": p.field,
                           "message": p.message if lang == "en" else translate(p.code, p.message, lang), "code": p.code,
                           "text": p.render(lang)} for p in problems]}
-    return Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n", status_code=status, media_type="application/json")
+    return Response(dumps(body), status_code=status, media_type="application/json")
 
 
 def _json_response(text: str) -> Response:
@@ -116,6 +117,10 @@ async def read_body(request: Request, model: type[FactsBody], strict: bool = Tru
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise InputError.one("request", None, "", f"the body is not JSON: {exc}", "PS356") from None
+        half = lone_surrogate(data, raw)
+        if half is not None:
+            raise InputError.one("request", None, "", f"the body is not JSON: {half} is half of a surrogate pair, "
+                                 "not a character; write the character itself", "PS356")
         _note_lang(request, data.get("lang") if isinstance(data, dict) else None)
         try:
             body = model.model_validate(data)
