@@ -9,9 +9,9 @@ baseline and a cross-check in the tests).
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from .loading import Methodology
 from .kinds import for_score
@@ -35,6 +35,9 @@ class CompiledRules:
     productions: tuple[Production, ...]
     consumed: frozenset[str]                 # facts (reported or derived) some production reads
     thresholds: dict[str, tuple[Decimal, ...]]  # per fact, the sorted distinct numbers it is compared with
+    # tables built once from the productions by the evaluation (e.g. each production's action,
+    # evaluation.actions_of); never part of the compiled rules' identity
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def rank(self, name: str, value: str) -> int:
         """An order-preserving integer code of a numeric value among its fact's thresholds.
@@ -44,10 +47,13 @@ class CompiledRules:
         number of digits and any magnitude, so an engine that compares machine numbers
         (durable_rules compares doubles) agrees exactly with the Decimal reference matcher.
         """
-        ts = self.thresholds.get(name, ())
-        v = Decimal(value)
-        i = bisect_left(ts, v)
-        return 2 * i + 1 if i < len(ts) and ts[i] == v else 2 * i
+        return rank_code(self.thresholds.get(name, ()), Decimal(value))
+
+
+def rank_code(ts: tuple[Decimal, ...], v: Decimal) -> int:
+    """`CompiledRules.rank` of a number among a fact's sorted thresholds `ts`."""
+    i = bisect_left(ts, v)
+    return 2 * i + 1 if i < len(ts) and ts[i] == v else 2 * i
 
 
 def compile_rules(m: Methodology) -> CompiledRules:
