@@ -1,9 +1,12 @@
 """Benchmark: the three engines, the projection and batch scoring, in one run.
 
-Run by hand:  .venv/bin/python bench/score.py [N] [--memory CARDS] [--markdown]
+Run by hand:  .venv/bin/python bench/score.py [N] [--memory CARDS] [--block K] [--markdown]
 
 - N generated fact sets (default 500) are scored on durable_rules, the reference matcher
-  and the fast path, interleaved so machine noise hits all alike. Medians per card of:
+  and the fast path, taking turns by blocks of K fact sets (default 10; the first engine
+  rotates) so machine noise hits all alike while each engine runs many cards in a row, as
+  a batch or a projection runs it (`--block 1` alternates on every card, which also
+  charges each engine for the CPU caches the others emptied). Medians per card of:
   evaluation alone; the full scorecard as plain data (`score_data`: evaluation and every
   item, reason and sum: what batch scoring and JSON output use); and the validated
   pydantic `Scorecard` (`score`: what the library returns). Ratios against durable.
@@ -91,23 +94,33 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def medians(m, sets: list[Facts]) -> dict[str, dict[str, float]]:
+def medians(m, sets: list[Facts], block: int = 10) -> dict[str, dict[str, float]]:
+    """Per engine, the medians of evaluation, plain card and model card, in ms. Engines take
+    turns by blocks of `block` fact sets (the first engine rotating from block to block), so
+    a change in the machine's load hits all three alike while each engine runs as it is used,
+    on many cards in a row (a batch, a projection); `block=1` alternates on every card, which
+    also charges each engine for refilling the CPU caches the others emptied."""
     engines = {b: engine_for(m, b) for b in ENGINES}
     for b in engines:  # warm up: rulesets registered, closures built, card skeleton cached
         score(m, sets[0], "vi", b)
+        score(m, sets[1 % len(sets)], "vi", b)   # a plan's generated parts are made on its second card
     times: dict[str, dict[str, list[float]]] = {b: {"eval": [], "plain": [], "model": []} for b in engines}
-    for facts in sets:
-        for b, engine in engines.items():
-            t0 = time.perf_counter()
-            engine.evaluate(facts)
-            t1 = time.perf_counter()
-            score_data(m, facts, "vi", b)
-            t2 = time.perf_counter()
-            score(m, facts, "vi", b)
-            t3 = time.perf_counter()
-            times[b]["eval"].append(t1 - t0)
-            times[b]["plain"].append(t2 - t1)
-            times[b]["model"].append(t3 - t2)
+    order = list(engines)
+    for n, start in enumerate(range(0, len(sets), block)):
+        turn = order[n % len(order):] + order[:n % len(order)]
+        for b in turn:
+            engine = engines[b]
+            for facts in sets[start:start + block]:
+                t0 = time.perf_counter()
+                engine.evaluate(facts)
+                t1 = time.perf_counter()
+                score_data(m, facts, "vi", b)
+                t2 = time.perf_counter()
+                score(m, facts, "vi", b)
+                t3 = time.perf_counter()
+                times[b]["eval"].append(t1 - t0)
+                times[b]["plain"].append(t2 - t1)
+                times[b]["model"].append(t3 - t2)
     return {b: {k: statistics.median(v) * 1000 for k, v in d.items()} for b, d in times.items()}
 
 
@@ -152,10 +165,11 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 500
     cards = int(sys.argv[sys.argv.index("--memory") + 1]) if "--memory" in sys.argv else 20_000
+    block = int(sys.argv[sys.argv.index("--block") + 1]) if "--block" in sys.argv else 10
     m = load_methodology("par-province-892")
     sets = fact_sets(m, n)
     load_before = os.getloadavg()
-    med = medians(m, sets)
+    med = medians(m, sets, block)
     mem = memory(m, cards)
     proj = projection_seconds(m)
     rate, workers = batch_rate(m, max(n, 2000))
