@@ -79,6 +79,19 @@ def _ordered(model: type[BaseModel], d: dict[str, Any]) -> dict[str, Any]:
     return {k: full[k] for k in model.model_fields}
 
 
+def _nodes(nodes: list[tuple[str, str, Decimal, str | None, str | None]], points: list[Decimal],
+           applicable: list[Decimal]) -> list[dict[str, Any]]:
+    """Fields or criteria as plain data: their static parts with this card's sums."""
+    out = []
+    for (code, name, mx, prov, cite), pts, app in zip(nodes, points, applicable):
+        out.append({"code": code, "name": name, "points": pts, "max": mx, "applicable_max": app,
+                    "index": index_of(pts, app),
+                    "lead_unit": None, "provenance": prov, "citation": cite})
+    if _EXTRA[NodeResult]:   # fields the model gained that this builder does not fill
+        return [_ordered(NodeResult, d) for d in out]
+    return out
+
+
 _TRACE_KIND = {"derive": "derive", "not_applicable": "not_applicable"}   # any other production is a score step
 _position = itemgetter(0)
 
@@ -401,14 +414,8 @@ class CardPlan:
                         "rules_by_provenance": dict(rules), "reconstructed_share": share,
                         "missing": self.missing(items, facts), "field_maxima_by_provenance": dict(self.field_maxima),
                         "constraints": [dict(c) for c in self.constraints]},
-            "fields": [_ordered(NodeResult, {"code": code, "name": name, "points": f_pts[i], "max": mx,
-                                             "applicable_max": f_app[i], "index": index_of(f_pts[i], f_app[i]),
-                                             "lead_unit": None, "provenance": prov, "citation": cite})
-                       for i, (code, name, mx, prov, cite) in enumerate(self.fields)],
-            "criteria": [_ordered(NodeResult, {"code": code, "name": name, "points": c_pts[i], "max": mx,
-                                               "applicable_max": c_app[i], "index": index_of(c_pts[i], c_app[i]),
-                                               "lead_unit": None, "provenance": prov, "citation": cite})
-                         for i, (code, name, mx, prov, cite) in enumerate(self.criteria)],
+            "fields": _nodes(self.fields, f_pts, f_app),
+            "criteria": _nodes(self.criteria, c_pts, c_app),
             "items": items, "rank": None, "by_unit": None, "adjustments": None,
             "appraisal_points": part["appraisal"], "appraisal_max": part_max["appraisal"],
             "survey_points": part["survey"], "survey_max": part_max["survey"],
