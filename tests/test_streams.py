@@ -170,3 +170,38 @@ def test_markdown_cells_never_hold_a_raw_pipe_or_tag(text):
     out = md_escape(text)
     assert "<" not in out and ">" not in out and "\n" not in out
     assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == "|")
+
+
+@pytest.fixture()
+def batch_input(tmp_path):
+    """20 facts documents as JSON Lines (enough that both workers write several cards)."""
+    line = facts_text(FACTS)
+    import json
+
+    import yaml
+
+    doc = yaml.safe_load(line)
+    doc.pop("baseline", None)
+    doc.pop("lead_units", None)
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(doc, default=str, ensure_ascii=False) + "\n" for _ in range(20)), encoding="utf-8")
+    return src
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_batch_on_a_closed_full_or_broken_stdout_ends_cleanly(batch_input, jobs, tmp_path):
+    argv = " ".join(PARSCORE) + f" score --batch {batch_input} --jobs {jobs}"
+    r = subprocess.run(argv + " >&-", shell=True, cwd=ROOT, stderr=subprocess.PIPE, timeout=60)
+    assert (r.returncode, r.stderr.decode().strip()) == (2, "parscore: <stdout>: standard output is closed; redirect it "
+                                                            "or write to a file with -o FILE [PS237]")
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run(argv, shell=True, cwd=ROOT, stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert (r.returncode, r.stderr.decode().strip()) == (2, "parscore: <stdout>: cannot write standard output: No space "
+                                                            "left on device; write to a file with -o FILE [PS237]")
+    r = subprocess.run(argv + " | head -c 100; echo \"status=${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash",
+                       cwd=ROOT, capture_output=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert r.stderr == b""   # no traceback, no "Exception ignored"
+    assert r.stdout.decode().endswith("status=141\n") or r.stdout.decode().endswith("status=0\n")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("parscore-batch-")]   # its temporary files are gone
+    whole = subprocess.run(argv, shell=True, cwd=ROOT, capture_output=True, timeout=60)
+    assert whole.returncode == 0 and len(whole.stdout.splitlines()) == 20

@@ -32,7 +32,7 @@ from typing import Any, Iterator
 
 from .cards import card_line
 from .errors import InputError, Problem
-from .files import Sink, append_file, note_input
+from .files import append_file, note_input
 from .jsontext import lone_surrogate
 from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
 from .scorecard import score_data
@@ -227,8 +227,8 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
             with ctx.Pool(n, initializer=_init, initargs=(methodology, overlay, lang, engine)) as pool:
                 for path, results in pool.imap(_score_chunk, tasks):
                     if path is not None:
-                        if isinstance(out, Sink):
-                            out.append_file(path)   # counted for the line saying what was written
+                        if hasattr(out, "append_file"):
+                            out.append_file(path)   # a Sink counts it; stdout maps its errors
                         else:
                             append_file(out, path)
                         os.unlink(path)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 # so `parscore score` does not pay for the workbook, document, planner or history code.
 from .errors import InputError, Problem
 from .i18n import LANGS, translate, argparse_language, language_from_argv, set_language, text, translate_parser
-from .files import open_output, resolve_format, short, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout
+from .files import StdoutBytes, open_output, resolve_format, short, stop_tracking, track_reads, visible, visible_json, write_output, write_stdout
 
 if TYPE_CHECKING:
     from .loading import Facts, FactValue, Methodology
@@ -81,8 +81,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if not as_table and args.output:
             out = stack.enter_context(open_output(args.output, args.lang))
         elif not as_table:   # JSON Lines are UTF-8 whatever the terminal's encoding: bytes, to the buffer
-            sys.stdout.flush()
-            out = getattr(sys.stdout, "buffer", None) or _TextSink(sys.stdout)
+            out = StdoutBytes()
         # the cards go straight to the output; the results keep the ranking's columns
         results = list(run_batch(jobs, args.methodology, args.overlay, args.lang, args.engine or "fast", workers,
                                  progress=sys.stderr.isatty(), out=out if out is not None else _Discard()))
@@ -113,22 +112,6 @@ class _Discard:
 
     def flush(self) -> None:
         pass
-
-
-class _TextSink:
-    """A text stdout without a byte buffer (a library caller's StringIO): the lines as text."""
-
-    def __init__(self, stream: Any):
-        import codecs
-
-        self.stream = stream
-        self.decode = codecs.getincrementaldecoder("utf-8")().decode   # a piece may end inside a character
-
-    def write(self, data: bytes) -> None:
-        self.stream.write(self.decode(data))
-
-    def flush(self) -> None:
-        self.stream.flush()
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -449,6 +449,51 @@ def fit_encoding(text: str, encoding: str) -> str | None:
     return "".join(out)
 
 
+class StdoutBytes:
+    """Standard output as bytes (`score --batch` writes UTF-8 JSON Lines whatever the terminal's
+    encoding), failing as `write_stdout` does: closed → PS237, a reader gone → BrokenPipeError,
+    another write error → PS237; a text stream without bytes (a caller's StringIO) is written
+    as text, decoded incrementally (a piece may end inside a character)."""
+
+    def __init__(self) -> None:
+        import codecs
+
+        stream = sys.stdout
+        if stream is None or getattr(stream, "closed", False):
+            raise InputError.one("<stdout>", None, "", "standard output is closed; redirect it or write to a file with -o FILE", "PS237")
+        stream.flush()
+        self._text = stream
+        self._bytes = getattr(stream, "buffer", None)
+        self._decode = codecs.getincrementaldecoder("utf-8")().decode
+
+    def write(self, data: bytes) -> None:
+        with self._failing():
+            if self._bytes is not None:
+                self._bytes.write(data)
+            else:
+                self._text.write(self._decode(data))
+
+    def flush(self) -> None:
+        with self._failing():
+            (self._bytes or self._text).flush()
+
+    def append_file(self, path: str) -> None:
+        with self._failing():
+            append_file(self._bytes if self._bytes is not None else self, path)
+
+    @contextlib.contextmanager
+    def _failing(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            _silence_stdout()
+            raise
+        except OSError as exc:
+            _silence_stdout()
+            raise InputError.one("<stdout>", None, "", f"cannot write standard output: {exc.strerror or exc}; "
+                                 "write to a file with -o FILE", "PS237") from None
+
+
 def write_stdout(text: str) -> None:
     """Write and flush standard output; every way it can fail is a clear InputError (or BrokenPipeError)."""
     stream = sys.stdout
