@@ -110,6 +110,9 @@ class _Discard:
     def write(self, data: bytes) -> None:
         pass
 
+    def append_file(self, path: str) -> None:
+        pass
+
     def flush(self) -> None:
         pass
 
