@@ -79,3 +79,23 @@ def test_batch_needs_inputs(tmp_path):
     assert r.returncode == 2 and "the directory holds no facts files" in r.stderr and "[PS381]" in r.stderr
     r = run_cli("score", "--lang", "en")
     assert r.returncode == 2 and "give a facts file (.yaml or .xlsx), or --batch IN [PS384]" in r.stderr
+
+
+def test_without_a_temporary_directory_the_lines_come_back_through_the_workers(tmp_path, monkeypatch):
+    import io
+    import tempfile
+
+    from parscore.batch import jobs_of, run_batch
+
+    d = _dir(tmp_path)
+    jobs = [j for j in jobs_of(str(d)) if "broken" not in j.where]
+    direct = io.BytesIO()
+    want = [r.agency for r in run_batch(jobs, workers=2, out=direct)]
+
+    def no_space(*a, **k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(tempfile, "mkdtemp", no_space)
+    through = io.BytesIO()
+    got = list(run_batch(jobs, workers=2, out=through))
+    assert [r.agency for r in got] == want and all(r.line == b"" for r in got)
+    assert through.getvalue() == direct.getvalue() and len(direct.getvalue().splitlines()) == 3

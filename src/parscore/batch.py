@@ -186,6 +186,12 @@ def _score_chunk(task: tuple[int, list[Job], str | None]) -> tuple[str | None, l
     return path, [r if r.line is None else replace(r, line=b"") for r in results]
 
 
+def _written(out: Any, res: Result) -> Result:
+    assert res.line is not None
+    out.write(res.line)
+    return replace(res, line=b"")
+
+
 def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | None = None, lang: str = "vi",
               engine: str = "fast", workers: int | None = None, progress: bool = False,
               out: Any = None) -> Iterator[Result]:
@@ -205,8 +211,7 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
         for job in jobs:
             res = _score(job)
             if out is not None and res.line is not None:
-                out.write(res.line)
-                res = replace(res, line=b"")
+                res = _written(out, res)
             if bar:
                 bar.step()
             yield res
@@ -219,13 +224,20 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
         if fork:  # load and compile here once; forked workers inherit them instead of each redoing it
             _warm(methodology, overlay, lang, engine)
             gc.freeze()   # and keep them out of the collector, so no worker copies their pages
-        folder = tempfile.mkdtemp(prefix="parscore-batch-") if out is not None else None
+        folder = None
+        if out is not None:
+            try:
+                folder = tempfile.mkdtemp(prefix="parscore-batch-")
+            except OSError:   # no writable temporary directory: the lines come back with the results
+                folder = None
         try:
             ctx = mp.get_context("fork" if fork else "spawn")
             size = max(1, min(64, len(jobs) // (n * 8) or 1))
             tasks = [(i, jobs[a:a + size], folder) for i, a in enumerate(range(0, len(jobs), size))]
             with ctx.Pool(n, initializer=_init, initargs=(methodology, overlay, lang, engine)) as pool:
                 for path, results in pool.imap(_score_chunk, tasks):
+                    if path is None and out is not None:   # no temporary directory: written from here
+                        results = [r if r.line is None else _written(out, r) for r in results]
                     if path is not None:
                         if hasattr(out, "append_file"):
                             out.append_file(path)   # a Sink counts it; stdout maps its errors
