@@ -69,28 +69,6 @@ _RULES_PER_PART = 12   # rules per generated function (see FastBackend.__init__)
 _tuple_new = tuple.__new__   # Step and Verdict are named tuples: built without their Python-level __new__
 
 
-def _derive_step(prod: Production, names: tuple[str, ...],
-                 derive: Callable[[list[Any]], Decimal | None]) -> Callable[[dict[str, Any], dict[str, Any]], Step | None]:
-    """A derive production: when all its inputs are present, assert the value and return its step."""
-    pid, source = prod.id, prod.source
-
-    def fire(values: dict[str, Any], nums: dict[str, Any]) -> Step | None:
-        for n in names:
-            if n not in values:
-                return None
-        out = derive([nums.get(n) for n in names])
-        if out is None:
-            text = None
-        else:
-            text = format(out.normalize(), "f")
-            if text == "-0":
-                text = "0"
-        values[source] = text
-        nums[source] = out
-        return Step(pid, "derive", source, {n: values[n] for n in names}, text)
-    return fire
-
-
 _HUNDRED = Decimal(100)
 
 
@@ -106,7 +84,8 @@ def _derive_entry(m: Methodology, prod: Production, names: tuple[str, ...]) -> t
 
 def _derive_all(table: tuple[tuple[Any, ...], ...], values: dict[str, Any], nums: dict[str, Any],
                 append: Callable[[Step], None]) -> None:
-    """The first derive pass, in production order: what `_derive_step` does for each, a ratio's
+    """A derive pass, in production order: each production whose inputs are all present computes
+    its value, sets it on the session and records its step (a ratio's
     arithmetic written out (`derive_function`'s). One loop over a table rather than generated
     code per derive: the same work in a fraction of the code, which stays in the CPU's caches
     (measured faster between other work, as in a batch, and alone)."""
@@ -178,16 +157,15 @@ class FastBackend:
     def __init__(self, compiled: CompiledRules):
         self.compiled = compiled
         m = compiled.methodology
-        self._derives = [(p, _inputs_of(p), _derive_step(p, _inputs_of(p), _derive_fn(m, p.source)))
-                         for p in compiled.productions if p.kind == "derive"]
+        derives = [(p, _inputs_of(p)) for p in compiled.productions if p.kind == "derive"]
         by_item: dict[str, list[Production]] = {}
         for p in compiled.productions:
             if p.item is not None:
                 by_item.setdefault(p.item, []).append(p)
-        self._chained = any(i in m.derived for _, ins, _ in self._derives for i in ins)
+        self._chained = any(i in m.derived for _, ins in derives for i in ins)
         src = _Source()
         self._by_code: dict[str, Callable[..., Any]] = {}
-        self._derive_table = tuple(_derive_entry(m, p, names) for p, names, _ in self._derives)
+        self._derive_table = tuple(_derive_entry(m, p, names) for p, names in derives)
         bodies: list[list[str]] = []
         for i, code in enumerate(m.rules):
             tree = self._decision(src, code, by_item.get(code, []))
@@ -320,18 +298,17 @@ class FastBackend:
 
     def _derive_pass(self, values: dict[str, Any], nums: dict[str, Any], trace: list[Step]) -> None:
         """The derive productions, repeated while a derived fact computed from another fires more."""
-        pending = self._derives
+        pending = self._derive_table
         while pending:
             later = []
-            for entry in pending:
-                step = entry[2](values, nums)
-                if step is not None:
-                    trace.append(step)
-                else:
-                    later.append(entry)
+            for row in pending:
+                before = len(trace)
+                _derive_all((row,), values, nums, trace.append)
+                if len(trace) == before:   # an input is not there (yet)
+                    later.append(row)
             if not self._chained or len(later) == len(pending):
                 break
-            pending = later
+            pending = tuple(later)
 
     def decide(self, code: str, values: dict[str, Any], nums: dict[str, Any]) -> tuple[Any, ...] | None:
         """One rule's outcome without a trace: (production, trace input names, points, points text or None, tier)."""
