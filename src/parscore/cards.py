@@ -299,9 +299,10 @@ class CardPlan:
         """`_all` as one generated function: per item, its facts read as a dict literal and a
         scored item's dict built inline with its constants; a missing, not-applicable or
         projected item goes to `item`. `tests/test_cards_generated.py` holds the two equal."""
-        ns: dict[str, Any] = {"NIL": NIL, "TK": _TRACE_KIND, "M": self.m, "L": self.lang}
+        ns: dict[str, Any] = {"NIL": NIL, "M": self.m, "L": self.lang}
         lines = ["def build(plan, card, values, verdicts, claimed, evidence, notes, projected):",
                  "    get = values.get", "    item = plan.item", "    steps = card.derive_steps",
+                 "    derived = card.derives.get",
                  "    out = []", "    append = out.append"]
         for i, p in enumerate(self.items):
             k = f"_{i}"
@@ -327,9 +328,9 @@ class CardPlan:
                 f"            d = [{{'points': MAX{k} - pts, 'reason': U{k} if v.kind == 'undefined' else "
                 f"W{k}(CX{k}[t] if t in CX{k} else P{k}.context(M, t, L), values, pts), 'rule': {p.rule_id!r}, "
                 f"'facts': u, 'thresholds': TH{k}[t] if t in TH{k} else P{k}.threshold(t)}}]",
-                f"        tr = steps(DR{k})" if p.derived_reads else "        tr = []",
+                *self._derive_trace_source(p, k, ns),
                 "        s = v.step",
-                "        tr.append({'rule': s.production, 'kind': TK.get(s.kind, 'score'), 'inputs': s.inputs, "
+                "        tr.append({'rule': s.production, 'kind': 'score', 'inputs': s.inputs, "   # a score or undefined step
                 f"'output': s.output or '', 'location': LOC{k}}})",
                 f"        append({{'code': {p.code!r}, 'name': N{k}, 'points': pts, 'max': MAX{k}, 'status': st, "
                 f"'assessed_by': {p.assessed_by!r}, 'provenance': {p.provenance!r}, 'rule': {p.rule_id!r}, "
@@ -342,6 +343,23 @@ class CardPlan:
         exec(compile("\n".join(lines), f"<parscore card items {self.m.id} {self.lang}>", "exec"), ns)  # our own source, from data
         build: Callable[..., list[dict[str, Any]]] = ns["build"]
         return build
+
+    def _derive_trace_source(self, p: _ItemPlan, k: str, ns: dict[str, Any]) -> list[str]:
+        """Generated lines setting `tr`, an item's derive steps (`_Card.derive_steps`): inline
+        for the common case, one derived fact read and derived once."""
+        if not p.derived_reads:
+            return ["        tr = []"]
+        if len(p.derived_reads) > 1:
+            return [f"        tr = steps(DR{k})"]
+        (name,) = p.derived_reads
+        ns["DL" + k] = self.m.derived_at.get(name)
+        return [f"        x = derived({name!r})",
+                "        if x is None: tr = []",
+                "        elif len(x) == 1:",
+                "            st_ = x[0][1]",
+                f"            tr = [{{'rule': st_.production, 'kind': 'derive', 'inputs': st_.inputs, 'output': st_.output or '', "
+                f"'location': DL{k}}}]",
+                f"        else: tr = steps(DR{k})"]
 
     def _missing_reason(self, p: _ItemPlan, facts: Facts, values: dict[str, str | None]) -> str:
         """Why an item could not be scored: the facts to supply and where, or last year's value."""
@@ -412,7 +430,8 @@ class CardPlan:
             "counting": dict(self.counting),
             "summary": {"items": len(items), "by_status": by_status, "maxima_by_provenance": dict(by_prov),
                         "rules_by_provenance": dict(rules), "reconstructed_share": share,
-                        "missing": self.missing(items, facts), "field_maxima_by_provenance": dict(self.field_maxima),
+                        "missing": self.missing(items, facts) if by_status.get("missing_facts")
+                        else {"items": 0, "points": ZERO, "facts": []}, "field_maxima_by_provenance": dict(self.field_maxima),
                         "constraints": [dict(c) for c in self.constraints]},
             "fields": _nodes(self.fields, f_pts, f_app),
             "criteria": _nodes(self.criteria, c_pts, c_app),

@@ -194,13 +194,22 @@ class ReasonWriter:
             ns[name] = value
             return name
 
+        def shows(show: Callable[[str | None, str], str], fact: str) -> str:
+            """A fact's shown text; `fmt_value`'s remembered texts are looked up in place."""
+            got = f"values.get({const(fact)})"
+            if show is fmt_value:
+                ns["SHOWN"] = _SHOWN
+                return f"(SHOWN.get(({got}, L)) or {const(show)}({got}, L))"
+            return f"{const(show)}({got}, L)"
+
         for literal, name, _, _ in parsed:
             if literal:
                 parts.append(repr(literal))   # a plain literal next to the f-strings: braces as they are
             if name is None:
                 continue
             if name == "value":
-                expr = f"{const(self.value)}(values.get({const(rule.score.fact)}), L)"
+                assert self.value is not None
+                expr = shows(self.value, rule.score.fact)
             elif name == "points":
                 expr = "P(points, L)"
             elif name == "lost":
@@ -208,7 +217,7 @@ class ReasonWriter:
             elif all(name in st for st in statics):
                 expr = f"static[{const(name)}]"
             elif name in shown:
-                show = f"{const(shown[name])}(values.get({const(name)}), L)"
+                show = shows(shown[name], name)
                 expr = (f"(static[{const(name)}] if {const(name)} in static else {show})"
                         if any(name in st for st in statics) else show)
             else:   # not filled: the KeyError format_map raises
