@@ -53,6 +53,8 @@ def canonical_values(values: dict[str, FactValue]) -> dict[str, str | None]:
             out[n] = "0" if text in ("-0", "0") else text
         elif t is int:
             out[n] = str(v)
+        elif t is bool:
+            out[n] = "true" if v else "false"
         else:
             out[n] = canonical(v)
     return out
