@@ -23,6 +23,7 @@ from parscore.evaluation import engine_for
 from parscore.loading import Facts
 from parscore.models import Agency
 from parscore.scorecard import score_data
+from test_laws import fact_sets as law_fact_sets
 
 M = load_methodology("par-province-892")
 THRESHOLDS = compile_rules(M).thresholds
@@ -165,3 +166,36 @@ def test_a_derived_fact_computed_from_a_later_derived_fact(tmp_path):
         assert fast.verdicts == ref.verdicts and fast.values == ref.values
         # the same steps fire (the reference interleaves rules with its re-scans; the card orders derive steps alone)
         assert sorted(fast.trace, key=lambda s: s.production) == sorted(ref.trace, key=lambda s: s.production)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(law_fact_sets())
+def test_typed_facts_serve_as_numbers_only_when_no_yes_no_or_date_is_read_as_one(values):
+    """Every bundled methodology reads numbers only from facts declared as numbers, so the fast
+    path copies the typed facts instead of filtering them; both ways give the same session."""
+    backend = engine_for(M, "fast").backend
+    assert backend._typed_numbers
+    facts = Facts("t.yaml", Agency(code="t", name="T"), 2025, M.id, values)
+    copied = engine_for(M, "fast").evaluate(facts)
+    backend._typed_numbers = False
+    try:
+        filtered = engine_for(M, "fast").evaluate(facts)
+    finally:
+        backend._typed_numbers = True
+    assert copied.values == filtered.values and copied.verdicts == filtered.verdicts and copied.trace == filtered.trace
+
+
+def test_a_yes_no_fact_read_as_a_number_keeps_the_filtered_numbers(tmp_path):
+    """A rule comparing a yes/no fact with a number (never true for yes/no): the typed facts are
+    not used as numbers, so True is never compared as 1."""
+    from parscore.fastpath import FastBackend
+
+    compiled = compile_rules(M)
+    yes_no = next(n for n, s in M.facts.items() if s.type == "boolean")
+    rule = next(r for r in M.rules.values() if r.score.kind == "tiers")
+    from dataclasses import replace
+
+    odd = replace(M, rules={**M.rules, rule.item: rule.model_copy(
+        update={"score": rule.score.model_copy(update={"fact": yes_no})})})
+    backend = FastBackend(compile_rules(odd))
+    assert FastBackend(compiled)._typed_numbers and not backend._typed_numbers

@@ -97,8 +97,7 @@ def _derive_all(table: tuple[tuple[Any, ...], ...], values: dict[str, Any], nums
             y = nums.get(b)
             if x is None or y is None:
                 out = None
-            else:
-                y = Decimal(y)
+            else:   # Decimal / int is the same Decimal division as Decimal / Decimal
                 out = None if y == 0 else (Decimal(x) / y * _HUNDRED).quantize(RATIO_PLACES, rounding)
             inputs = {a: values[a], b: values[b]}
         else:
@@ -175,6 +174,15 @@ class FastBackend:
                 bodies.append([])
             bodies[-1] += _render(tree, "    ", partial(_record, src, code))
         self._codes = tuple(self._by_code)
+        # Every fact a number is read for (a numeric test, a value-dependent award, a derive's
+        # input) is declared a number or derived: then the typed facts serve as the numbers
+        # as they are (a yes/no or a date is never read as one), copied instead of filtered.
+        numeric = {n for n, spec in m.facts.items() if spec.type in ("count", "percent", "number")} | set(m.derived)
+        read_as_number = {q.fact for prod in compiled.productions for q in prod.patterns
+                          for t in q.tests if t.op not in ("defined", "undefined") and not isinstance(t.value, str)}
+        read_as_number |= {r.score.fact for r in m.rules.values() if not for_score(r.score).fixed_points}
+        read_as_number |= {n for _, names in derives for n in names}
+        self._typed_numbers = read_as_number <= numeric
         # a few functions run in turn rather than one huge one: compiling one function of
         # thousands of lines held ~10 MB of the process's memory for good (the compiler's peak)
         self._parts = tuple(
@@ -277,7 +285,7 @@ class FastBackend:
         if typed is None:
             nums: dict[str, Any] = {n: number(v) for n, v in values.items()}
         else:
-            nums = {n: v for n, v in typed.items() if type(v) in _NUMERIC_TYPES}
+            nums = dict(typed) if self._typed_numbers else {n: v for n, v in typed.items() if type(v) in _NUMERIC_TYPES}
         trace, verdicts = session.trace, session.verdicts
         if only is None and not self._chained:
             _derive_all(self._derive_table, values, nums, trace.append)
