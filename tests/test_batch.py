@@ -64,14 +64,77 @@ def test_json_lines_with_a_bad_line_and_a_ranking_table(tmp_path):
     assert [row[0] for row in rows] == ["1", "2", "3"] and len(indices) == 3
 
 
-def test_a_workbook_with_one_agency_per_sheet_is_not_read_yet(tmp_path):
+ROSTER = """roster: "Các tỉnh thử nghiệm"
+year: 2025
+level: province
+units:
+  - {code: ca-mau, name: "UBND tỉnh Cà Mau"}
+  - {code: bac-lieu, name: "UBND tỉnh Bạc Liêu"}
+"""
+
+
+def _provinces(tmp_path, fill: dict | None = None):
+    """A workbook with one province per sheet (`template --units`), the first sheet filled."""
+    from openpyxl import load_workbook
+
+    (tmp_path / "roster.yaml").write_text(ROSTER, encoding="utf-8")
+    book = tmp_path / "provinces.xlsx"
+    r = run_cli("template", "-m", "par-province-892", "--units", str(tmp_path / "roster.yaml"), "-o", str(book))
+    assert r.returncode == 0, r.stderr
+    wb = load_workbook(book)
+    ws = wb["ca-mau"]
+    for row in ws.iter_rows(min_row=7):
+        if row[0].value in (fill or {}):
+            row[3].value = fill[row[0].value]
+    wb.save(book)
+    return book
+
+
+def test_a_workbook_with_one_agency_per_sheet_gives_a_card_per_sheet(tmp_path):
+    from decimal import Decimal
+
+    from parscore.cards import card_line
+    from parscore.loading import Facts
+    from parscore.models import Agency
+    from parscore.scorecard import score_data
+
+    values = load_facts(ROOT / GOOD[0], M).values
+    cells = {n: (float(v) if isinstance(v, Decimal) else v) for n, v in values.items()}
+    book = _provinces(tmp_path, cells)
+    r = run_cli("score", "--batch", str(book), "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.encode("utf-8").splitlines(keepends=True)
+    assert [json.loads(x)["agency"]["code"] for x in lines] == ["ca-mau", "bac-lieu"]   # the sheets' order
+    same = Facts("x", Agency(code="ca-mau", name="UBND tỉnh Cà Mau"), 2025, M.id, values)
+    assert lines[0] == card_line(score_data(M, same, "vi", "fast"))   # the sheet's card is the same facts' card
+    empty = json.loads(lines[1])
+    assert empty["summary"]["by_status"]["missing_facts"] == len(M.leaves) and empty["total"] == 0
+
+
+def test_a_bad_cell_in_an_agency_sheet_is_located_and_nothing_is_written(tmp_path):
+    book = _provinces(tmp_path, {"par_inspection_units_in_scope": "83 đơn vị"})
+    out = tmp_path / "cards.jsonl"
+    r = run_cli("score", "--batch", str(book), "-o", str(out), "--lang", "en")
+    assert r.returncode == 2 and not out.exists()
+    assert f"parscore: {book}: ca-mau!D" in r.stderr and "[PS186]" in r.stderr
+
+
+def test_a_single_agency_workbook_or_another_workbook_is_refused_with_what_to_give(tmp_path):
     from openpyxl import Workbook
-    wb = Workbook()
-    p = tmp_path / "agencies.xlsx"
-    wb.save(p)
-    r = run_cli("score", "--batch", str(p), "--lang", "en")
-    assert r.returncode == 2 and r.stdout == ""
-    assert "a workbook with one agency per sheet is not read yet" in r.stderr and "[PS383]" in r.stderr
+
+    other = tmp_path / "other.xlsx"
+    Workbook().save(other)
+    single = tmp_path / "facts.xlsx"
+    assert run_cli("template", "-o", str(single)).returncode == 0
+    for book, what in ((other, "is not a workbook parscore made (no _parscore sheet), nor one with one agency per sheet"),
+                       (single, "is a single agency's workbook, not one with one agency per sheet")):
+        r = run_cli("score", "--batch", str(book), "--lang", "en")
+        assert r.returncode == 2 and r.stdout == ""
+        assert (f"parscore: {book}: {what}; give a directory of filled templates (one workbook per agency), a workbook "
+                "with one sheet per agency (`parscore template -m ID --units ROSTER -o FILE.xlsx`), or a JSON Lines file "
+                "[PS383]") in r.stderr
+        vi = run_cli("score", "--batch", str(book))
+        assert "hãy chỉ ra thư mục các mẫu đã điền (mỗi cơ quan một sổ tính)" in vi.stderr and "[PS383]" in vi.stderr
 
 
 def test_batch_needs_inputs(tmp_path):

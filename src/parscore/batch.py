@@ -4,10 +4,10 @@ Inputs (`parscore score --batch IN`):
 - a directory: every `*.yaml`, `*.yml` and filled `*.xlsx` template in it, by file name;
 - a JSON Lines file (`*.jsonl`): one facts document per line (the facts-file mapping
   written as JSON: agency, year, methodology, facts, claimed...);
-- a workbook with one agency per sheet is NOT read yet: the Excel template spreads one
-  agency over one sheet per field, so a sheet is not an agency. Give a directory of
-  filled templates (one workbook per agency) instead; such a workbook is refused with
-  PS383 saying so.
+- a workbook with one agency per sheet (`parscore template -m ID --units ROSTER -o X.xlsx`,
+  the roster listing the agencies), read whole first: a bad cell stops the run with every
+  problem located (`X.xlsx: ca-mau!D12`), as `rank` reads it. A single agency's template
+  (one sheet per field) is refused with PS383 saying what to give instead.
 
 Output: one card per line (the JSON contract on one line, `,` and `:` between items
 without spaces, as JSON Lines are written), in input order whatever
@@ -49,6 +49,7 @@ class Job:
     path: str
     line: int | None = None        # JSON Lines: the line number
     text: str | None = None        # JSON Lines: the line itself
+    facts: Facts | None = None     # a workbook's sheet: the agency's facts, read with the whole workbook
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,11 @@ class Result:
     total: Decimal | None = None
 
 
-def jobs_of(path: str) -> list[Job]:
-    """The inputs a batch path holds, in order (file name order; line order)."""
+def jobs_of(path: str, methodology: str | None = None, overlay: str | None = None, lang: str = "vi") -> list[Job]:
+    """The inputs a batch path holds, in order (file name order; line order; sheet order).
+    A workbook with one agency per sheet is read here, whole (`unit_workbook.read_units_workbook`:
+    every bad cell located by sheet and cell, all at once), under `methodology` or the one the
+    workbook names."""
     p = Path(path)
     if p.is_dir():
         files = sorted(f for f in p.iterdir() if f.suffix.lower() in INPUT_SUFFIXES and f.is_file())
@@ -88,11 +92,25 @@ def jobs_of(path: str) -> list[Job]:
             raise InputError.one(path, None, "", "the JSON Lines file holds no facts documents", "PS381")
         return out
     if p.suffix.lower() == ".xlsx":
-        raise InputError.one(path, None, "", "a workbook with one agency per sheet is not read yet (a facts template "
-                             "spreads one agency over one sheet per field); give a directory of filled templates, "
-                             "one workbook per agency, or a JSON Lines file", "PS383")
+        return _sheet_jobs(path, methodology, overlay, lang)
     raise InputError.one(path, None, "", "expected a directory of facts files, a .jsonl file (one facts document per line) "
                          "or a directory of filled .xlsx templates", "PS383")
+
+
+def _sheet_jobs(path: str, methodology: str | None, overlay: str | None, lang: str) -> list[Job]:
+    """One job per agency sheet of a workbook made by `parscore template --units ROSTER -o X.xlsx`."""
+    from .unit_workbook import read_units_workbook, workbook_meta
+
+    meta = workbook_meta(path)
+    if meta.get("layout") != "one-sheet-per-unit":
+        what = ("is a single agency's workbook, not one with one agency per sheet" if meta else
+                "is not a workbook parscore made (no _parscore sheet), nor one with one agency per sheet")
+        raise InputError.one(path, None, "", f"{what}; give a directory of filled templates (one workbook per agency), a "
+                             "workbook with one sheet per agency (`parscore template -m ID --units ROSTER -o FILE.xlsx`), "
+                             "or a JSON Lines file", "PS383")
+    ref = methodology or meta.get("methodology")
+    m = load_methodology(ref if isinstance(ref, str) and ref else "par-province-892", overlay=overlay)
+    return [Job(f.file, path, facts=f) for f in read_units_workbook(path, m, lang)]
 
 
 class Scorer:
@@ -108,6 +126,8 @@ class Scorer:
         return self._m[ref]
 
     def facts(self, job: Job) -> tuple[Methodology, Facts]:
+        if job.facts is not None:   # a workbook's sheet, read with the whole workbook
+            return self._load(self.methodology or job.facts.methodology or "par-province-892"), job.facts
         if job.path.lower().endswith(".xlsx"):
             from .excel import import_xlsx
             m = self._load(self.methodology or "par-province-892")

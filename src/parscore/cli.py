@@ -74,7 +74,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.format_given and args.format not in ("json", "table"):
         raise InputError.one("--format", None, "format", "--batch writes JSON Lines (-f json, the default) or a ranking table (-f table)", "PS384")
     workers = _whole(args.jobs, "--jobs", "PS385", 1) if args.jobs is not None else None
-    jobs = jobs_of(args.batch)
+    jobs = jobs_of(args.batch, args.methodology, args.overlay, args.lang)
     as_table = args.format == "table" and args.format_given
     with contextlib.ExitStack() as stack:
         out: Any = None   # the cards' JSON Lines (the ranking table is written after the run)
@@ -699,8 +699,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="html/pdf/docx: the report's date, dd/mm/yyyy (default: left blank to fill in when signed)")
     planning(p)
     engine(p)
-    p.add_argument("--batch", metavar="IN", help="score many: a directory of facts files, or a .jsonl file (one facts "
-                   "document per line); JSON Lines out, one card per line, in input order")
+    p.add_argument("--batch", metavar="IN", help="score many: a directory of facts files, a .jsonl file (one facts "
+                   "document per line) or a workbook with one agency per sheet (template --units); JSON Lines out, "
+                   "one card per line, in input order")
     p.add_argument("--jobs", help="--batch: worker processes (default: all cores)")
     p.add_argument("--decision", help="rank/batch HTML: the decision the ranking is published with, e.g. '125/QĐ-UBND ngày 20/01/2026'")
     p.set_defaults(func=cmd_score)

@@ -155,6 +155,20 @@ def units_workbook(m: Methodology, roster: Roster, lang: str = "vi", name: str =
     return buf.getvalue()
 
 
+def workbook_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The hidden `_parscore` sheet of a parscore workbook as a mapping (methodology, layout...),
+    empty for any other workbook; the workbook is opened within the same bounds as for reading."""
+    from .excel.safety import open_workbook
+
+    wb = open_workbook(str(path), "vi")
+    try:
+        if META not in wb.sheetnames:
+            return {}
+        return {str(r[0].value): r[1].value for r in wb[META].iter_rows(max_col=2) if r[0].value}
+    finally:
+        wb.close()
+
+
 def read_units_workbook(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") -> list[Facts]:
     """Each unit sheet → that unit's facts; all problems at once, located `Sheet!D12`.
     A fact's cell is read exactly as in a single agency's workbook (`excel.reader.fact_value`:
