@@ -78,3 +78,20 @@ def test_literal_braces_quotes_and_backslashes_are_kept():
     values = {rule.score.fact: "12.5"}
     assert w.fill(static, values, Decimal("1.5")) == w.general(static, values, Decimal("1.5"))
     assert w.fill(static, values, Decimal("1.5")).startswith("a '12,5' \"b\" \\n {x} ''' đ 1,5/")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.decimals(min_value=-2000, max_value=2000, places=6, allow_nan=False), st.sampled_from(["vi", "en"]))
+def test_cutting_a_share_s_text_is_rounding_it_down(value, lang):
+    from decimal import ROUND_FLOOR
+
+    from parscore.explanation import fmt_number, floor_text
+
+    for text in (format(value.normalize(), "f"), format(value, "f"), str(abs(value))):
+        if text in ("-0", "0E-6"):
+            continue
+        got = floor_text(text, lang)
+        if got is not None:
+            assert got == fmt_number(Decimal(text).quantize(Decimal("0.01"), rounding=ROUND_FLOOR), lang), text
+    assert floor_text("99.998", "vi") == "99,99" and floor_text("100", "en") == "100" and floor_text("0.5000", "vi") == "0,5"
+    assert floor_text("1234.5", "vi") is None and floor_text("-1.5", "en") is None

@@ -261,12 +261,29 @@ def _shower(m: Methodology, name: str) -> Callable[[str | None, str], str]:
         if shown is None:
             if len(_CUT) >= _SHOWN_MAX:
                 _CUT.clear()
-            shown = _CUT[key] = fmt_number(Decimal(text).quantize(_CENT, rounding=rounding), lang)
+            shown = (floor_text(text, lang) if rounding == ROUND_FLOOR else None) \
+                or fmt_number(Decimal(text).quantize(_CENT, rounding=rounding), lang)
+            _CUT[key] = shown
         return shown
     return cut
 
 
 _CUT: dict[tuple[str, str, str], str] = {}
+
+
+def floor_text(text: str, lang: str) -> str | None:
+    """`fmt_number(Decimal(text).quantize(0.01, ROUND_FLOOR), lang)` by cutting the text, for a
+    canonical text of a number from 0 to 999.9999… (a share in per cent: most derived facts),
+    else None. Cutting a non-negative number's digits is rounding it down; no thousands
+    separator is due below 1,000. `tests/test_reason_writer.py` holds it equal to the Decimal way."""
+    dot = text.find(".")
+    whole, frac = (text, "") if dot == -1 else (text[:dot], text[dot + 1:dot + 3])
+    if not (0 < len(whole) <= 3 and whole.isdigit() and (not frac or frac.isdigit())) or (whole[0] == "0" and len(whole) > 1):
+        return None
+    frac = frac.rstrip("0")
+    if not frac:
+        return whole
+    return whole + ("," if lang == "vi" else ".") + frac
 
 
 _ONE_PLURAL = re.compile(r"(?<![\d.,])1 ([a-z]+[^s\W])s\b")
