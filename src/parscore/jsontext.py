@@ -64,24 +64,23 @@ def dumps_bytes(data: Any, indent: bool = True, floats: bool = True) -> bytes:
     """UTF-8 JSON with a newline at the end: indented by 2, or on one line (`,` and `:`).
     `floats=False`: the data's numbers are Decimals and integers only (a card), so the output
     is not scanned for floats orjson writes otherwise (such Decimals are caught as written)."""
-    try:
-        out = orjson.dumps(data, default=_orjson_default, option=_INDENT if indent else 0)
-    except TypeError:   # orjson.JSONEncodeError: what it does not write (see the module's docstring)
-        return _stdlib(data, indent).encode("utf-8")
-    if floats and _risky(out):
-        return _stdlib(data, indent).encode("utf-8")
-    return out + b"\n"
+    out = _orjson(data, indent, floats)
+    return _stdlib(data, indent).encode("utf-8") if out is None else out + b"\n"
 
 
 def dumps(data: Any, indent: bool = True, floats: bool = True) -> str:
     """`dumps_bytes` as text."""
+    out = _orjson(data, indent, floats)
+    return _stdlib(data, indent) if out is None else out.decode("utf-8") + "\n"
+
+
+def _orjson(data: Any, indent: bool, floats: bool) -> bytes | None:
+    """orjson's text (no newline), or None where only the stdlib writes the stdlib's bytes."""
     try:
         out = orjson.dumps(data, default=_orjson_default, option=_INDENT if indent else 0)
-    except TypeError:
-        return _stdlib(data, indent)
-    if floats and _risky(out):
-        return _stdlib(data, indent)
-    return out.decode("utf-8") + "\n"
+    except TypeError:   # orjson.JSONEncodeError: what it does not write (see the module's docstring)
+        return None
+    return None if floats and _risky(out) else out
 
 
 _EXPONENT = re.compile(rb"e-(?<=[0-9]e-)")   # the literal first, then the digit before it: a fast scan
