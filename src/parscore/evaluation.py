@@ -61,45 +61,35 @@ def canonical_values(values: dict[str, FactValue]) -> dict[str, str | None]:
 
 
 def parse_canonical(text: str | None, m: Methodology, name: str) -> FactValue | None:
-    if text is None:
-        return None
+    return None if text is None else _reader(m, name)(text)
+
+
+def _yes(text: str) -> bool:
+    return text == "true"
+
+
+_READERS: dict[str, Callable[[str], FactValue]] = {"boolean": _yes, "date": date.fromisoformat, "count": int}
+
+
+def _reader(m: Methodology, name: str) -> Callable[[str], FactValue]:
+    """How a fact's canonical text is read back: by its declared type (a number if undeclared)."""
     spec = m.facts.get(name.removesuffix(BASELINE_SUFFIX))
-    kind = spec.type if spec else "number"
-    if kind == "boolean":
-        return text == "true"
-    if kind == "date":
-        return date.fromisoformat(text)
-    if kind == "count":
-        return int(text)
-    return Decimal(text)
+    return _READERS.get(spec.type if spec else "number", Decimal)
 
 
 def derive_value(m: Methodology, name: str, inputs: dict[str, FactValue | None]) -> Decimal | None:
-    """A derived fact's value; None when it cannot be computed (a zero denominator).
+    """A derived fact's value from its inputs by name (`derive_function`)."""
+    return derive_function(m, name)([inputs[p] for p in m.derived[name].inputs])
+
+
+def derive_function(m: Methodology, name: str) -> Callable[[list[Any]], Decimal | None]:
+    """A derived fact's value from its inputs' typed values in order, its choices made once;
+    None when it cannot be computed (an input unknown, a zero denominator).
 
     Ratios are cut to 4 decimals here, the one place they are rounded, and always
     towards the worse side of the fact's `better` direction: 49,999 of 50,000 dossiers
     on time is 99.998%, never a rounded-up 100% that would earn a full score.
     """
-    spec = m.derived[name]
-    known = [inputs[p] for p in spec.inputs]
-    if any(v is None for v in known):
-        return None
-    vals = [Decimal(v) for v in known]  # type: ignore[arg-type]  # no None: checked above
-    if spec.ratio:
-        num, den = vals
-        if den == 0:
-            return None
-        rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(spec.better, ROUND_HALF_UP)
-        return (num / den * 100).quantize(RATIO_PLACES, rounding=rounding)
-    if spec.sum:
-        return sum(vals, Decimal(0))
-    return vals[0] - vals[1]
-
-
-def derive_function(m: Methodology, name: str) -> Callable[[list[Any]], Decimal | None]:
-    """`derive_value` for one derived fact on its inputs' typed values in order, its choices
-    made once (the same arithmetic)."""
     spec = m.derived[name]
     if spec.ratio:
         rounding = {"higher": ROUND_FLOOR, "lower": ROUND_CEILING}.get(spec.better, ROUND_HALF_UP)
@@ -188,16 +178,9 @@ def actions_of(compiled: CompiledRules) -> dict[str, Action]:
     return table
 
 
-def _yes(text: str) -> bool:
-    return text == "true"
-
-
 def _parser(m: Methodology, name: str) -> Callable[[str | None], FactValue | None]:
     """`parse_canonical` for one fact, its type looked up once."""
-    spec = m.facts.get(name.removesuffix(BASELINE_SUFFIX))
-    kind = spec.type if spec else "number"
-    readers: dict[str, Callable[[str], FactValue]] = {"boolean": _yes, "date": date.fromisoformat, "count": int}
-    read = readers.get(kind, Decimal)
+    read = _reader(m, name)
 
     def parse(text: str | None) -> FactValue | None:
         return None if text is None else read(text)

@@ -10,7 +10,7 @@ order (a table, not generated code: smaller and as fast), then each rule's decis
 if/elif on a few direct comparisons, firing exactly the production the others fire: the
 same production id, the same trace step, the same points (`evaluation.award`'s Decimal
 operations written out by each kind (`Kind.award_source`) with the thresholds as constants, cut down to 0.01
-once), the same derived values (`evaluation.derive_value`'s arithmetic with its choices
+once), the same derived values (`evaluation.derive_function`'s arithmetic with its choices
 made once; the parity tests catch any drift between the two). Trace steps and verdicts
 are named tuples built with `tuple.__new__`, without a Python-level call per step.
 Nothing is matched against text at run time: each test is
