@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+from functools import lru_cache
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable
@@ -38,26 +39,11 @@ def fmt_number(value: Decimal | int, lang: str, places: int | None = None) -> st
 _VI_DIGITS = str.maketrans(",.", ".,")   # swap the separators in one pass
 
 
+@lru_cache(maxsize=8192)   # a card's values repeat across cards (yes/no, points, counts); bounded
 def fmt_value(text: str | None, lang: str) -> str:
     """A fact's canonical text as an official reads it: 1234.5 → '1.234,5', true → 'có'."""
     if text is None:
         return "—"
-    key = (text, lang)
-    shown = _SHOWN.get(key)
-    if shown is None:
-        if len(_SHOWN) >= _SHOWN_MAX:   # bounded: memory stays flat over any number of cards
-            _SHOWN.clear()
-        shown = _SHOWN[key] = _fmt_value(text, lang)
-    return shown
-
-
-# Texts already shown: a card's values repeat across cards (yes/no, points, counts), and a
-# reason formats a dozen of them.
-_SHOWN: dict[tuple[str, str], str] = {}
-_SHOWN_MAX = 8192
-
-
-def _fmt_value(text: str, lang: str) -> str:
     if text in ("true", "false"):
         return _say("yes" if text == "true" else "no", lang)
     try:
@@ -75,9 +61,16 @@ def display(m: Methodology, name: str, text: str | None, lang: str) -> str:
     """A value as an official reads it. Derived ratios show 2 decimals, cut towards the
     worse side like the value that was compared: 99.998% reads 99,99%, never 100%."""
     spec = m.derived.get(name) if text is not None else None
-    if spec is not None and text is not None:   # the same digits as the 2-decimal text of the cut value, without a text round trip
-        return fmt_number(Decimal(text).quantize(_CENT, rounding=_TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)), lang)
+    if spec is not None and text is not None:
+        return _cut(text, lang, _TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP))
     return fmt_value(text, lang)
+
+
+@lru_cache(maxsize=8192)
+def _cut(text: str, lang: str, rounding: str) -> str:
+    """A derived value shown with 2 decimals, cut towards the worse side (`display`)."""
+    return (floor_text(text, lang) if rounding == ROUND_FLOOR else None) \
+        or fmt_number(Decimal(text).quantize(_CENT, rounding=rounding), lang)
 
 
 _CENT = Decimal("0.01")
@@ -195,12 +188,7 @@ class ReasonWriter:
             return name
 
         def shows(show: Callable[[str | None, str], str], fact: str) -> str:
-            """A fact's shown text; `fmt_value`'s remembered texts are looked up in place."""
-            got = f"values.get({const(fact)})"
-            if show is fmt_value:
-                ns["SHOWN"] = _SHOWN
-                return f"(SHOWN.get(({got}, L)) or {const(show)}({got}, L))"
-            return f"{const(show)}({got}, L)"
+            return f"{const(show)}(values.get({const(fact)}), L)"
 
         for literal, name, _, _ in parsed:
             if literal:
@@ -232,18 +220,10 @@ class ReasonWriter:
         return fill
 
 
+@lru_cache(maxsize=8192)
 def _points_text(points: Decimal, lang: str) -> str:
     """`fmt_number` of an item's points, remembered: an item's points take a few values only."""
-    key = (points, lang)
-    shown = _POINTS.get(key)
-    if shown is None:
-        if len(_POINTS) >= _SHOWN_MAX:
-            _POINTS.clear()
-        shown = _POINTS[key] = fmt_number(points, lang)
-    return shown
-
-
-_POINTS: dict[tuple[Decimal, str], str] = {}
+    return fmt_number(points, lang)
 
 
 def _shower(m: Methodology, name: str) -> Callable[[str | None, str], str]:
@@ -254,21 +234,8 @@ def _shower(m: Methodology, name: str) -> Callable[[str | None, str], str]:
     rounding = _TOWARDS_WORSE.get(spec.better, ROUND_HALF_UP)
 
     def cut(text: str | None, lang: str) -> str:
-        if text is None:
-            return fmt_value(text, lang)
-        key = (text, lang, rounding)   # remembered like fmt_value's texts, in one bounded table
-        shown = _CUT.get(key)
-        if shown is None:
-            if len(_CUT) >= _SHOWN_MAX:
-                _CUT.clear()
-            shown = (floor_text(text, lang) if rounding == ROUND_FLOOR else None) \
-                or fmt_number(Decimal(text).quantize(_CENT, rounding=rounding), lang)
-            _CUT[key] = shown
-        return shown
+        return fmt_value(text, lang) if text is None else _cut(text, lang, rounding)
     return cut
-
-
-_CUT: dict[tuple[str, str, str], str] = {}
 
 
 def floor_text(text: str, lang: str) -> str | None:
