@@ -99,9 +99,10 @@ def jobs_of(path: str, methodology: str | None = None, overlay: str | None = Non
 
 def _sheet_jobs(path: str, methodology: str | None, overlay: str | None, lang: str) -> list[Job]:
     """One job per agency sheet of a workbook made by `parscore template --units ROSTER -o X.xlsx`."""
-    from .unit_workbook import read_units_workbook, workbook_meta
+    from .unit_workbook import open_units_workbook, read_units_workbook
 
-    meta = workbook_meta(path)
+    opened = open_units_workbook(path)
+    meta = opened[1] or {}
     if meta.get("layout") != "one-sheet-per-unit":
         what = ("is a single agency's workbook, not one with one agency per sheet" if meta else
                 "is not a workbook parscore made (no _parscore sheet), nor one with one agency per sheet")
@@ -110,7 +111,7 @@ def _sheet_jobs(path: str, methodology: str | None, overlay: str | None, lang: s
                              "or a JSON Lines file", "PS383")
     ref = methodology or meta.get("methodology")
     m = load_methodology(ref if isinstance(ref, str) and ref else "par-province-892", overlay=overlay)
-    return [Job(f.file, path, facts=f) for f in read_units_workbook(path, m, lang)]
+    return [Job(f.file, path, facts=f) for f in read_units_workbook(path, m, lang, opened)]
 
 
 class Scorer:

@@ -155,34 +155,31 @@ def units_workbook(m: Methodology, roster: Roster, lang: str = "vi", name: str =
     return buf.getvalue()
 
 
-def workbook_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The hidden `_parscore` sheet of a parscore workbook as a mapping (methodology, layout...),
-    empty for any other workbook; the workbook is opened within the same bounds as for reading."""
+def open_units_workbook(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any] | None]:
+    """The workbook, read once through the file layer and opened within the workbook bounds
+    (zip members, DTDs, sizes), and its hidden `_parscore` sheet as a mapping (methodology,
+    layout...), or None for a workbook parscore did not make."""
     from .excel.safety import open_workbook
 
     wb = open_workbook(str(path), "vi")
-    try:
-        if META not in wb.sheetnames:
-            return {}
-        return {str(r[0].value): r[1].value for r in wb[META].iter_rows(max_col=2) if r[0].value}
-    finally:
-        wb.close()
+    if META not in wb.sheetnames:
+        return wb, None
+    return wb, {str(r[0].value): r[1].value for r in wb[META].iter_rows(max_col=2) if r[0].value}
 
 
-def read_units_workbook(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") -> list[Facts]:
+def read_units_workbook(path: str | os.PathLike[str], m: Methodology, lang: str = "vi",
+                        opened: tuple[Any, dict[str, Any] | None] | None = None) -> list[Facts]:
     """Each unit sheet → that unit's facts; all problems at once, located `Sheet!D12`.
     A fact's cell is read exactly as in a single agency's workbook (`excel.reader.fact_value`:
-    yes/no words, percent formats, numbers typed as text), with the same advice in `lang`."""
+    yes/no words, percent formats, numbers typed as text), with the same advice in `lang`.
+    `opened`: what `open_units_workbook` gave for it, when the caller opened it already."""
     from .excel.reader import fact_value
-    from .excel.safety import open_workbook
 
     name = str(path)
-    # read once through the file layer and opened within the workbook bounds (zip members, DTDs, sizes)
-    wb = open_workbook(name, "vi")
-    if META not in wb.sheetnames:
+    wb, meta = opened if opened is not None else open_units_workbook(name)
+    if meta is None:
         raise InputError.one(name, None, "", "is not a parscore units workbook (no _parscore sheet); "
                              "generate one with `parscore template -m ID --units ROSTER -o FILE.xlsx`", "PS415")
-    meta = {str(r[0].value): r[1].value for r in wb[META].iter_rows(max_col=2) if r[0].value}
     if meta.get("layout") != "one-sheet-per-unit":
         raise InputError.one(name, None, f"{META}!B5", "is a single unit's template, not a workbook with one sheet per unit; "
                              "put single-unit workbooks in a folder and rank the folder", "PS415")
