@@ -449,62 +449,65 @@ def fit_encoding(text: str, encoding: str) -> str | None:
     return "".join(out)
 
 
+def _open_stdout() -> Any:
+    """Standard output, or PS237 when it is closed."""
+    stream = sys.stdout
+    if stream is None or getattr(stream, "closed", False):
+        raise InputError.one("<stdout>", None, "", "standard output is closed; redirect it or write to a file with -o FILE", "PS237")
+    return stream
+
+
+@contextlib.contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """A reader gone stays a BrokenPipeError (the command ends quietly); any other write error is PS237."""
+    try:
+        yield
+    except BrokenPipeError:
+        _silence_stdout()
+        raise
+    except OSError as exc:
+        _silence_stdout()
+        raise InputError.one("<stdout>", None, "", f"cannot write standard output: {exc.strerror or exc}; "
+                             "write to a file with -o FILE", "PS237") from None
+
+
 class StdoutBytes:
     """Standard output as bytes (`score --batch` writes UTF-8 JSON Lines whatever the terminal's
-    encoding), failing as `write_stdout` does: closed → PS237, a reader gone → BrokenPipeError,
-    another write error → PS237; a text stream without bytes (a caller's StringIO) is written
-    as text, decoded incrementally (a piece may end inside a character)."""
+    encoding), failing as `write_stdout` does; a text stream without bytes (a caller's
+    StringIO) is written as text, decoded incrementally (a piece may end inside a character)."""
 
     def __init__(self) -> None:
         import codecs
 
-        stream = sys.stdout
-        if stream is None or getattr(stream, "closed", False):
-            raise InputError.one("<stdout>", None, "", "standard output is closed; redirect it or write to a file with -o FILE", "PS237")
+        stream = _open_stdout()
         stream.flush()
         self._text = stream
         self._bytes = getattr(stream, "buffer", None)
         self._decode = codecs.getincrementaldecoder("utf-8")().decode
 
     def write(self, data: bytes) -> None:
-        with self._failing():
+        with _writing_stdout():
             if self._bytes is not None:
                 self._bytes.write(data)
             else:
                 self._text.write(self._decode(data))
 
     def flush(self) -> None:
-        with self._failing():
+        with _writing_stdout():
             (self._bytes or self._text).flush()
 
     def append_file(self, path: str) -> None:
-        with self._failing():
+        with _writing_stdout():
             append_file(self._bytes if self._bytes is not None else self, path)
-
-    @contextlib.contextmanager
-    def _failing(self) -> Iterator[None]:
-        try:
-            yield
-        except BrokenPipeError:
-            _silence_stdout()
-            raise
-        except OSError as exc:
-            _silence_stdout()
-            raise InputError.one("<stdout>", None, "", f"cannot write standard output: {exc.strerror or exc}; "
-                                 "write to a file with -o FILE", "PS237") from None
 
 
 def write_stdout(text: str) -> None:
     """Write and flush standard output; every way it can fail is a clear InputError (or BrokenPipeError)."""
-    stream = sys.stdout
-    if stream is None or getattr(stream, "closed", False):
-        raise InputError.one("<stdout>", None, "", "standard output is closed; redirect it or write to a file with -o FILE", "PS237")
+    stream = _open_stdout()
     try:
-        stream.write(text)
-        stream.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        raise
+        with _writing_stdout():
+            stream.write(text)
+            stream.flush()
     except UnicodeEncodeError as exc:
         encoding = getattr(stream, "encoding", None) or exc.encoding
         fitted = fit_encoding(text, encoding)
@@ -515,7 +518,3 @@ def write_stdout(text: str) -> None:
         raise InputError.one("<stdout>", None, "", f"the terminal's encoding ({encoding}) cannot show "
                              f"{bad[:1]!a}; set PYTHONIOENCODING=utf-8 or a UTF-8 locale (LANG=C.UTF-8), "
                              "or write to a file with -o FILE", "PS238") from None
-    except OSError as exc:
-        _silence_stdout()
-        raise InputError.one("<stdout>", None, "", f"cannot write standard output: {exc.strerror or exc}; "
-                             "write to a file with -o FILE", "PS237") from None
