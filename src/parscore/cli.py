@@ -77,16 +77,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     jobs = jobs_of(args.batch, args.methodology, args.overlay, args.lang)
     as_table = args.format == "table" and args.format_given
     with contextlib.ExitStack() as stack:
-        out: Any = None   # the cards' JSON Lines (the ranking table is written after the run)
-        if not as_table and args.output:
+        out: Any   # the cards' JSON Lines (the ranking table is written after the run)
+        if as_table:
+            out = _Discard()
+        elif args.output:
             out = stack.enter_context(open_output(args.output, args.lang))
-        elif not as_table:   # JSON Lines are UTF-8 whatever the terminal's encoding: bytes, to the buffer
+        else:   # JSON Lines are UTF-8 whatever the terminal's encoding: bytes, to the buffer
             out = StdoutBytes()
         # the cards go straight to the output; the results keep the ranking's columns
         results = list(run_batch(jobs, args.methodology, args.overlay, args.lang, args.engine or "fast", workers,
-                                 progress=sys.stderr.isatty(), out=out if out is not None else _Discard()))
-        if out is not None and not args.output:
-            out.flush()
+                                 progress=sys.stderr.isatty(), out=out))
+        out.flush()
 
     rows = ranking(results)
     table = tabulate([[r[0], r[1], r[2], num(r[3], args.lang), pct(r[4], args.lang), r[5], r[6]] for r in rows],
