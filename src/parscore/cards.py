@@ -187,17 +187,13 @@ class CardPlan:
         criterion_field: list[int] = []   # the field each criterion is in
         for f in m.fields:
             fi = len(self.fields)
-            fmax = ZERO
             for c in f.criteria:
                 ci = len(self.criteria)
-                cmax = ZERO
                 for s in c.sub_criteria:
                     self.items.append(_ItemPlan(m, s.code, lang, fi, ci))
-                    cmax += s.max
                 self.criteria.append((c.code, c.name.get(lang), sum((s.max for s in c.sub_criteria), ZERO),
                                       c.provenance, c.citation))
                 criterion_field.append(fi)
-                fmax += cmax
             self.fields.append((f.code, f.name.get(lang),
                                 sum((s.max for c in f.criteria for s in c.sub_criteria), ZERO), f.provenance, f.citation))
         self.by_code = {p.code: p for p in self.items}
