@@ -144,21 +144,53 @@ def test_batch_needs_inputs(tmp_path):
     assert r.returncode == 2 and "give a facts file (.yaml or .xlsx), or --batch IN [PS384]" in r.stderr
 
 
-def test_without_a_temporary_directory_the_lines_come_back_through_the_workers(tmp_path, monkeypatch):
-    import io
-    import tempfile
-
-    from parscore.batch import jobs_of, run_batch
+def _many_jobs(tmp_path, copies: int = 7):
+    from parscore.batch import jobs_of
 
     d = _dir(tmp_path)
     jobs = [j for j in jobs_of(str(d)) if "broken" not in j.where]
-    direct = io.BytesIO()
-    want = [r.agency for r in run_batch(jobs, workers=2, out=direct)]
+    return jobs * copies   # 21 jobs: shares of one job, so both workers take turns many times
 
-    def no_space(*a, **k):
-        raise OSError(28, "No space left on device")
-    monkeypatch.setattr(tempfile, "mkdtemp", no_space)
-    through = io.BytesIO()
-    got = list(run_batch(jobs, workers=2, out=through))
-    assert [r.agency for r in got] == want and all(r.line == b"" for r in got)
-    assert through.getvalue() == direct.getvalue() and len(direct.getvalue().splitlines()) == 3
+
+def test_workers_writing_in_turn_sending_lines_back_or_one_process_give_the_same_bytes(tmp_path):
+    """Two workers writing straight to a file (each share in its turn), two workers sending the
+    lines back (an in-memory output has no file descriptor) and one process: the same bytes,
+    the cards of the single-file scores in input order, and results without their lines."""
+    import io
+
+    from parscore.batch import run_batch
+    from parscore.cards import card_line
+    from parscore.scorecard import score_data
+
+    jobs = _many_jobs(tmp_path)
+    with open(tmp_path / "out.jsonl", "wb") as fh:
+        in_turn = list(run_batch(jobs, workers=2, out=fh))
+    back, one = io.BytesIO(), io.BytesIO()
+    through = list(run_batch(jobs, workers=2, out=back))
+    single = list(run_batch(jobs, workers=1, out=one))
+    want = b"".join(card_line(score_data(M, load_facts(j.path, M), "vi", "fast")) for j in jobs)
+    assert (tmp_path / "out.jsonl").read_bytes() == back.getvalue() == one.getvalue() == want
+    assert [r.where for r in in_turn] == [r.where for r in through] == [r.where for r in single] == [j.where for j in jobs]
+    assert {r.line for r in in_turn + through + single} == {b""}
+
+
+def test_without_an_output_each_result_carries_its_line_and_discard_makes_none(tmp_path):
+    from parscore.batch import DISCARD, run_batch
+
+    jobs = _many_jobs(tmp_path, 2)
+    carried = list(run_batch(jobs, workers=2))
+    discarded = list(run_batch(jobs, workers=2, out=DISCARD))
+    assert all(r.line and r.line.endswith(b"\n") and b"\n" not in r.line[:-1] for r in carried)
+    assert [r.line for r in discarded] == [b""] * len(jobs)
+    assert [(r.agency, r.index, r.group, r.total) for r in discarded] == [(r.agency, r.index, r.group, r.total) for r in carried]
+
+
+def test_batch_to_a_file_says_the_bytes_its_workers_wrote_and_a_full_device_is_an_error(tmp_path):
+    d = _dir(tmp_path)
+    out = tmp_path / "cards.jsonl"
+    r = run_cli("score", "--batch", str(d), "--jobs", "2", "-o", str(out), "--lang", "en")
+    assert r.returncode == 2 and len(out.read_bytes().splitlines()) == 3
+    assert f"parscore: wrote {out} ({out.stat().st_size} bytes)" in r.stderr
+    r = run_cli("score", "--batch", str(d), "--jobs", "2", "-o", "/dev/full", "--lang", "en")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.strip() == "parscore: /dev/full: output: cannot be written: No space left on device [PS239]"

@@ -202,6 +202,6 @@ def test_batch_on_a_closed_full_or_broken_stdout_ends_cleanly(batch_input, jobs,
                        cwd=ROOT, capture_output=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert r.stderr == b""   # no traceback, no "Exception ignored"
     assert r.stdout.decode().endswith("status=141\n") or r.stdout.decode().endswith("status=0\n")
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith("parscore-batch-")]   # its temporary files are gone
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("parscore-batch-")]   # no temporary file is left
     whole = subprocess.run(argv, shell=True, cwd=ROOT, capture_output=True, timeout=60)
     assert whole.returncode == 0 and len(whole.stdout.splitlines()) == 20

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import select
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -32,7 +33,7 @@ from typing import Any, Iterator
 
 from .cards import card_line
 from .errors import InputError, Problem
-from .files import append_file, note_input
+from .files import note_input
 from .jsontext import lone_surrogate
 from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
 from .scorecard import score_data
@@ -117,8 +118,9 @@ def _sheet_jobs(path: str, methodology: str | None, overlay: str | None, lang: s
 class Scorer:
     """Scores jobs in one process: methodologies loaded and engines compiled once per process."""
 
-    def __init__(self, methodology: str | None, overlay: str | None, lang: str, engine: str):
+    def __init__(self, methodology: str | None, overlay: str | None, lang: str, engine: str, lines: bool = True):
         self.methodology, self.overlay, self.lang, self.engine = methodology, overlay, lang, engine
+        self.lines = lines   # False: the cards are not wanted, only the ranking's columns (line b"")
         self._m: dict[str, Methodology] = {}
 
     def _load(self, ref: str) -> Methodology:
@@ -168,16 +170,17 @@ class Scorer:
             return Result(job.where, None, tuple(exc.problems))
         except OSError as exc:
             return Result(job.where, None, (Problem(job.where, None, "", f"cannot be read: {exc.strerror or exc}", "PS001"),))
-        return Result(job.where, card_line(data), (), (facts.agency.code, facts.agency.name),
+        return Result(job.where, card_line(data) if self.lines else b"", (), (facts.agency.code, facts.agency.name),
                       data["index"], data["group"], data["total"])
 
 
 _WORKER: Scorer | None = None
 
 
-def _init(methodology: str | None, overlay: str | None, lang: str, engine: str, worker: bool = True) -> None:
+def _init(methodology: str | None, overlay: str | None, lang: str, engine: str, worker: bool = True,
+          lines: bool = True) -> None:
     global _WORKER
-    _WORKER = Scorer(methodology, overlay, lang, engine)
+    _WORKER = Scorer(methodology, overlay, lang, engine, lines)
     if not worker:   # scoring in the caller's process: its collector is left as it is
         return
     # A worker process builds and drops thousands of cards, plain data without reference cycles: the
@@ -193,24 +196,93 @@ def _score(job: Job) -> Result:
     return _WORKER.score_one(job)
 
 
-def _score_chunk(task: tuple[int, list[Job], str | None]) -> tuple[str | None, list[Result]]:
-    """A worker's share: some consecutive jobs. With a folder, their lines are written there
-    as one file, in order, and come back as b"" (the parent copies the file to the output);
-    otherwise they come back in the results."""
-    seq, jobs, folder = task
-    results = [_score(job) for job in jobs]
-    if folder is None:
-        return None, results
-    path = os.path.join(folder, f"{seq:09d}.jsonl")
-    with open(path, "wb") as fh:
-        fh.write(b"".join([r.line for r in results if r.line]))
-    return path, [r if r.line is None else replace(r, line=b"") for r in results]
+class _InTurn:
+    """How forked workers write their shares straight to the output's file descriptor, in input
+    order: share k is written when share k - 1 has been (`turn` counts the shares written,
+    `cond` wakes the waiting workers). Set up before the pool forks, so every worker inherits
+    it, the descriptor and the jobs (a share is then sent as two positions, not its inputs).
+    The output's bytes are copied once, by the worker that made them; the parent only counts."""
+
+    def __init__(self, ctx: Any, fd: int, jobs: list[Job]):
+        self.fd, self.jobs = fd, jobs
+        self.cond = ctx.Condition()
+        self.turn = ctx.Value("q", 0, lock=False)     # the next share to write
+        self.failed = ctx.Value("b", 0, lock=False)   # a share was not written: the later ones are not either
+
+    def write(self, seq: int, data: bytes) -> OSError | None:
+        """Wait for share `seq`'s turn, write it whole, pass the turn on. A write error comes back
+        (the parent reports it as it reports its own); after one, nothing more is written."""
+        with self.cond:
+            while self.turn.value != seq:
+                self.cond.wait()
+            error = None
+            try:
+                if self.failed.value:
+                    return None
+                _write_all(self.fd, data)
+            except OSError as exc:
+                self.failed.value = 1
+                error = exc
+            except BaseException:
+                self.failed.value = 1
+                raise
+            finally:
+                self.turn.value = seq + 1
+                self.cond.notify_all()
+            return error
 
 
-def _written(out: Any, res: Result) -> Result:
-    assert res.line is not None
-    out.write(res.line)
-    return replace(res, line=b"")
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:   # a non-blocking output that is full: wait until it takes more
+            select.select([], [fd], [])
+
+
+_SHARED: _InTurn | None = None   # a forked worker's shared output (inherited from the parent)
+
+
+def _score_share(task: tuple[int, int, int] | tuple[int, list[Job]]) -> tuple[list[Result], int, OSError | None]:
+    """A worker's share: some consecutive jobs (by position in the inherited jobs, or sent along).
+    With a shared output, their lines are written there in turn and come back as b"", with the
+    number of bytes written and any write error; otherwise the lines come back in the results."""
+    shared = _SHARED
+    if len(task) == 3:
+        assert shared is not None
+        seq, start, end = task
+        results = [_score(job) for job in shared.jobs[start:end]]
+    else:
+        seq, jobs = task
+        results = [_score(job) for job in jobs]
+    if shared is None:
+        return results, 0, None
+    # (a job that raised never gets here: its share's turn does not come, the later shares wait,
+    # and the parent, raising it, ends the pool)
+    data = b"".join([r.line for r in results if r.line])
+    error = shared.write(seq, data)
+    return [r if r.line is None else replace(r, line=b"") for r in results], len(data), error
+
+
+class _Discard:
+    """`run_batch(out=DISCARD)`: the cards are not wanted (only the results' ranking columns)."""
+
+
+DISCARD: Any = _Discard()
+
+
+def _descriptor(out: Any) -> int | None:
+    """The file descriptor forked workers can write `out`'s bytes to (flushed first), or None:
+    an in-memory stream, or no output."""
+    if out is None or out is DISCARD:
+        return None
+    try:
+        fd = out.fileno()
+        out.flush()
+    except (AttributeError, OSError, ValueError):   # io.UnsupportedOperation is an OSError
+        return None
+    return fd if isinstance(fd, int) else None
 
 
 def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | None = None, lang: str = "vi",
@@ -220,62 +292,72 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
 
     With `out` (an open binary output: a file, `sys.stdout.buffer`, `files.Sink`), the cards'
     lines are written there in input order as they are done, and each scored result's
-    `line` is b"": workers write their lines to a temporary file per share, which is
-    copied to `out` by the kernel and removed, so the lines never travel between processes
-    (the copying cost the parent a fifth of the run's time). Without `out`, each result
-    carries its line."""
+    `line` is b"". When `out` has a file descriptor (and workers are forked), each worker
+    writes its share's lines to it in turn, so the lines never travel between processes
+    and are copied once (`_InTurn`); otherwise they come back to this process, which writes
+    them. `out=DISCARD`: no line is made (`-f table` wants the ranking only). Without `out`,
+    each result carries its line. A write error is raised here, as `out.write` raises it
+    (through `out.failed(exc)` when the output maps its errors, as standard output does)."""
+    global _SHARED
     n = workers or os.cpu_count() or 1
     n = max(1, min(n, len(jobs)))
     bar = _Progress(len(jobs)) if progress else None
+    lines = out is not DISCARD
+    sink: Any = None if out is None or out is DISCARD else out
     if n == 1:
-        _init(methodology, overlay, lang, engine, worker=False)
+        _init(methodology, overlay, lang, engine, worker=False, lines=lines)
         for job in jobs:
             res = _score(job)
-            if out is not None and res.line is not None:
-                res = _written(out, res)
+            if sink is not None and res.line is not None:
+                sink.write(res.line)
+                res = replace(res, line=b"")
             if bar:
                 bar.step()
             yield res
     else:
         import multiprocessing as mp
-        import shutil
-        import tempfile
 
         fork = sys.platform.startswith("linux")
+        fd = _descriptor(sink) if fork else None
         if fork:  # load and compile here once; forked workers inherit them instead of each redoing it
             _warm(methodology, overlay, lang, engine)
             gc.freeze()   # and keep them out of the collector, so no worker copies their pages
-        folder = None
-        if out is not None:
-            try:
-                folder = tempfile.mkdtemp(prefix="parscore-batch-")
-            except OSError:   # no writable temporary directory: the lines come back with the results
-                folder = None
         try:
             ctx = mp.get_context("fork" if fork else "spawn")
             size = max(1, min(64, len(jobs) // (n * 8) or 1))
-            tasks = [(i, jobs[a:a + size], folder) for i, a in enumerate(range(0, len(jobs), size))]
-            with ctx.Pool(n, initializer=_init, initargs=(methodology, overlay, lang, engine)) as pool:
-                for path, results in pool.imap(_score_chunk, tasks):
-                    if path is None and out is not None:   # no temporary directory: written from here
-                        results = [r if r.line is None else _written(out, r) for r in results]
-                    if path is not None:
-                        if hasattr(out, "append_file"):
-                            out.append_file(path)   # a Sink counts it; stdout maps its errors
-                        else:
-                            append_file(out, path)
-                        os.unlink(path)
+            tasks: list[Any]
+            if fd is not None:
+                _SHARED = _InTurn(ctx, fd, jobs)   # before the pool forks: the workers inherit it
+                tasks = [(i, a, a + size) for i, a in enumerate(range(0, len(jobs), size))]
+            else:
+                tasks = [(i, jobs[a:a + size]) for i, a in enumerate(range(0, len(jobs), size))]
+            with ctx.Pool(n, initializer=_init, initargs=(methodology, overlay, lang, engine, True, lines)) as pool:
+                for results, written, error in pool.imap(_score_share, tasks):
+                    if error is not None:
+                        _failed(sink, error)
+                    if written and hasattr(sink, "wrote"):
+                        sink.wrote(written)   # a Sink counts what was written
                     for res in results:
+                        if fd is None and sink is not None and res.line is not None:
+                            sink.write(res.line)
+                            res = replace(res, line=b"")
                         if bar:
                             bar.step()
                         yield res
         finally:
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+            _SHARED = None
             if fork:
                 gc.unfreeze()   # this process's objects are collected again as usual
     if bar:
         bar.done()
+
+
+def _failed(out: Any, error: OSError) -> None:
+    """A worker's write error, raised as the output raises its own."""
+    failed = getattr(out, "failed", None)
+    if failed is not None:
+        failed(error)
+    raise error
 
 
 def _warm(methodology: str | None, overlay: str | None, lang: str, engine: str) -> None:

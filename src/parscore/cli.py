@@ -66,7 +66,7 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import jobs_of, ranking, run_batch
+    from .batch import DISCARD, jobs_of, ranking, run_batch
     from .render.common import num, pct, tabulate
 
     if args.facts:
@@ -79,7 +79,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         out: Any   # the cards' JSON Lines (the ranking table is written after the run)
         if as_table:
-            out = _Discard()
+            out = DISCARD
         elif args.output:
             out = stack.enter_context(open_output(args.output, args.lang))
         else:   # JSON Lines are UTF-8 whatever the terminal's encoding: bytes, to the buffer
@@ -87,7 +87,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         # the cards go straight to the output; the results keep the ranking's columns
         results = list(run_batch(jobs, args.methodology, args.overlay, args.lang, args.engine or "fast", workers,
                                  progress=sys.stderr.isatty(), out=out))
-        out.flush()
+        if out is not DISCARD:
+            out.flush()
 
     rows = ranking(results)
     table = tabulate([[r[0], r[1], r[2], num(r[3], args.lang), pct(r[4], args.lang), r[5], r[6]] for r in rows],
@@ -103,19 +104,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(text("cli", args.lang)["batch_done"].format(ok=len(rows), bad=len(bad)), file=sys.stderr)
         return 2
     return 0
-
-
-class _Discard:
-    """Where the cards go with -f table (only the ranking is written)."""
-
-    def write(self, data: bytes) -> None:
-        pass
-
-    def append_file(self, path: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -13,8 +13,8 @@ what it wrote. `OUTPUT_FORMATS` maps a file name's extension to an output format
 from __future__ import annotations
 
 import contextlib
-import errno
 import contextvars
+import io
 import os
 import stat
 import sys
@@ -222,40 +222,9 @@ class Sink:
     def fileno(self) -> int:
         return self._fh.fileno()
 
-    def append_file(self, path: str) -> None:
-        self.size += append_file(self._fh, path)
-
-
-def append_file(out: Any, path: str) -> int:
-    """Append a whole file's bytes to an open binary output; the number of bytes. The kernel
-    copies them (`sendfile`) when the output is a file descriptor's (a file, a pipe, a
-    terminal); otherwise (an in-memory stream) they are read and written."""
-    with open(path, "rb") as src:
-        size = os.fstat(src.fileno()).st_size
-        try:
-            fd = out.fileno()
-        except (AttributeError, OSError, ValueError):   # io.UnsupportedOperation is an OSError
-            fd = None
-        sent = 0
-        if fd is not None and hasattr(os, "sendfile"):
-            out.flush()
-            try:
-                while sent < size:
-                    n = os.sendfile(fd, src.fileno(), sent, size - sent)
-                    if n == 0:
-                        break
-                    sent += n
-            except (BlockingIOError, InterruptedError):
-                pass   # a non-blocking output that is full: the rest is written below
-            except OSError as exc:
-                if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP) or sent:
-                    raise
-        if sent < size:
-            src.seek(sent)
-            while chunk := src.read(_CHUNK * 16):
-                out.write(chunk)
-            sent = size
-        return sent
+    def wrote(self, size: int) -> None:
+        """Bytes other processes wrote to `fileno()` (batch workers)."""
+        self.size += size
 
 
 @contextlib.contextmanager
@@ -496,9 +465,16 @@ class StdoutBytes:
         with _writing_stdout():
             (self._bytes or self._text).flush()
 
-    def append_file(self, path: str) -> None:
+    def fileno(self) -> int:
+        """The descriptor batch workers write the cards to (io.UnsupportedOperation for a text stream)."""
+        if self._bytes is None:
+            raise io.UnsupportedOperation("fileno")
+        return int(self._bytes.fileno())
+
+    def failed(self, error: OSError) -> None:
+        """A write error another process met on `fileno()`, raised as `write` raises its own."""
         with _writing_stdout():
-            append_file(self._bytes if self._bytes is not None else self, path)
+            raise error
 
 
 def write_stdout(text: str) -> None:
