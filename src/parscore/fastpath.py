@@ -46,6 +46,7 @@ from .loading import FactValue, Facts, Methodology
 from .kinds import for_score
 
 _PY_OPS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "==", "ne": "!="}
+_NEGATED = {"ge": "lt", "lt": "ge", "gt": "le", "le": "gt", "eq": "ne", "ne": "eq"}   # for numbers that are not NaN
 ZERO = Decimal(0)
 
 
@@ -198,8 +199,9 @@ class FastBackend:
         Built from the productions' own tests, in their order: the not-applicable test and
         its negation (the guard every other production carries), then `undefined`, then each
         outcome's tests; the first that holds fires, as the outcomes are mutually exclusive
-        by construction (compiler._outcome_tests). A result is (tuple source for `decide`,
-        production, input names, points expression, points text expression, tier)."""
+        by construction (`Kind.outcomes`). A result is (tuple source for `decide`,
+        production, points expression, points text expression, tier, and which local holds
+        each input's text)."""
         m = self.compiled.methodology
         rule = m.rules[code]
         leaf_max = m.leaves[code].max
@@ -214,57 +216,79 @@ class FastBackend:
         const = src.const
         MAX, RULE = const(leaf_max), const(rule)
 
-        def expr(tests: tuple[Test, ...], defined: bool = False) -> str:
-            """The tests as one condition on `t` (the text) and `n` (the number); `defined`:
-            `t` is known not to be None here (an outcome's branch), so that test is left out."""
+        def expr(tests: tuple[Test, ...], t: str = "t", n: str = "n", defined: bool = False) -> str:
+            """The tests as one condition on the text `t` and the number `n`; `defined`: `t` is
+            known not to be None here (an outcome's branch), so that test is left out."""
             parts = []
-            for t in tests:
-                if t.op == "defined":
+            for x in tests:
+                if x.op == "defined":
                     if not defined:
-                        parts.append("t is not None")
-                elif t.op == "undefined":
-                    parts.append("t is None")
-                elif isinstance(t.value, str):
-                    parts.append(f"t == {t.value!r}" if t.op == "eq" else f"(t is not None and t != {t.value!r})")
+                        parts.append(f"{t} is not None")
+                elif x.op == "undefined":
+                    parts.append(f"{t} is None")
+                elif isinstance(x.value, str):
+                    parts.append(f"{t} == {x.value!r}" if x.op == "eq" else f"({t} is not None and {t} != {x.value!r})")
                 else:
-                    parts.append(f"(n is not None and n {_PY_OPS[t.op]} {const(t.value)})")
+                    parts.append(f"({n} is not None and {n} {_PY_OPS[x.op]} {const(x.value)})")
             return " and ".join(parts) or "True"
 
-        def fixed(p: Production, pts: Decimal) -> tuple[Any, ...]:
+        # the facts' texts a leaf shows as trace inputs, held in locals by the branches above it
+        # (`g` the not-applicable guard's, `t` the scored fact's)
+        guard = na.patterns[0].fact if na is not None else None
+        bound = {score_fact: "t"} if guard is None else {guard: "g", score_fact: "t"}
+
+        def fixed(p: Production, pts: Decimal, bound: dict[str, str] = bound) -> tuple[Any, ...]:
             c = const((p, _inputs_of(p), pts, canonical(pts), p.tier))
-            return (c, p, const(pts), const(canonical(pts)), repr(p.tier))
+            return (c, p, const(pts), const(canonical(pts)), repr(p.tier), bound)
 
         def valued(p: Production) -> tuple[Any, ...]:
             pts = self._award_expr(src, rule, leaf_max, p.tier)
-            return (f"({const(p)}, {const(_inputs_of(p))}, {pts}, None, {p.tier!r})", p, pts, None, repr(p.tier))
+            return (f"({const(p)}, {const(_inputs_of(p))}, {pts}, None, {p.tier!r})", p, pts, None, repr(p.tier), bound)
 
         tree: list[Any] = []
-        for p in outcomes:
-            if kind.decides_on_fire:
-                # the kind decides the outcome from the typed values as the production fires, as
-                # evaluation.Session.fire does; every joined value must be known (last year's amount)
-                joined = list(dict.fromkeys(q.fact for q in p.patterns if q.fact != score_fact))
-                names = const(_inputs_of(p))
-                pts = f"award({RULE}, {MAX}, tier, v[{score_fact!r}])"
-                res = (f"({const(p)}, {names}, {pts}, None, tier)", p, pts, None, "tier")
-                ready = " and ".join(f"values.get({n!r}) is not None" for n in joined) or "True"
-                setup = (f"v = {{x: typed(values[x], {const(m)}, x) for x in {names}}}; "
-                         f"tier = {const(kind)}.fire_tier({RULE}.score, {p.tier!r}, v)")
-                tree.append((ready, [(setup, None), ("True", res)]))
-                break   # the one firing production decides every outcome
-            tree.append((expr(p.patterns[-1].tests, defined=True), fixed(p, award(rule, leaf_max, p.tier, None)) if fixed_points
-                         else valued(p)))
+        if kind.decides_on_fire:
+            # the kind decides the outcome from the typed values as the production fires, as
+            # evaluation.Session.fire does; every joined value must be known (last year's amount)
+            p = outcomes[0]   # the one firing production decides every outcome
+            joined = list(dict.fromkeys(q.fact for q in p.patterns if q.fact != score_fact))
+            names = const(_inputs_of(p))
+            pts = f"award({RULE}, {MAX}, tier, v[{score_fact!r}])"
+            res = (f"({const(p)}, {names}, {pts}, None, tier)", p, pts, None, "tier", bound)
+            ready = " and ".join(f"values.get({n!r}) is not None" for n in joined) or "True"
+            setup = (f"v = {{x: typed(values[x], {const(m)}, x) for x in {names}}}; "
+                     f"tier = {const(kind)}.fire_tier({RULE}.score, {p.tier!r}, v)")
+            tree.append((ready, [(setup, None), ("True", res)]))
+        elif all(x.op in _PY_OPS and not isinstance(x.value, str) for p in outcomes for x in p.patterns[-1].tests
+                 if x.op != "defined"):   # (`t` is known here: "defined" holds)
+            # numeric outcomes: the number's presence tested once, and a comparison the failed
+            # branches above already decide left out (`n > 5` after `if n <= 5`; none can be NaN)
+            decided: set[tuple[str, Any]] = set()
+            branches: list[Any] = []
+            for p in outcomes:
+                atoms = [x for x in p.patterns[-1].tests if x.op != "defined" and (x.op, x.value) not in decided]
+                cond = " and ".join(f"n {_PY_OPS[x.op]} {const(x.value)}" for x in atoms)
+                branches.append((cond or "else", fixed(p, award(rule, leaf_max, p.tier, None)) if fixed_points else valued(p)))
+                if not atoms:
+                    break   # nothing below it can fire
+                if len(atoms) == 1:
+                    decided.add((_NEGATED[atoms[0].op], atoms[0].value))
+            branches = [("True" if c == "else" else c, r) if i == 0 else (c if c == "else" else "elif " + c, r)
+                        for i, (c, r) in enumerate(branches)]
+            tree.append(("n is not None", branches))
+        else:
+            for p in outcomes:
+                tree.append((expr(p.patterns[-1].tests, defined=True), fixed(p, award(rule, leaf_max, p.tier, None))
+                             if fixed_points else valued(p)))
         scored = [(f"{score_fact!r} in values", [
             (f"t = values[{score_fact!r}]", None),
             ("t is None", fixed(undef, ZERO)),
             ("else", [(f"n = nums.get({score_fact!r})", None)] + tree)])]
         if na is None:
             return scored
-        guard = na.patterns[0].fact
         return [(f"{guard!r} in values", [
-            (f"t = values[{guard!r}]; n = nums.get({guard!r})", None),
-            (expr(na.patterns[0].tests), fixed(na, na_points)),
-            ("elif " + expr(undef.patterns[0].tests), scored)])]
+            (f"g = values[{guard!r}]; gn = nums.get({guard!r})", None),
+            (expr(na.patterns[0].tests, "g", "gn"), fixed(na, na_points, {guard: "g"})),
+            ("elif " + expr(undef.patterns[0].tests, "g", "gn"), scored)])]
 
     @staticmethod
     def _award_expr(src: _Source, rule: Any, leaf_max: Decimal, tier: int | None) -> str:
@@ -348,8 +372,8 @@ def _render(tree: list[Any], indent: str, leaf: Callable[[tuple[Any, ...]], list
 
 def _record(src: _Source, code: str, result: tuple[Any, ...]) -> list[str]:
     """What `run` does with a rule's result, inline: the trace step and the verdict."""
-    _, prod, pts, text, tier = result
-    ins = ", ".join(f"{n!r}: values[{n!r}]" for n in _inputs_of(prod))
+    _, prod, pts, text, tier, bound = result
+    ins = ", ".join(f"{n!r}: {bound.get(n) or f'values[{n!r}]'}" for n in _inputs_of(prod))
     lines = [f"p = {pts}"]
     if text is None:   # `canonical` of a points value (never negative: cut at 0 by max)
         lines.append("c = format(p.normalize(), 'f')")
