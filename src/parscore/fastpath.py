@@ -283,7 +283,7 @@ class FastBackend:
             (f"t = values[{score_fact!r}]", None),
             ("t is None", fixed(undef, ZERO)),
             ("else", [(f"n = nums.get({score_fact!r})", None)] + tree)])]
-        if na is None:
+        if na is None or guard is None:
             return scored
         return [(f"{guard!r} in values", [
             (f"g = values[{guard!r}]; gn = nums.get({guard!r})", None),
