@@ -407,6 +407,11 @@ class Methodology:
     def leaves(self) -> dict[str, SubCriterion]:
         return {s.code: s for f in self.fields for c in f.criteria for s in c.sub_criteria}
 
+    @cached_property
+    def wholes(self) -> dict[str, str]:
+        """Each reported fact that is a part of another (`part_of`) → its whole."""
+        return {n: spec.part_of for n, spec in self.facts.items() if spec.part_of}
+
     def parents(self, code: str) -> tuple[FieldNode, Criterion]:
         for f in self.fields:
             for c in f.criteria:

@@ -152,12 +152,20 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True, nest
         add(("facts",), "facts", "expected a mapping of fact name → value", "PS073")
         raw = {}
     located = bool(doc.lines)   # a JSON Lines record has no lines
+    if not located:
+        lines = {str(name): 0 for name in raw}
+    spec_of, derived = m.facts.get, m.derived
     for name, entry in raw.items():
         path: tuple[str | int, ...] = ("facts", name)
-        lines[str(name)] = (doc.line(path) or 0) if located else 0
-        spec = m.facts.get(name)
-        if spec is not None and not isinstance(entry, (dict, type(None))) and name not in m.derived:
-            try:   # the common case, a bare value: checked without building its error reporter
+        if located:
+            lines[str(name)] = doc.line(path) or 0
+        spec = spec_of(name)
+        if spec is not None and entry is not None and not isinstance(entry, dict) and name not in derived:
+            quick = _QUICK.get((spec.type, type(entry)))
+            if quick is not None and spec.min is None and spec.max is None and quick[0] <= entry <= quick[1]:
+                values[name] = entry if quick[2] is None else quick[2](entry)   # valid as it is (`_typed` agrees)
+                continue
+            try:   # a bare value: checked without building its error reporter
                 typed_v = _typed(entry, spec, _fail)
             except _Invalid:
                 typed_v = _typed(entry, spec, lambda msg, p=path, f=f"facts.{name}": add(p, f, msg, "PS078"))
@@ -387,6 +395,26 @@ _MAX_COUNT = 10 ** 12
 _LIMIT = Decimal(10) ** 15
 
 
+def _float_decimal(v: float) -> Decimal:
+    return Decimal(repr(v))
+
+
+# The values `_typed` takes as they are, by (declared type, value's exact type): (lowest,
+# highest, conversion or None). A value within the bounds of a fact without its own min or
+# max is read here without `_typed`'s checks (each one's answer is known); any other goes
+# through them. A float's bounds hold for its shortest text too (what `_number` reads):
+# that text rounds to the float, so it lies on the same side of a whole-number bound.
+# NaN fails every comparison, so it goes through `_typed`, which refuses it.
+_QUICK: dict[tuple[str, type], tuple[Any, Any, Any]] = {
+    ("count", int): (0, _MAX_COUNT, None),
+    ("boolean", bool): (False, True, None),
+    ("percent", int): (0, 100, Decimal),
+    ("percent", float): (0.0, 100.0, _float_decimal),
+    ("number", int): (-10 ** 15, 10 ** 15, Decimal),
+    ("number", float): (-1e15, 1e15, _float_decimal),
+}
+
+
 def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
     if spec.type == "boolean":
         if isinstance(v, bool):
@@ -474,10 +502,10 @@ def find_contradictions(values: dict[str, FactValue], m: Methodology, file: str,
     declared constraint (rules files' `constraints:`) that does not hold. A constraint is
     checked only when every fact it names is given."""
     out: list[Problem] = []
+    wholes = m.wholes
     for name, value in values.items():
-        spec = m.facts.get(name)
-        whole = spec.part_of if spec is not None else None
-        if whole and whole in values and value > values[whole]:  # type: ignore[operator]
+        whole = wholes.get(name)
+        if whole is not None and whole in values and value > values[whole]:  # type: ignore[operator]
             out.append(Problem(file, line_of(name), f"facts.{name}", f"{name} = {value} is larger than its whole "
                                f"{whole} = {values[whole]}; a part cannot exceed its whole", "PS079"))
     for con in m.fact_constraints:
