@@ -149,3 +149,44 @@ def test_lone_surrogate_looks_only_at_texts_with_such_an_escape():
     plain_text = '{"b": "\\\\ud800 is written as text"}'   # an escaped backslash: no surrogate at all
     assert lone_surrogate(json.loads(plain_text), plain_text) is None
     assert lone_surrogate({"a": "Cà Mau"}, '{"a": "Cà Mau"}') is None
+
+
+@given(st.lists(st.integers(-10 ** 18, 10 ** 18), min_size=1, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_plain_decimals_are_written_unchecked_with_the_stdlib_bytes(tenths_of_thousandths):
+    """Zero or 0.0001–10^14 in magnitude, multiples of 0.0001: float() as orjson writes it is
+    the stdlib's text (the bound `cards.plain_number` keeps a card's sums within)."""
+    values = [Decimal(k) * Decimal("0.0001") for k in tenths_of_thousandths if abs(k) <= 10 ** 18]
+    data = {"points": values, "total": sum(values, Decimal(0))}
+    assert dumps_bytes(data, indent=False, floats=False, plain=True) == stdlib(data, indent=False).encode("utf-8")
+
+
+CLAIMS = st.one_of(st.decimals(min_value=0, max_value=10 ** 9, places=2), st.decimals(min_value=0, max_value=10, places=4),
+                   st.sampled_from([Decimal("0.00001"), Decimal("2.5E-7"), Decimal(10) ** 20, Decimal("1E+400"),
+                                    Decimal("0.12345"), Decimal("0.0001"), Decimal(10) ** 9 + 1]))
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_a_batch_line_is_the_stdlib_bytes_whatever_the_claimed_points(data):
+    """`score_line` writes a card unchecked only when its numbers are plain; claimed points
+    a person wrote (tiny, huge, five decimals) make it write the checked way."""
+    from dataclasses import replace
+
+    from parscore.cards import plain_number, plan_for
+    from parscore.scorecard import score_line
+
+    facts = load_facts(ROOT / data.draw(st.sampled_from(["fixtures/ca-mau-2025/weaknesses.yaml",
+                                                          "fixtures/weak-province-2025.yaml"])), M)
+    codes = data.draw(st.lists(st.sampled_from(sorted(M.leaves)), max_size=6, unique=True))
+    facts = replace(facts, claimed={c: data.draw(CLAIMS) for c in codes})
+    card, line = score_line(M, facts, "vi", "fast")
+    assert line == stdlib(card, indent=False).encode("utf-8")
+    assert plan_for(M, "vi").plain_numbers(facts) == all(plain_number(v) for v in facts.claimed.values())
+
+
+def test_claimed_points_that_are_not_plain_are_seen():
+    from parscore.cards import plain_number
+
+    assert [plain_number(Decimal(x)) for x in ("0", "0.25", "1E+9", "0.0001", "-3.5")] == [True] * 5
+    assert [plain_number(Decimal(x)) for x in ("0.00001", "0.12345", "1000000001", "NaN", "1E+400")] == [False] * 5

@@ -31,12 +31,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
-from .cards import card_line
 from .errors import InputError, Problem
 from .files import note_input
 from .jsontext import lone_surrogate
 from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
-from .scorecard import score_data
+from .scorecard import score_data, score_line
 from .yamlio import Document
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".xlsx")
@@ -165,13 +164,15 @@ class Scorer:
     def score_one(self, job: Job) -> Result:
         try:
             m, facts = self.facts(job)
-            data = score_data(m, facts, self.lang, self.engine)
+            if self.lines:
+                data, line = score_line(m, facts, self.lang, self.engine)
+            else:
+                data, line = score_data(m, facts, self.lang, self.engine), b""
         except InputError as exc:
             return Result(job.where, None, tuple(exc.problems))
         except OSError as exc:
             return Result(job.where, None, (Problem(job.where, None, "", f"cannot be read: {exc.strerror or exc}", "PS001"),))
-        return Result(job.where, card_line(data) if self.lines else b"", (), (facts.agency.code, facts.agency.name),
-                      data["index"], data["group"], data["total"])
+        return Result(job.where, line, (), (facts.agency.code, facts.agency.name), data["index"], data["group"], data["total"])
 
 
 _WORKER: Scorer | None = None

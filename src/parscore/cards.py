@@ -206,6 +206,7 @@ class CardPlan:
         self.methodology = {"id": m.id, "version": m.version, "citation": m.citation, "digest": m.digest}
         self.counting = counting_rules(lang)
         self.full_max = sum((p.max for p in self.items), ZERO)
+        self.plain = len(self.items) <= 10 ** 5 and all(plain_number(p.max) for p in self.items)
         by_prov = {p: sum((it.max for it in self.items if it.provenance == p), ZERO) for p in PROVENANCES}
         rules = {p: sum(1 for it in self.items if it.rule_provenance == p) for p in PROVENANCES}
         resting = sum((it.max for it in self.items
@@ -464,6 +465,13 @@ class CardPlan:
     def card(self, facts: Facts, session: Session) -> dict[str, Any]:
         return self.assemble(facts.agency, facts.year, self.items_of(facts, session), facts=facts)
 
+    def plain_numbers(self, facts: Facts) -> bool:
+        """Whether every number of `card(facts, ...)` is plain (`plain_number`, sums and
+        differences included). A card's numbers are the items' maxima (checked once per plan),
+        points cut to 0.01, the claimed points (checked here, usually none), and their sums,
+        differences and indices cut to 0.01."""
+        return self.plain and all(plain_number(v) for v in facts.claimed.values())
+
 
 _PLANS: dict[tuple[str, str, str | None, str], CardPlan] = {}
 
@@ -495,6 +503,18 @@ def card_json(data: dict[str, Any], indent: int | None = 2) -> str:
     return dumps(data, indent=indent is not None, floats=False)
 
 
-def card_line(data: dict[str, Any]) -> bytes:
-    """A plain card as one UTF-8 JSON Lines line (what `score --batch` writes)."""
-    return dumps_bytes(data, indent=False, floats=False)
+def card_line(data: dict[str, Any], plain: bool = False) -> bytes:
+    """A plain card as one UTF-8 JSON Lines line (what `score --batch` writes). `plain`: its
+    numbers are known to be plain (`CardPlan.plain_numbers`), so none is checked as it is written."""
+    return dumps_bytes(data, indent=False, floats=False, plain=plain)
+
+
+_PLAIN_STEP = Decimal("0.0001")
+_PLAIN_LIMIT = Decimal(10) ** 9
+
+
+def plain_number(d: Decimal) -> bool:
+    """A multiple of 0.0001 no larger than 10^9: its sums and differences over a card (at most
+    10^5 of them) are zero or lie within 0.0001–10^14, where orjson writes a number as the
+    standard library does (`jsontext.dumps_bytes(plain=True)`)."""
+    return d.is_finite() and abs(d) <= _PLAIN_LIMIT and d % _PLAIN_STEP == 0

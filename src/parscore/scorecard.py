@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .cards import ZERO, card_model, fact_locations, group_of, index_of, plan_for
+from .cards import ZERO, card_line, card_model, fact_locations, group_of, index_of, plan_for
 from .evaluation import Session, engine_for
 from .loading import Facts, Methodology
 from .models import Agency, ItemResult, Scorecard
@@ -35,6 +35,13 @@ def score_data(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "d
     if has_conventions(m, facts):
         return build_scorecard(m, facts, session, lang).model_dump()
     return plan_for(m, lang).card(facts, session)
+
+
+def score_line(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durable") -> tuple[dict[str, Any], bytes]:
+    """The plain card (`score_data`) and its JSON Lines line (what `score --batch` writes)."""
+    data = score_data(m, facts, lang, backend)
+    plain = not has_conventions(m, facts) and plan_for(m, lang).plain_numbers(facts)
+    return data, card_line(data, plain)
 
 
 def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -> Scorecard:
