@@ -154,17 +154,19 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True, nest
     located = bool(doc.lines)   # a JSON Lines record has no lines
     if not located:
         lines = {str(name): 0 for name in raw}
-    spec_of, derived = m.facts.get, m.derived
+    spec_of, derived, quick_of = m.facts.get, m.derived, _quick_table(m).get
     for name, entry in raw.items():
         path: tuple[str | int, ...] = ("facts", name)
         if located:
             lines[str(name)] = doc.line(path) or 0
+        quick = quick_of(name)
+        if quick is not None:
+            bounds = quick.get(type(entry))
+            if bounds is not None and bounds[0] <= entry <= bounds[1]:
+                values[name] = entry if bounds[2] is None else bounds[2](entry)   # valid as it is (`_typed` agrees)
+                continue
         spec = spec_of(name)
         if spec is not None and entry is not None and not isinstance(entry, dict) and name not in derived:
-            quick = _QUICK.get((spec.type, type(entry)))
-            if quick is not None and spec.min is None and spec.max is None and quick[0] <= entry <= quick[1]:
-                values[name] = entry if quick[2] is None else quick[2](entry)   # valid as it is (`_typed` agrees)
-                continue
             try:   # a bare value: checked without building its error reporter
                 typed_v = _typed(entry, spec, _fail)
             except _Invalid:
@@ -399,20 +401,29 @@ def _float_decimal(v: float) -> Decimal:
     return Decimal(repr(v))
 
 
-# The values `_typed` takes as they are, by (declared type, value's exact type): (lowest,
-# highest, conversion or None). A value within the bounds of a fact without its own min or
-# max is read here without `_typed`'s checks (each one's answer is known); any other goes
+# The values `_typed` takes as they are, by declared type and the value's exact type: (lowest,
+# highest, conversion or None). A bare value within the bounds of a fact without its own min
+# or max is read without `_typed`'s checks (each one's answer is known); any other goes
 # through them. A float's bounds hold for its shortest text too (what `_number` reads):
 # that text rounds to the float, so it lies on the same side of a whole-number bound.
 # NaN fails every comparison, so it goes through `_typed`, which refuses it.
-_QUICK: dict[tuple[str, type], tuple[Any, Any, Any]] = {
-    ("count", int): (0, _MAX_COUNT, None),
-    ("boolean", bool): (False, True, None),
-    ("percent", int): (0, 100, Decimal),
-    ("percent", float): (0.0, 100.0, _float_decimal),
-    ("number", int): (-10 ** 15, 10 ** 15, Decimal),
-    ("number", float): (-1e15, 1e15, _float_decimal),
+_QUICK: dict[str, dict[type, tuple[Any, Any, Any]]] = {
+    "count": {int: (0, _MAX_COUNT, None)},
+    "boolean": {bool: (False, True, None)},
+    "percent": {int: (0, 100, Decimal), float: (0.0, 100.0, _float_decimal)},
+    "number": {int: (-10 ** 15, 10 ** 15, Decimal), float: (-1e15, 1e15, _float_decimal)},
 }
+_QUICK_TABLES: dict[int, tuple[Methodology, dict[str, dict[type, tuple[Any, Any, Any]]]]] = {}
+
+
+def _quick_table(m: Methodology) -> dict[str, dict[type, tuple[Any, Any, Any]]]:
+    """`_QUICK` by reported fact name, for the facts without a min or max of their own (once per methodology)."""
+    held = _QUICK_TABLES.get(id(m))
+    if held is None or held[0] is not m:
+        table = {n: _QUICK[s.type] for n, s in m.facts.items()
+                 if s.type in _QUICK and s.min is None and s.max is None and n not in m.derived}
+        held = _QUICK_TABLES[id(m)] = (m, table)
+    return held[1]
 
 
 def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
