@@ -15,7 +15,9 @@ Run by hand:  .venv/bin/python bench/score.py [N] [--memory CARDS] [--block K] [
   start, a quarter, half, three quarters and the end.
 - `project` on the Cà Mau fixture: 10,000 samples (all 22 survey facts drawn).
 - batch: N cards (at least 2,000) as JSON Lines through `run_batch` on all cores (fast
-  engine), written to a file as `score --batch -o` writes them, cards/s.
+  engine), cards/s: written to a new file as `score --batch -o` writes them, and to
+  /dev/null, the same work without the file system storing the lines (on this machine
+  the kernel takes ~0.2 ms to store a card's ~115 KB line; measured in the README).
 
 The machine's load average (start and end of the run) is printed with the numbers: on a
 shared machine the medians are only comparable at a similar load.
@@ -145,7 +147,11 @@ def projection_seconds(m) -> float:
     return time.perf_counter() - t
 
 
-def batch_rate(m, n: int) -> tuple[float, int]:
+def batch_rate(m, n: int) -> tuple[dict[str, float], int, float]:
+    """Cards/s of `run_batch` over n JSON Lines inputs on all cores (fast engine): written to a
+    new file (as `score --batch -o` writes them), and to /dev/null (the same work without the
+    file system's cost of storing ~115 KB per card); and the bytes per card."""
+    rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.jsonl"
         with open(src, "w", encoding="utf-8") as fh:
@@ -155,10 +161,17 @@ def batch_rate(m, n: int) -> tuple[float, int]:
                 fh.write(json.dumps(doc) + "\n")
         jobs = jobs_of(str(src))
         workers = os.cpu_count() or 1
-        t = time.perf_counter()
-        with open(Path(tmp) / "out.jsonl", "wb") as out:   # as `score --batch -o` writes them
-            done = sum(1 for r in run_batch(jobs, engine="fast", workers=workers, out=out) if r.line is not None)
-        return done / (time.perf_counter() - t), workers
+        size = 0
+        for target in ("file", "null"):
+            path = Path(tmp) / "out.jsonl" if target == "file" else Path(os.devnull)
+            t = time.perf_counter()
+            with open(path, "wb") as out:
+                done = sum(1 for r in run_batch(jobs, engine="fast", workers=workers, out=out) if r.line is not None)
+            rates[target] = done / (time.perf_counter() - t)
+            if target == "file":
+                size = path.stat().st_size / max(1, done)
+                path.unlink()
+        return rates, workers, size
 
 
 def main() -> None:
@@ -172,7 +185,7 @@ def main() -> None:
     med = medians(m, sets, block)
     mem = memory(m, cards)
     proj = projection_seconds(m)
-    rate, workers = batch_rate(m, max(n, 2000))
+    rates, workers, line = batch_rate(m, max(n, 2000))
     load_after = os.getloadavg()
     load = (f"load average (1, 5, 15 min) {', '.join(f'{x:.2f}' for x in load_before)} at the start, "
             f"{', '.join(f'{x:.2f}' for x in load_after)} at the end, {os.cpu_count()} cores")
@@ -184,7 +197,8 @@ def main() -> None:
         print(f"{label:28}{d[key]:>10.3f}{r[key]:>11.3f}{f[key]:>9.3f}{d[key] / f[key]:>14.1f}{r[key] / f[key]:>16.1f}")
     print("memory, fast path, one process: " + ", ".join(f"{c:,} cards {mb:.1f} MB" for c, mb in mem))
     print(f"project: 10,000 samples in {proj:.2f} s")
-    print(f"batch: {rate:,.0f} cards/s ({workers} workers, fast engine, JSON Lines in and out)")
+    print(f"batch: {rates['file']:,.0f} cards/s to a file, {rates['null']:,.0f} cards/s to /dev/null "
+          f"({max(n, 2000):,} cards of {line / 1024:,.0f} KB, {workers} workers, fast engine, JSON Lines in and out)")
     print(load)
     if "--markdown" in sys.argv:
         print()
@@ -195,7 +209,8 @@ def main() -> None:
         print(f"| memory over {mem[-1][0]:,} cards (fast) | {mem[0][1]:.1f} MB at the start | {mem[len(mem) // 2][1]:.1f} MB "
               f"halfway | {mem[-1][1]:.1f} MB at the end | |")
         print(f"| `project`, 10,000 samples | | | {proj:.2f} s | |")
-        print(f"| `score --batch`, {workers} workers | | | {rate:,.0f} cards/s | |")
+        print(f"| `score --batch`, {workers} workers, to a file | | | {rates['file']:,.0f} cards/s | |")
+        print(f"| `score --batch`, {workers} workers, to /dev/null | | | {rates['null']:,.0f} cards/s | |")
         print()
         print(f"{n} fact sets; {load}.")
 

@@ -205,3 +205,24 @@ def test_batch_on_a_closed_full_or_broken_stdout_ends_cleanly(batch_input, jobs,
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("parscore-batch-")]   # no temporary file is left
     whole = subprocess.run(argv, shell=True, cwd=ROOT, capture_output=True, timeout=60)
     assert whole.returncode == 0 and len(whole.stdout.splitlines()) == 20
+
+
+def test_batch_workers_fill_a_slow_non_blocking_pipe_with_whole_lines_in_order(batch_input):
+    """Workers write their shares straight to stdout; a non-blocking pipe read slowly takes a
+    piece at a time (writes stop inside lines), and what arrives is still one process's bytes."""
+    import fcntl
+    import time
+
+    argv = [*PARSCORE, "score", "--batch", str(batch_input)]
+    read, write = os.pipe()
+    fcntl.fcntl(write, fcntl.F_SETFL, fcntl.fcntl(write, fcntl.F_GETFL) | os.O_NONBLOCK)
+    proc = subprocess.Popen([*argv, "--jobs", "2"], cwd=ROOT, stdout=write, stderr=subprocess.PIPE)
+    os.close(write)
+    got = []
+    with os.fdopen(read, "rb") as pipe:
+        while chunk := pipe.read1(16384):
+            got.append(chunk)
+            time.sleep(0.0005)
+    assert (proc.wait(timeout=60), proc.stderr.read()) == (0, b"")
+    one = subprocess.run([*argv, "--jobs", "1"], cwd=ROOT, capture_output=True, timeout=60)
+    assert len(got) > 20 and b"".join(got) == one.stdout and len(one.stdout.splitlines()) == 20

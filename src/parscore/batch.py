@@ -20,6 +20,7 @@ or a Ray task would map over the inputs (see the README).
 """
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
@@ -234,12 +235,18 @@ class _InTurn:
 
 
 def _write_all(fd: int, data: bytes) -> None:
+    """All of `data` (one share's lines, joined: measured cheaper than `writev` of the lines,
+    which left more of the workers' time in the kernel)."""
     view = memoryview(data)
     while view:
         try:
-            view = view[os.write(fd, view):]
+            n = os.write(fd, view)
         except BlockingIOError:   # a non-blocking output that is full: wait until it takes more
             select.select([], [fd], [])
+            continue
+        if n == 0:
+            raise OSError(errno.EIO, "the output took no bytes")
+        view = view[n:]
 
 
 _SHARED: _InTurn | None = None   # a forked worker's shared output (inherited from the parent)
