@@ -194,3 +194,41 @@ def test_batch_to_a_file_says_the_bytes_its_workers_wrote_and_a_full_device_is_a
     r = run_cli("score", "--batch", str(d), "--jobs", "2", "-o", "/dev/full", "--lang", "en")
     assert (r.returncode, r.stdout) == (2, "")
     assert r.stderr.strip() == "parscore: /dev/full: output: cannot be written: No space left on device [PS239]"
+
+
+def test_a_job_that_fails_unexpectedly_ends_the_run_with_its_error_and_no_hang(tmp_path):
+    """A worker's job raising what no input causes (a bug): the run raises it, the workers
+    waiting for their turn are ended, and the output holds only the shares before it."""
+    import subprocess
+    import sys
+
+    jobs = _many_jobs(tmp_path)
+    script = f"""
+import sys
+from parscore import batch
+from parscore.batch import jobs_of, run_batch
+jobs = [j for j in jobs_of({str(tmp_path / 'in')!r}) if "broken" not in j.where] * 7
+real = batch.Scorer.score_one
+def score_one(self, job, seen=[0]):
+    seen[0] += 1
+    if job is jobs[10]:
+        raise RuntimeError("a bug")
+    return real(self, job)
+batch.Scorer.score_one = score_one
+with open({str(tmp_path / 'out.jsonl')!r}, "wb") as out:
+    try:
+        for r in run_batch(jobs, workers=2, out=out):
+            pass
+    except RuntimeError as exc:
+        print("raised:", exc)
+"""
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "raised: a bug", r.stderr
+    import io
+
+    from parscore.batch import run_batch
+
+    whole = io.BytesIO()
+    list(run_batch(jobs, workers=1, out=whole))
+    lines = (tmp_path / "out.jsonl").read_bytes().splitlines(keepends=True)
+    assert len(lines) <= 10 and lines == whole.getvalue().splitlines(keepends=True)[:len(lines)]
