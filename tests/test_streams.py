@@ -226,3 +226,24 @@ def test_batch_workers_fill_a_slow_non_blocking_pipe_with_whole_lines_in_order(b
     assert (proc.wait(timeout=60), proc.stderr.read()) == (0, b"")
     one = subprocess.run([*argv, "--jobs", "1"], cwd=ROOT, capture_output=True, timeout=60)
     assert len(got) > 20 and b"".join(got) == one.stdout and len(one.stdout.splitlines()) == 20
+
+
+def test_ctrl_c_during_a_batch_ends_it_quietly_and_leaves_no_file(batch_input, tmp_path):
+    """Ctrl-C reaches the whole process group: the run ends with 130, no worker prints a
+    traceback, and the -o file being written is not left behind (nor put in place)."""
+    import signal
+    import time
+
+    many = tmp_path / "many.jsonl"
+    many.write_bytes(batch_input.read_bytes() * 200)   # 4,000 cards: still running when the signal comes
+    out = tmp_path / "cards.jsonl"
+    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(out)], cwd=ROOT,
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
+        time.sleep(0.02)   # until the workers are writing cards
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (130, b"")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "many.jsonl"]

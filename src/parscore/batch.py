@@ -25,6 +25,7 @@ import gc
 import json
 import os
 import select
+import signal
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -185,6 +186,9 @@ def _init(methodology: str | None, overlay: str | None, lang: str, engine: str, 
     _WORKER = Scorer(methodology, overlay, lang, engine, lines)
     if not worker:   # scoring in the caller's process: its collector is left as it is
         return
+    # Ctrl-C reaches the whole process group: the parent stops the run and ends the pool;
+    # a worker interrupted mid-card would only print its traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker process builds and drops thousands of cards, plain data without reference cycles: the
     # long-lived objects (methodology, compiled engine, card plan) are moved out of the
     # collector's sight and young collections run less often. Scoring runs ~10% faster, and
