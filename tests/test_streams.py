@@ -247,3 +247,43 @@ def test_ctrl_c_during_a_batch_ends_it_quietly_and_leaves_no_file(batch_input, t
     _, err = proc.communicate(timeout=30)
     assert (proc.returncode, err) == (130, b"")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "many.jsonl"]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def test_a_worker_killed_outright_ends_the_batch_with_an_error_not_a_hang(batch_input, tmp_path):
+    """The system may kill a worker (out of memory): the run stops with PS386 saying how far it
+    got, instead of waiting for ever for the killed worker's share; the -o file is not left."""
+    import signal
+    import time
+
+    many = tmp_path / "many.jsonl"
+    many.write_bytes(batch_input.read_bytes() * 200)
+    out = tmp_path / "cards.jsonl"
+    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(out)], cwd=ROOT,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.decode().startswith("parscore: --batch: batch: a worker process ended abruptly (stopped by the system, "
+                                   "perhaps for want of memory) after ")
+    assert err.decode().endswith(" of 4000 inputs; run again with fewer --jobs, or split the input [PS386]\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "many.jsonl"]

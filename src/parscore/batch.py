@@ -28,6 +28,8 @@ import select
 import signal
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -215,11 +217,22 @@ class _InTurn:
         self.turn = ctx.Value("q", 0, lock=False)     # the next share to write
         self.failed = ctx.Value("b", 0, lock=False)   # a share was not written: the later ones are not either
 
+    def abort(self) -> None:
+        """No share is written any more, and a worker waiting for its turn stops waiting (the
+        run ended early: an error, Ctrl-C, a caller that stopped reading). A worker killed while
+        writing may hold the lock: the flag is set anyway, and the pool ends such workers."""
+        self.failed.value = 1
+        if self.cond.acquire(timeout=0.5):
+            try:
+                self.cond.notify_all()
+            finally:
+                self.cond.release()
+
     def write(self, seq: int, data: bytes) -> OSError | None:
         """Wait for share `seq`'s turn, write it whole, pass the turn on. A write error comes back
         (the parent reports it as it reports its own); after one, nothing more is written."""
         with self.cond:
-            while self.turn.value != seq:
+            while self.turn.value != seq and not self.failed.value:
                 self.cond.wait()
             error = None
             try:
@@ -334,17 +347,24 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
         if fork:  # load and compile here once; forked workers inherit them instead of each redoing it
             _warm(methodology, overlay, lang, engine)
             gc.freeze()   # and keep them out of the collector, so no worker copies their pages
+        shared = None
         try:
             ctx = mp.get_context("fork" if fork else "spawn")
             size = max(1, min(64, len(jobs) // (n * 8) or 1))
             tasks: list[Any]
             if fd is not None:
-                _SHARED = _InTurn(ctx, fd, jobs)   # before the pool forks: the workers inherit it
+                shared = _SHARED = _InTurn(ctx, fd, jobs)   # before the workers fork: they inherit it
                 tasks = [(i, a, a + size) for i, a in enumerate(range(0, len(jobs), size))]
             else:
                 tasks = [(i, jobs[a:a + size]) for i, a in enumerate(range(0, len(jobs), size))]
-            with ctx.Pool(n, initializer=_init, initargs=(methodology, overlay, lang, engine, True, lines)) as pool:
-                for results, written, error in pool.imap(_score_share, tasks):
+            # concurrent.futures rather than multiprocessing.Pool: a worker killed outright (by the
+            # system, for want of memory) breaks the pool with an error instead of leaving its
+            # share's result awaited for ever
+            pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init,
+                                       initargs=(methodology, overlay, lang, engine, True, lines))
+            done = 0
+            try:
+                for results, written, error in pool.map(_score_share, tasks):
                     if error is not None:
                         _failed(sink, error)
                     if written and hasattr(sink, "wrote"):
@@ -355,7 +375,16 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
                             res = replace(res, line=b"")
                         if bar:
                             bar.step()
+                        done += 1
                         yield res
+            except BrokenProcessPool:
+                raise InputError.one("--batch", None, "batch", f"a worker process ended abruptly (stopped by the system, "
+                                     f"perhaps for want of memory) after {done} of {len(jobs)} inputs; run again with "
+                                     "fewer --jobs, or split the input", "PS386") from None
+            finally:   # on an error, Ctrl-C or a caller that stops reading: no share waits or runs on
+                if shared is not None:
+                    shared.abort()
+                pool.shutdown(wait=True, cancel_futures=True)
         finally:
             _SHARED = None
             if fork:
