@@ -232,3 +232,25 @@ with open({str(tmp_path / 'out.jsonl')!r}, "wb") as out:
     list(run_batch(jobs, workers=1, out=whole))
     lines = (tmp_path / "out.jsonl").read_bytes().splitlines(keepends=True)
     assert len(lines) <= 10 and lines == whole.getvalue().splitlines(keepends=True)[:len(lines)]
+
+
+def test_a_caller_that_stops_reading_ends_the_workers_and_keeps_whole_lines(tmp_path):
+    """A library caller may stop iterating `run_batch` early: the shares not started are
+    cancelled, the workers waiting for their turn stop waiting, and the output holds whole
+    lines, the first cards in input order."""
+    import io
+    import time
+
+    from parscore.batch import run_batch
+
+    jobs = _many_jobs(tmp_path, 20)   # 60 jobs in shares of 3
+    whole = io.BytesIO()
+    list(run_batch(jobs, workers=1, out=whole))
+    start = time.monotonic()
+    with open(tmp_path / "out.jsonl", "wb") as fh:
+        for n, _ in enumerate(run_batch(jobs, workers=2, out=fh)):
+            if n == 2:
+                break
+    assert time.monotonic() - start < 30
+    lines = (tmp_path / "out.jsonl").read_bytes().splitlines(keepends=True)
+    assert 3 <= len(lines) < 60 and lines == whole.getvalue().splitlines(keepends=True)[:len(lines)]
