@@ -183,9 +183,10 @@ _WORKER: Scorer | None = None
 
 
 def _init(methodology: str | None, overlay: str | None, lang: str, engine: str, worker: bool = True,
-          lines: bool = True) -> None:
-    global _WORKER
+          lines: bool = True, shared: "_InTurn | None" = None) -> None:
+    global _WORKER, _SHARED
     _WORKER = Scorer(methodology, overlay, lang, engine, lines)
+    _SHARED = shared
     if not worker:   # scoring in the caller's process: its collector is left as it is
         return
     # Ctrl-C reaches the whole process group: the parent stops the run and ends the pool;
@@ -266,7 +267,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-_SHARED: _InTurn | None = None   # a forked worker's shared output (inherited from the parent)
+_SHARED: _InTurn | None = None   # a forked worker's shared output (given to `_init` as the pool starts it)
 
 
 def _score_share(task: tuple[int, int, int] | tuple[int, list[Job]]) -> tuple[list[Result], int, OSError | None]:
@@ -323,7 +324,6 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
     them. `out=DISCARD`: no line is made (`-f table` wants the ranking only). Without `out`,
     each result carries its line. A write error is raised here, as `out.write` raises it
     (through `out.failed(exc)` when the output maps its errors, as standard output does)."""
-    global _SHARED
     n = workers or os.cpu_count() or 1
     n = max(1, min(n, len(jobs)))
     bar = _Progress(len(jobs)) if progress else None
@@ -353,7 +353,7 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
             size = max(1, min(64, len(jobs) // (n * 8) or 1))
             tasks: list[Any]
             if fd is not None:
-                shared = _SHARED = _InTurn(ctx, fd, jobs)   # before the workers fork: they inherit it
+                shared = _InTurn(ctx, fd, jobs)   # forked workers receive it as it is (nothing pickled)
                 tasks = [(i, a, a + size) for i, a in enumerate(range(0, len(jobs), size))]
             else:
                 tasks = [(i, jobs[a:a + size]) for i, a in enumerate(range(0, len(jobs), size))]
@@ -361,7 +361,7 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
             # system, for want of memory) breaks the pool with an error instead of leaving its
             # share's result awaited for ever
             pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init,
-                                       initargs=(methodology, overlay, lang, engine, True, lines))
+                                       initargs=(methodology, overlay, lang, engine, True, lines, shared))
             done = 0
             try:
                 for results, written, error in pool.map(_score_share, tasks):
@@ -386,7 +386,6 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
                     shared.abort()
                 pool.shutdown(wait=True, cancel_futures=True)
         finally:
-            _SHARED = None
             if fork:
                 gc.unfreeze()   # this process's objects are collected again as usual
     if bar:
