@@ -14,9 +14,12 @@ without spaces, as JSON Lines are written), in input order whatever
 the number of workers, so the same input gives the same bytes. A bad input is skipped,
 reported with its location on stderr after the results, and the run ends with exit 2;
 the others are still scored. Work is spread over processes (`jobs`, default all
-cores) with `multiprocessing`; each worker loads each methodology once and compiles
-its engine once (the fast engine by default). The same `score_one` is what a Dask bag
-or a Ray task would map over the inputs (see the README).
+cores) with `concurrent.futures.ProcessPoolExecutor` (forked on Linux: the methodology is
+loaded and its engine compiled once, before the workers start; the fast engine by
+default), in shares of consecutive inputs; each worker writes its share's lines to the
+output itself, in input order (`_InTurn`). Ctrl-C, an error, or a worker the system
+kills (PS386) ends the run without a traceback or a wait. The same `score_one` is what
+a Dask bag or a Ray task would map over the inputs (see the README).
 """
 from __future__ import annotations
 
