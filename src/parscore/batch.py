@@ -211,9 +211,10 @@ def _score(job: Job) -> Result:
 class _InTurn:
     """How forked workers write their shares straight to the output's file descriptor, in input
     order: share k is written when share k - 1 has been (`turn` counts the shares written,
-    `cond` wakes the waiting workers). Set up before the pool forks, so every worker inherits
-    it, the descriptor and the jobs (a share is then sent as two positions, not its inputs).
-    The output's bytes are copied once, by the worker that made them; the parent only counts."""
+    `cond` wakes the waiting workers). Made before the pool forks its workers, which receive
+    it through the pool's initializer as it is (nothing pickled), with the descriptor and
+    the jobs (a share is then sent as two positions, not its inputs). The output's bytes are
+    copied once, by the worker that made them; the parent only counts them."""
 
     def __init__(self, ctx: Any, fd: int, jobs: list[Job]):
         self.fd, self.jobs = fd, jobs
@@ -287,8 +288,8 @@ def _score_share(task: tuple[int, int, int] | tuple[int, list[Job]]) -> tuple[li
         results = [_score(job) for job in jobs]
     if shared is None:
         return results, 0, None
-    # (a job that raised never gets here: its share's turn does not come, the later shares wait,
-    # and the parent, raising it, ends the pool)
+    # (a job that raised never gets here: its share's turn does not come, and the later shares
+    # wait until the parent, raising the error, aborts the run: `_InTurn.abort`)
     data = b"".join([r.line for r in results if r.line])
     error = shared.write(seq, data)
     return [r if r.line is None else replace(r, line=b"") for r in results], len(data), error
