@@ -15,9 +15,10 @@ Run by hand:  .venv/bin/python bench/score.py [N] [--memory CARDS] [--block K] [
   start, a quarter, half, three quarters and the end.
 - `project` on the Cà Mau fixture: 10,000 samples (all 22 survey facts drawn).
 - batch: N cards (at least 2,000) as JSON Lines through `run_batch` on all cores (fast
-  engine), cards/s: written to a new file as `score --batch -o` writes them, and to
-  /dev/null, the same work without the file system storing the lines (on this machine
-  the kernel takes ~0.2 ms to store a card's ~115 KB line; measured in the README).
+  engine), cards/s, the median of 3 runs each: written to a new file as `score --batch -o`
+  writes them, and to /dev/null, the same work without the file system storing the lines
+  (on this virtual machine the kernel takes 0.05–0.2 ms to store a card's ~115 KB line,
+  depending on the memory it finds; measured in the README).
 
 The machine's load average (start and end of the run) is printed with the numbers: on a
 shared machine the medians are only comparable at a similar load.
@@ -147,11 +148,12 @@ def projection_seconds(m) -> float:
     return time.perf_counter() - t
 
 
-def batch_rate(m, n: int) -> tuple[dict[str, float], int, float]:
-    """Cards/s of `run_batch` over n JSON Lines inputs on all cores (fast engine): written to a
-    new file (as `score --batch -o` writes them), and to /dev/null (the same work without the
-    file system's cost of storing ~115 KB per card); and the bytes per card."""
-    rates: dict[str, float] = {}
+def batch_rate(m, n: int, rounds: int = 3) -> tuple[dict[str, float], int, float]:
+    """Cards/s of `run_batch` over n JSON Lines inputs on all cores (fast engine), the median of
+    `rounds` runs each: written to a new file (as `score --batch -o` writes them), and to
+    /dev/null (the same work without the file system's cost of storing ~115 KB per card);
+    and the bytes per card."""
+    runs: dict[str, list[float]] = {"file": [], "null": []}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.jsonl"
         with open(src, "w", encoding="utf-8") as fh:
@@ -161,17 +163,18 @@ def batch_rate(m, n: int) -> tuple[dict[str, float], int, float]:
                 fh.write(json.dumps(doc) + "\n")
         jobs = jobs_of(str(src))
         workers = os.cpu_count() or 1
-        size = 0
-        for target in ("file", "null"):
-            path = Path(tmp) / "out.jsonl" if target == "file" else Path(os.devnull)
-            t = time.perf_counter()
-            with open(path, "wb") as out:
-                done = sum(1 for r in run_batch(jobs, engine="fast", workers=workers, out=out) if r.line is not None)
-            rates[target] = done / (time.perf_counter() - t)
-            if target == "file":
-                size = path.stat().st_size / max(1, done)
-                path.unlink()
-        return rates, workers, size
+        size = 0.0
+        for _ in range(rounds):
+            for target in ("file", "null"):
+                path = Path(tmp) / "out.jsonl" if target == "file" else Path(os.devnull)
+                t = time.perf_counter()
+                with open(path, "wb") as out:
+                    done = sum(1 for r in run_batch(jobs, engine="fast", workers=workers, out=out) if r.line is not None)
+                runs[target].append(done / (time.perf_counter() - t))
+                if target == "file":
+                    size = path.stat().st_size / max(1, done)
+                    path.unlink()
+        return {k: statistics.median(v) for k, v in runs.items()}, workers, size
 
 
 def main() -> None:
@@ -198,7 +201,8 @@ def main() -> None:
     print("memory, fast path, one process: " + ", ".join(f"{c:,} cards {mb:.1f} MB" for c, mb in mem))
     print(f"project: 10,000 samples in {proj:.2f} s")
     print(f"batch: {rates['file']:,.0f} cards/s to a file, {rates['null']:,.0f} cards/s to /dev/null "
-          f"({max(n, 2000):,} cards of {line / 1024:,.0f} KB, {workers} workers, fast engine, JSON Lines in and out)")
+          f"(medians of 3 runs of {max(n, 2000):,} cards of {line / 1024:,.0f} KB, {workers} workers, fast engine, "
+          "JSON Lines in and out)")
     print(load)
     if "--markdown" in sys.argv:
         print()
