@@ -254,3 +254,32 @@ def test_a_caller_that_stops_reading_ends_the_workers_and_keeps_whole_lines(tmp_
     assert time.monotonic() - start < 30
     lines = (tmp_path / "out.jsonl").read_bytes().splitlines(keepends=True)
     assert 3 <= len(lines) < 60 and lines == whole.getvalue().splitlines(keepends=True)[:len(lines)]
+
+
+def test_spawned_workers_as_on_macos_or_windows_send_the_same_lines_back(tmp_path):
+    """Where workers are spawned, not forked (macOS, Windows), nothing is inherited: each share's
+    inputs travel to the worker and its lines come back to be written here. Same bytes."""
+    import subprocess
+    import sys
+
+    _dir(tmp_path)
+    script = tmp_path / "spawned.py"
+    script.write_text(f"""
+import io, sys
+from parscore.batch import jobs_of, run_batch
+
+def main():
+    jobs = [j for j in jobs_of({str(tmp_path / 'in')!r}) if "broken" not in j.where] * 4
+    one = io.BytesIO()
+    list(run_batch(jobs, workers=1, out=one))
+    sys.platform = "darwin"   # run_batch forks only on Linux
+    with open({str(tmp_path / 'spawned.jsonl')!r}, "wb") as fh:
+        results = list(run_batch(jobs, workers=2, out=fh))
+    sys.platform = "linux"
+    print(open({str(tmp_path / 'spawned.jsonl')!r}, "rb").read() == one.getvalue(), len(results), {{r.line for r in results}})
+
+if __name__ == "__main__":
+    main()
+""", encoding="utf-8")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert r.stdout.strip() == "True 12 {b''}", r.stderr
