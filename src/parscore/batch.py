@@ -295,6 +295,9 @@ def _score_share(task: tuple[int, int, int] | tuple[int, list[Job]]) -> tuple[li
     return [r if r.line is None else replace(r, line=b"") for r in results], len(data), error
 
 
+_MAX_WORKERS = 61   # the most processes a pool may have on Windows (more than the cores only adds memory)
+
+
 class _Discard:
     """`run_batch(out=DISCARD)`: the cards are not wanted (only the results' ranking columns)."""
 
@@ -329,7 +332,7 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
     each result carries its line. A write error is raised here, as `out.write` raises it
     (through `out.failed(exc)` when the output maps its errors, as standard output does)."""
     n = workers or os.cpu_count() or 1
-    n = max(1, min(n, len(jobs)))
+    n = max(1, min(n, len(jobs), _MAX_WORKERS))
     bar = _Progress(len(jobs)) if progress else None
     lines = out is not DISCARD
     sink: Any = None if out is None or out is DISCARD else out

@@ -691,7 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", metavar="IN", help="score many: a directory of facts files, a .jsonl file (one facts "
                    "document per line) or a workbook with one agency per sheet (template --units); JSON Lines out, "
                    "one card per line, in input order")
-    p.add_argument("--jobs", help="--batch: worker processes (default: all cores)")
+    p.add_argument("--jobs", help="--batch: worker processes (default: all cores; at most 61)")
     p.add_argument("--decision", help="rank/batch HTML: the decision the ranking is published with, e.g. '125/QĐ-UBND ngày 20/01/2026'")
     p.set_defaults(func=cmd_score)
 
