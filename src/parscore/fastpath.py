@@ -42,7 +42,7 @@ from .compiler import CompiledRules, Production
 from .kinds.base import Test
 from .evaluation import CENT, RATIO_PLACES, Session, Step, Verdict, award, baseline_values, canonical, parse_canonical
 from .evaluation import canonical_values, derive_function as _derive_fn  # noqa: F401  (canonical_values: re-exported)
-from .loading import FactValue, Facts, Methodology
+from .loading import Facts, Methodology
 from .kinds import for_score
 
 _PY_OPS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "==", "ne": "!="}
