@@ -287,3 +287,37 @@ def test_a_worker_killed_outright_ends_the_batch_with_an_error_not_a_hang(batch_
                                    "perhaps for want of memory) after ")
     assert err.decode().endswith(" of 4000 inputs; run again with fewer --jobs, or split the input [PS386]\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "many.jsonl"]
+
+
+def test_workers_end_when_the_batch_they_serve_is_killed(batch_input, tmp_path):
+    """The batch process killed outright (it can end no pool): its workers notice and end
+    within a second or so, instead of waiting for ever for work or for their turn."""
+    import signal
+    import time
+
+    many = tmp_path / "many.jsonl"
+    many.write_bytes(batch_input.read_bytes() * 200)
+    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(tmp_path / "cards.jsonl")],
+                            cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert len(workers) == 2
+    proc.kill()
+    proc.wait(timeout=30)
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(alive(w) for w in workers):
+        time.sleep(0.1)
+    left = [w for w in workers if alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert left == []

@@ -30,6 +30,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -195,12 +196,24 @@ def _init(methodology: str | None, overlay: str | None, lang: str, engine: str, 
     # Ctrl-C reaches the whole process group: the parent stops the run and ends the pool;
     # a worker interrupted mid-card would only print its traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent(os.getppid())
     # A worker process builds and drops thousands of cards, plain data without reference cycles: the
     # long-lived objects (methodology, compiled engine, card plan) are moved out of the
     # collector's sight and young collections run less often. Scoring runs ~10% faster, and
     # forked workers do not copy the parent's memory by touching it for collections.
     gc.freeze()
     gc.set_threshold(10_000, 50, 50)
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker when the process that started it is gone (killed outright: it can end
+    no pool). A worker would otherwise wait for ever, for work or for its turn to write, as
+    its siblings keep the pool's pipes open."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, name="parscore-parent-watch", daemon=True).start()
 
 
 def _score(job: Job) -> Result:
