@@ -397,6 +397,9 @@ class Methodology:
     # place on every machine and in the wheel.
     rule_at: dict[str, str] = field(default_factory=dict)
     derived_at: dict[str, str] = field(default_factory=dict)
+    # tables other modules derive from this methodology, built once (as `CompiledRules.cache`);
+    # a copy made with `dataclasses.replace` starts with its own
+    cache: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @cached_property
     def codes(self) -> set[str]:

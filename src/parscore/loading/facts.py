@@ -413,17 +413,15 @@ _QUICK: dict[str, dict[type, tuple[Any, Any, Any]]] = {
     "percent": {int: (0, 100, Decimal), float: (0.0, 100.0, _float_decimal)},
     "number": {int: (-10 ** 15, 10 ** 15, Decimal), float: (-1e15, 1e15, _float_decimal)},
 }
-_QUICK_TABLES: dict[int, tuple[Methodology, dict[str, dict[type, tuple[Any, Any, Any]]]]] = {}
 
 
 def _quick_table(m: Methodology) -> dict[str, dict[type, tuple[Any, Any, Any]]]:
     """`_QUICK` by reported fact name, for the facts without a min or max of their own (once per methodology)."""
-    held = _QUICK_TABLES.get(id(m))
-    if held is None or held[0] is not m:
-        table = {n: _QUICK[s.type] for n, s in m.facts.items()
-                 if s.type in _QUICK and s.min is None and s.max is None and n not in m.derived}
-        held = _QUICK_TABLES[id(m)] = (m, table)
-    return held[1]
+    table: dict[str, dict[type, tuple[Any, Any, Any]]] | None = m.cache.get("quick facts")
+    if table is None:
+        table = m.cache["quick facts"] = {n: _QUICK[s.type] for n, s in m.facts.items()
+                                          if s.type in _QUICK and s.min is None and s.max is None and n not in m.derived}
+    return table
 
 
 def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
