@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .cards import ZERO, card_line, card_model, fact_locations, group_of, index_of, plan_for
+from .cards import ZERO, CardPlan, card_line, card_model, fact_locations, group_of, index_of, plan_for
 from .evaluation import Session, engine_for
 from .loading import Facts, Methodology
 from .models import Agency, ItemResult, Scorecard
@@ -31,17 +31,24 @@ def score(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durabl
 
 def score_data(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durable") -> dict[str, Any]:
     """The same scorecard as plain data (`cards.card_json` writes it as the JSON contract)."""
-    session = engine_for(m, backend).evaluate(facts)
-    if has_conventions(m, facts):
-        return build_scorecard(m, facts, session, lang).model_dump()
-    return plan_for(m, lang).card(facts, session)
+    return _card_data(m, facts, lang, backend)[0]
 
 
 def score_line(m: Methodology, facts: Facts, lang: str = "vi", backend: str = "durable") -> tuple[dict[str, Any], bytes]:
-    """The plain card (`score_data`) and its JSON Lines line (what `score --batch` writes)."""
-    data = score_data(m, facts, lang, backend)
-    plain = not has_conventions(m, facts) and plan_for(m, lang).plain_numbers(facts)
-    return data, card_line(data, plain)
+    """The plain card (`score_data`) and its JSON Lines line (what `score --batch` writes):
+    unchecked numbers only for a card the plan built and whose numbers it knows are plain."""
+    data, plan = _card_data(m, facts, lang, backend)
+    return data, card_line(data, plan is not None and plan.plain_numbers(facts))
+
+
+def _card_data(m: Methodology, facts: Facts, lang: str, backend: str) -> tuple[dict[str, Any], CardPlan | None]:
+    """The plain card, and the plan that built it (None for a province's internal index,
+    whose conventions build it through the model)."""
+    session = engine_for(m, backend).evaluate(facts)
+    if has_conventions(m, facts):
+        return build_scorecard(m, facts, session, lang).model_dump(), None
+    plan = plan_for(m, lang)
+    return plan.card(facts, session), plan
 
 
 def build_scorecard(m: Methodology, facts: Facts, session: Session, lang: str) -> Scorecard:
