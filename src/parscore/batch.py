@@ -321,7 +321,7 @@ DISCARD: Any = _Discard()
 def _descriptor(out: Any) -> int | None:
     """The file descriptor forked workers can write `out`'s bytes to (flushed first), or None:
     an in-memory stream, or no output."""
-    if out is None or out is DISCARD:
+    if out is None:
         return None
     try:
         fd = out.fileno()
@@ -329,6 +329,14 @@ def _descriptor(out: Any) -> int | None:
     except (AttributeError, OSError, ValueError):   # io.UnsupportedOperation is an OSError
         return None
     return fd if isinstance(fd, int) else None
+
+
+def _written(sink: Any, res: Result) -> Result:
+    """The result after its line is written to `sink` (if any), carrying b"" instead."""
+    if sink is None or not res.line:   # no output, a refused input, or a line already written
+        return res
+    sink.write(res.line)
+    return replace(res, line=b"")
 
 
 def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | None = None, lang: str = "vi",
@@ -352,10 +360,7 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
     if n == 1:
         _init(methodology, overlay, lang, engine, worker=False, lines=lines)
         for job in jobs:
-            res = _score(job)
-            if sink is not None and res.line is not None:
-                sink.write(res.line)
-                res = replace(res, line=b"")
+            res = _written(sink, _score(job))
             if bar:
                 bar.step()
             yield res
@@ -390,9 +395,7 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
                     if written and hasattr(sink, "wrote"):
                         sink.wrote(written)   # a Sink counts what was written
                     for res in results:
-                        if fd is None and sink is not None and res.line is not None:
-                            sink.write(res.line)
-                            res = replace(res, line=b"")
+                        res = _written(sink, res)   # (a worker that wrote its share sent b"")
                         if bar:
                             bar.step()
                         done += 1
