@@ -5,6 +5,7 @@ import pytest
 
 import json
 import shutil
+import sys
 
 from conftest import ROOT, facts_text, run_cli
 from parscore import load_facts, load_methodology, score, to_json
@@ -283,3 +284,34 @@ if __name__ == "__main__":
 """, encoding="utf-8")
     r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert r.stdout.strip() == "True 12 {b''}", r.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers write in turn on Linux")
+def test_writing_in_turn_never_waits_for_a_worker_killed_while_it_waited():
+    """A worker killed while waiting for its turn (SIGTERM to the whole process group, the
+    out-of-memory killer) must not stop the others passing the turn on, nor the parent
+    ending the run. A multiprocessing Condition's notify waited for ever for the dead sleeper."""
+    import multiprocessing as mp
+    import os
+    import threading
+    import time
+
+    from parscore.batch import _InTurn
+
+    ctx = mp.get_context("fork")
+    read, write = os.pipe()
+    shared = _InTurn(ctx, write, [], 2)
+    waiter = ctx.Process(target=shared.write, args=(1, b"second"))   # waits for share 0
+    waiter.start()
+    time.sleep(0.3)
+    waiter.kill()
+    waiter.join()
+    done = []
+    t = threading.Thread(target=lambda: done.append((shared.write(0, b"first"), shared.abort())))
+    t.start()
+    t.join(5)
+    assert done == [(None, None)]
+    assert shared.write(1, b"late") is None   # after abort nothing is written
+    os.close(write)
+    with os.fdopen(read, "rb") as fh:
+        assert fh.read() == b"first"

@@ -187,15 +187,21 @@ _WORKER: Scorer | None = None
 
 
 def _init(methodology: str | None, overlay: str | None, lang: str, engine: str, worker: bool = True,
-          lines: bool = True, shared: "_InTurn | None" = None) -> None:
-    global _WORKER, _SHARED
+          lines: bool = True, shared: "_InTurn | None" = None, stop: Any = None) -> None:
+    global _WORKER, _SHARED, _STOP
+    if worker:
+        # Ctrl-C, and a closing terminal's SIGHUP, reach the whole process group: the parent
+        # stops the run and ends the pool; a worker interrupted mid-card would only print its
+        # traceback. SIGTERM ends a worker outright, as the pool ends a broken one (a forked
+        # worker would otherwise keep the command line's handler, `cli.Stopped`).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER = Scorer(methodology, overlay, lang, engine, lines)
-    _SHARED = shared
+    _SHARED, _STOP = shared, stop
     if not worker:   # scoring in the caller's process: its collector is left as it is
         return
-    # Ctrl-C reaches the whole process group: the parent stops the run and ends the pool;
-    # a worker interrupted mid-card would only print its traceback
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(os.getppid())
     # A worker process builds and drops thousands of cards, plain data without reference cycles: the
     # long-lived objects (methodology, compiled engine, card plan) are moved out of the
@@ -223,50 +229,60 @@ def _score(job: Job) -> Result:
 
 class _InTurn:
     """How forked workers write their shares straight to the output's file descriptor, in input
-    order: share k is written when share k - 1 has been (`turn` counts the shares written,
-    `cond` wakes the waiting workers). Made before the pool forks its workers, which receive
-    it through the pool's initializer as it is (nothing pickled), with the descriptor and
-    the jobs (a share is then sent as two positions, not its inputs). The output's bytes are
-    copied once, by the worker that made them; the parent only counts them."""
+    order: share k is written when share k - 1 has been (`turn` counts the shares written).
+    Made before the pool forks its workers, which receive it through the pool's initializer
+    as it is (nothing pickled), with the descriptor and the jobs (a share is then sent as two
+    positions, not its inputs). The output's bytes are copied once, by the worker that made
+    them; the parent only counts them.
 
-    def __init__(self, ctx: Any, fd: int, jobs: list[Job]):
-        self.fd, self.jobs = fd, jobs
-        self.cond = ctx.Condition()
+    Only the worker whose turn it is writes, so no lock is held while writing. A worker
+    waiting for its turn sleeps on `wake`, which each writer (and `abort`) releases once per
+    worker; it never waits on another process: a multiprocessing Condition's `notify` waits
+    for every sleeper to wake, and hung for ever when one had been killed while waiting
+    (SIGTERM to the whole process group, the system's out-of-memory killer). The wait also
+    looks again every 50 ms, whatever happens to the others."""
+
+    def __init__(self, ctx: Any, fd: int, jobs: list[Job], workers: int):
+        self.fd, self.jobs, self.workers = fd, jobs, workers
         self.turn = ctx.Value("q", 0, lock=False)     # the next share to write
         self.failed = ctx.Value("b", 0, lock=False)   # a share was not written: the later ones are not either
+        self.wake = ctx.BoundedSemaphore(workers)     # at most one wake-up per worker waits to be taken
+        for _ in range(workers):
+            self.wake.acquire()
+
+    def _wake_all(self) -> None:
+        for _ in range(self.workers):
+            try:
+                self.wake.release()
+            except ValueError:   # every worker has a wake-up waiting already
+                break
 
     def abort(self) -> None:
         """No share is written any more, and a worker waiting for its turn stops waiting (the
-        run ended early: an error, Ctrl-C, a caller that stopped reading). A worker killed while
-        writing may hold the lock: the flag is set anyway, and the pool ends such workers."""
+        run ended early: an error, Ctrl-C, a caller that stopped reading)."""
         self.failed.value = 1
-        if self.cond.acquire(timeout=0.5):
-            try:
-                self.cond.notify_all()
-            finally:
-                self.cond.release()
+        self._wake_all()
 
     def write(self, seq: int, data: bytes) -> OSError | None:
         """Wait for share `seq`'s turn, write it whole, pass the turn on. A write error comes back
         (the parent reports it as it reports its own); after one, nothing more is written."""
-        with self.cond:
-            while self.turn.value != seq and not self.failed.value:
-                self.cond.wait()
-            error = None
-            try:
-                if self.failed.value:
-                    return None
-                _write_all(self.fd, data)
-            except OSError as exc:
-                self.failed.value = 1
-                error = exc
-            except BaseException:
-                self.failed.value = 1
-                raise
-            finally:
-                self.turn.value = seq + 1
-                self.cond.notify_all()
-            return error
+        while self.turn.value != seq and not self.failed.value:
+            self.wake.acquire(timeout=0.05)
+        if self.failed.value:
+            return None
+        error = None
+        try:
+            _write_all(self.fd, data)
+        except OSError as exc:
+            self.failed.value = 1
+            error = exc
+        except BaseException:
+            self.failed.value = 1
+            raise
+        finally:
+            self.turn.value = seq + 1
+            self._wake_all()
+        return error
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -285,6 +301,11 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 _SHARED: _InTurn | None = None   # a forked worker's shared output (given to `_init` as the pool starts it)
+_STOP: Any = None   # a pool's flag, set when its run ends early: the shares not done are skipped
+
+
+def _stopped() -> bool:
+    return _STOP is not None and bool(_STOP.value)
 
 
 def _score_share(task: tuple[int, int, int] | tuple[int, list[Job]]) -> tuple[list[Result], int, OSError | None]:
@@ -292,6 +313,8 @@ def _score_share(task: tuple[int, int, int] | tuple[int, list[Job]]) -> tuple[li
     With a shared output, their lines are written there in turn and come back as b"", with the
     number of bytes written and any write error; otherwise the lines come back in the results."""
     shared = _SHARED
+    if _stopped():   # the run ended early: a share not started is skipped (see run_batch)
+        return [], 0, None
     if len(task) == 3:
         assert shared is not None
         seq, start, end = task
@@ -378,18 +401,24 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
             size = max(1, min(64, len(jobs) // (n * 8) or 1))
             tasks: list[Any]
             if fd is not None:
-                shared = _InTurn(ctx, fd, jobs)   # forked workers receive it as it is (nothing pickled)
+                shared = _InTurn(ctx, fd, jobs, n)   # forked workers receive it as it is (nothing pickled)
                 tasks = [(i, a, a + size) for i, a in enumerate(range(0, len(jobs), size))]
             else:
                 tasks = [(i, jobs[a:a + size]) for i, a in enumerate(range(0, len(jobs), size))]
             # concurrent.futures rather than multiprocessing.Pool: a worker killed outright (by the
             # system, for want of memory) breaks the pool with an error instead of leaving its
             # share's result awaited for ever
+            stop = ctx.Value("b", 0, lock=False)
             pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init,
-                                       initargs=(methodology, overlay, lang, engine, True, lines, shared))
+                                       initargs=(methodology, overlay, lang, engine, True, lines, shared, stop))
             done = 0
             try:
-                for results, written, error in pool.map(_score_share, tasks):
+                # futures awaited in turn, never cancelled (unlike `pool.map`'s on an early end):
+                # Python 3.11's pool raises InvalidStateError in its own thread, printing a
+                # traceback, when a cancelled share's worker dies (`timeout` sends SIGTERM to the
+                # whole process group); the `stop` flag makes the shares left over no-ops instead
+                for future in [pool.submit(_score_share, task) for task in tasks]:
+                    results, written, error = future.result()
                     if error is not None:
                         _failed(sink, error)
                     if written and hasattr(sink, "wrote"):
@@ -404,10 +433,11 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
                 raise InputError.one("--batch", None, "batch", f"a worker process ended abruptly (stopped by the system, "
                                      f"perhaps for want of memory) after {done} of {len(jobs)} inputs; run again with "
                                      "fewer --jobs, or split the input", "PS386") from None
-            finally:   # on an error, Ctrl-C or a caller that stops reading: no share waits or runs on
+            finally:   # on an error, Ctrl-C, SIGTERM or a caller that stops reading: no share waits or runs on
+                stop.value = 1
                 if shared is not None:
                     shared.abort()
-                pool.shutdown(wait=True, cancel_futures=True)
+                pool.shutdown(wait=True)
         finally:
             if fork:
                 gc.unfreeze()   # this process's objects are collected again as usual
