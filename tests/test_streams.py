@@ -321,3 +321,54 @@ def test_workers_end_when_the_batch_they_serve_is_killed(batch_input, tmp_path):
     for w in left:
         os.kill(w, signal.SIGKILL)
     assert left == []
+
+
+def _batch_writing(tmp_path: Path, source: Path, **popen: object) -> subprocess.Popen[bytes]:
+    """`score --batch` of 4,000 cards to -o, returned once its workers are writing cards."""
+    import time
+
+    many = tmp_path / "many.jsonl"
+    many.write_bytes(source.read_bytes() * 200)
+    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(tmp_path / "cards.jsonl")],
+                            cwd=ROOT, stderr=subprocess.PIPE, **popen)  # type: ignore[call-overload]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
+        time.sleep(0.02)
+    return proc
+
+
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_batch_asked_to_end_cleans_up_and_says_nothing(batch_input, tmp_path, signame, code):
+    """`kill`, a service manager (SIGTERM) or a closed terminal (SIGHUP) end a batch as Ctrl-C
+    does: 128 + the signal, nothing on stderr, no temporary -o file left beside the output
+    (before, the process died at once and left `.cards.jsonl.xxxx.tmp`), no worker left."""
+    import signal
+    import time
+
+    proc = _batch_writing(tmp_path, batch_input)
+    workers = _children(proc.pid)
+    proc.send_signal(getattr(signal, signame))
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (code, b"")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "many.jsonl"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
+        time.sleep(0.05)
+    assert [w for w in workers if os.path.exists(f"/proc/{w}")] == []
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.1, 0.25])
+def test_sigterm_to_the_whole_process_group_ends_a_batch_without_a_traceback(batch_input, tmp_path, delay):
+    """`timeout` and systemd send SIGTERM to every process of the group, the workers included:
+    they die at once while the parent ends the run. Python 3.11's process pool printed an
+    InvalidStateError traceback when the parent had cancelled the shares of a dying worker
+    (seen in 2 of 4 runs before the shares stopped being cancelled); the delays vary the moment."""
+    import signal
+    import time
+
+    proc = _batch_writing(tmp_path, batch_input, start_new_session=True)
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err.decode()) == (143, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "many.jsonl"]

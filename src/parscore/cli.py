@@ -818,6 +818,41 @@ def build_parser() -> argparse.ArgumentParser:
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer whose reader went away (128 + SIGPIPE)
 
 
+class Stopped(BaseException):
+    """The process was asked to end (SIGTERM from `timeout`, `kill` or a service manager;
+    SIGHUP when its terminal closes). Raised where the program is, like KeyboardInterrupt
+    for Ctrl-C, so every cleanup runs (an -o file's temporary copy is removed, batch
+    workers are stopped) before `main` returns 128 + the signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stopping_cleanly() -> Any:
+    """SIGTERM and SIGHUP raise `Stopped` while a command runs (and are put back as they were
+    after). Only the main thread can take signals; called from another, nothing changes."""
+    import signal
+    import threading
+
+    kept: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, None):
+                kept[signum] = signal.signal(signum, _stop)
+    try:
+        yield
+    finally:
+        for signum, handler in kept.items():
+            signal.signal(signum, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # names typed on the command line compare like names read from files: NFC
     from .dates import reading_notes
@@ -828,12 +863,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     reading_notes(lang)  # forget readings of an earlier in-process run
     token = track_reads()  # so no output can overwrite a file this run read
     try:
-        args = parse_arguments(raw, lang)
-        args.lang = lang
-        args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in raw)
-        args.format = resolve_format(getattr(args, "output", None), getattr(args, "format", None),
-                                     getattr(args, "writes", ("table",)))
-        return int(args.func(args))
+        with _stopping_cleanly():
+            args = parse_arguments(raw, lang)
+            args.lang = lang
+            args.format_given = any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in raw)
+            args.format = resolve_format(getattr(args, "output", None), getattr(args, "format", None),
+                                         getattr(args, "writes", ("table",)))
+            return int(args.func(args))
     except InputError as exc:
         _problems(exc, lang)
         return 2
@@ -846,6 +882,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Stopped as stop:
+        return 128 + stop.signum
     finally:
         stop_tracking(token)
         notes = reading_notes(lang)  # how a date like 03/04/2025 was read
