@@ -1,6 +1,7 @@
 """Every reader opens only regular files, and no output overwrites what a user made (files.py)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -288,3 +289,83 @@ def test_a_read_only_output_is_not_replaced(work):
     assert (r.returncode, r.stderr.strip()) == (2, "parscore: card.json: output: is read-only; make it writable or give "
                                                    "another -o name [PS239]")
     assert out.read_text(encoding="utf-8") == "mine"
+
+
+@pytest.fixture
+def folder(work: Path) -> Path:
+    """A folder of inputs for `score --batch` and `rank`: one good facts file, a FIFO and a
+    device named like inputs, Excel's lock file of an open workbook, and a hidden file."""
+    d = work / "units"
+    d.mkdir()
+    text = facts_text(FACTS).replace("lead_units: lead-units.yaml", f"lead_units: {UNITS}")
+    (d / "a.yaml").write_text(text, encoding="utf-8")
+    os.mkfifo(d / "b.yaml")
+    os.mkfifo(d / "c.xlsx")
+    (d / "d.xlsx").symlink_to("/dev/zero")
+    (d / "~$a.xlsx").write_bytes(b"\x00lock")   # Excel's, while a.xlsx is open
+    (d / ".e.yaml").write_text("not: facts", encoding="utf-8")
+    return d
+
+
+BATCH_REFUSED = [
+    "parscore: units/b.yaml: is a named pipe (FIFO), not a regular file; save the data to a file and give that file [PS230]",
+    "parscore: units/c.xlsx: is a named pipe (FIFO), not a regular file; save the data to a file and give that file [PS230]",
+    "parscore: units/d.xlsx: is a character device, not a regular file; save the data to a file and give that file [PS230]",
+]
+
+
+def test_a_batch_folder_names_its_fifos_and_devices_and_skips_excel_lock_files(folder):
+    """Before, `score --batch` and `rank` left out a FIFO or a device in silence (and would have
+    blocked on it had they not): each is now refused by name, the others still scored."""
+    r = cli("score", "--batch", "units", "--jobs", "1", cwd=folder.parent)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [*BATCH_REFUSED, "parscore: cards scored: 1; inputs refused: 3 (errors above)"]
+    assert len(r.stdout.splitlines()) == 1
+
+
+def test_rank_names_the_fifos_and_devices_of_its_folder(folder):
+    r = cli("rank", "units", "-m", "par-province-892", cwd=folder.parent)
+    assert (r.returncode, r.stderr.splitlines()) == (2, BATCH_REFUSED)
+
+
+@pytest.mark.parametrize("name, what", [("pipe", "is a named pipe (FIFO)"), ("zero", "is a character device")])
+@pytest.mark.parametrize("argv", [["score", "--batch", "{x}.jsonl"], ["score", "--batch", "{x}.xlsx"],
+                                  ["rank", "{x}.xlsx", "-m", "par-province-892"]], ids=lambda a: "-".join(a))
+def test_batch_and_rank_inputs_that_are_not_files_are_refused_without_hanging(work, name, what, argv):
+    """`score --batch pipe.jsonl` waited for ever for a writer, and `--batch zero.jsonl` read
+    /dev/zero until memory ran out; `rank pipe.xlsx` said it was not a workbook."""
+    if name == "pipe":
+        for ext in (".jsonl", ".xlsx"):
+            os.mkfifo(work / f"pipe{ext}")
+    else:
+        for ext in (".jsonl", ".xlsx"):
+            (work / f"zero{ext}").symlink_to("/dev/zero")
+    args = [a.replace("{x}", name) for a in argv]
+    r = cli(*args, cwd=work)
+    target = next(a for a in args if a.startswith(name))
+    assert (r.returncode, r.stderr.strip()) == (
+        2, f"parscore: {target}: {what}, not a regular file; save the data to a file and give that file [PS230]")
+
+
+def test_a_json_lines_batch_is_capped_in_all_and_per_line(work, monkeypatch):
+    """A JSON Lines batch is held in memory: over 1 GiB it is refused whole, with what to do;
+    a line over the 5 MiB of any facts document is refused by its line, the others scored."""
+    from parscore import batch
+
+    line = json.dumps({"agency": {"code": "x", "name": "X"}, "year": 2025, "facts": {}}) + "\n"
+    (work / "in.jsonl").write_text(line + "[" * 300 + "\n" + line, encoding="utf-8")
+    monkeypatch.setattr(batch, "MAX_BATCH_BYTES", 200)
+    r = cli("score", "--batch", "in.jsonl", cwd=work)
+    size = (work / "in.jsonl").stat().st_size
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: in.jsonl: file is {size} bytes; the limit is 200 bytes "
+                                                   "for a JSON Lines batch; split it into several files [PS002]")
+    monkeypatch.setattr(batch, "MAX_BATCH_BYTES", 10_000)
+    monkeypatch.setattr(batch, "MAX_INPUT_BYTES", 250)
+    r = cli("score", "--batch", "in.jsonl", "--jobs", "1", cwd=work)
+    assert r.returncode == 2 and len(r.stdout.splitlines()) == 2
+    assert r.stderr.splitlines() == [
+        "parscore: in.jsonl:2: the line is 301 bytes; the limit is 250 bytes for one facts document [PS002]",
+        "parscore: cards scored: 2; inputs refused: 1 (errors above)"]
+    r = cli("score", "--batch", "in.jsonl", "--jobs", "1", cwd=work, lang="vi")
+    assert r.stderr.splitlines()[0] == ("parscore: in.jsonl:2: dòng này có 301 byte, vượt giới hạn 250 byte của một "
+                                        "tài liệu số liệu [PS002]")

@@ -40,13 +40,17 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, Problem
-from .files import note_input
+from .files import MAX_INPUT_BYTES, input_files, note_input, open_text
 from .jsontext import lone_surrogate
 from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
 from .scorecard import score_data, score_line
 from .yamlio import Document
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".xlsx")
+# A JSON Lines batch is held in memory while it is scored: at most 1 GiB of it (about 100,000
+# facts documents), each line at most the 5 MiB any facts file may have.
+MAX_BATCH_BYTES = 1 << 30
+_SPLIT = " for a JSON Lines batch; split it into several files"
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def jobs_of(path: str, methodology: str | None = None, overlay: str | None = Non
     workbook names."""
     p = Path(path)
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() in INPUT_SUFFIXES and f.is_file())
+        files = input_files(p, INPUT_SUFFIXES)
         if not files:
             raise InputError.one(path, None, "", f"the directory holds no facts files ({', '.join(INPUT_SUFFIXES)})", "PS381")
         for f in files:
@@ -89,9 +93,14 @@ def jobs_of(path: str, methodology: str | None = None, overlay: str | None = Non
     if p.suffix.lower() == ".jsonl":
         note_input(p)
         out = []
-        with open(p, encoding="utf-8", errors="strict") as fh:
+        size = 0
+        with open_text(p, MAX_BATCH_BYTES, hint=_SPLIT) as fh:   # never a FIFO or a device: PS230
             try:
                 for n, raw in enumerate(fh, 1):
+                    size += len(raw)
+                    if size > MAX_BATCH_BYTES:   # it grew while being read
+                        raise InputError.one(path, None, "", f"file is more than {MAX_BATCH_BYTES} bytes; the limit is "
+                                             f"{MAX_BATCH_BYTES} bytes{_SPLIT}", "PS002")
                     if raw.strip():
                         out.append(Job(f"{path}:{n}", path, n, raw))
             except UnicodeDecodeError:
@@ -143,6 +152,9 @@ class Scorer:
             m = self._load(self.methodology or "par-province-892")
             return m, import_xlsx(job.path, m)[0]
         if job.text is not None:
+            if len(job.text) > MAX_INPUT_BYTES // 4 and len(job.text.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+                raise InputError.one(job.where, None, "", f"the line is {len(job.text.encode('utf-8', 'surrogatepass'))} "
+                                     f"bytes; the limit is {MAX_INPUT_BYTES} bytes for one facts document", "PS002")
             try:
                 data = json.loads(job.text)
             except json.JSONDecodeError as exc:

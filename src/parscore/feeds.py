@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .errors import InputError, Problem
+from .files import input_files
 from .loading import facts_from_document, load_methodology, read_facts_document
 from .models import Points, Scorecard
 from .scorecard import score
@@ -59,7 +60,7 @@ def load_unit_cards(path: str | os.PathLike[str], province_id: str, lang: str = 
     cards: list[Scorecard] = []
     skipped: list[str] = []
     problems: list[Problem] = []
-    for f in sorted(x for x in p.iterdir() if x.suffix.lower() in (".yaml", ".yml", ".json") and not x.name.startswith(".")):
+    for f in input_files(p, (".yaml", ".yml", ".json")):
         if f.suffix.lower() == ".json":   # a unit's scorecard saved with `score -f json`
             card = _card(f, problems)
             if card is not None and card.unit is not None and card.unit.feeds_into and Path(card.unit.feeds_into).stem == province_id:

@@ -143,6 +143,37 @@ def read_bytes(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES, field
         os.close(fd)
 
 
+def check_regular(path: str | os.PathLike[str], field: str = "") -> None:
+    """Refuse, as `read_bytes` would, a path that is not a regular file (before a library that
+    opens it by name, and would block on a FIFO, reads it)."""
+    fd, _ = _open_regular(path, field)
+    os.close(fd)
+
+
+@contextlib.contextmanager
+def open_text(path: str | os.PathLike[str], limit: int, field: str = "", hint: str = "") -> Iterator[Any]:
+    """A regular file as UTF-8 text read as it is iterated (lines: universal newlines, as
+    `open`), checked on the opened descriptor (never a FIFO or a device) and refused when it
+    is over `limit` bytes (`hint` says what to do instead)."""
+    name = short(path)
+    fd, st = _open_regular(path, field)
+    if st.st_size > limit:
+        os.close(fd)
+        raise InputError.one(name, None, field, f"file is {st.st_size} bytes; the limit is {limit} bytes{hint}", "PS002")
+    with os.fdopen(fd, "r", encoding="utf-8", errors="strict") as fh:
+        yield fh
+    _remember(path, st)
+
+
+def input_files(folder: str | os.PathLike[str], suffixes: tuple[str, ...]) -> list[Path]:
+    """A folder's input files in name order: the entries named with one of `suffixes`, except
+    folders, Excel's lock files (`~$book.xlsx`, there while the workbook is open) and hidden
+    files. An entry that is not a regular file (a FIFO, a device) is listed, so that reading
+    it refuses it by name (PS230) instead of it being left out in silence."""
+    return sorted(x for x in Path(folder).iterdir()
+                  if x.suffix.lower() in suffixes and not x.name.startswith(("~$", ".")) and not x.is_dir())
+
+
 def read_head(path: str | os.PathLike[str], n: int, field: str = "") -> bytes:
     """The first `n` bytes of a regular file of any size (e.g. to recognise a database)."""
     fd, st = _open_regular(path, field)

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputError, Problem
+from .files import check_regular, input_files
 from .i18n import ByLanguage, text
 from .loading import Facts, Methodology, facts_from_document, read_facts_document
 from .models import Points, Scorecard
@@ -149,13 +150,13 @@ def load_units(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") -
     workbook with one sheet per unit. Files for another level or methodology are skipped
     (and named); every problem in the others is reported at once."""
     p = Path(path)
-    if p.is_file() and p.suffix.lower() == ".xlsx":
+    if p.suffix.lower() == ".xlsx" and not p.is_dir():   # (read as a regular file only: a FIFO is refused by name)
         from .unit_workbook import read_units_workbook
 
         return read_units_workbook(p, m, lang), []
     if not p.is_dir():
         raise InputError.one(str(path), None, "", "not a folder of facts files or a workbook with one sheet per unit (.xlsx)", "PS410")
-    files = sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() in (".yaml", ".yml", ".xlsx") and not x.name.startswith(("~$", ".")))
+    files = input_files(p, (".yaml", ".yml", ".xlsx"))
     out: list[Facts] = []
     skipped: list[str] = []
     problems: list[Problem] = []
@@ -164,6 +165,7 @@ def load_units(path: str | os.PathLike[str], m: Methodology, lang: str = "vi") -
             if f.suffix.lower() == ".xlsx":
                 from .excel import import_xlsx
 
+                check_regular(f)   # before openpyxl opens it by name (a FIFO would block it)
                 if _xlsx_methodology(f) not in (None, m.id):
                     skipped.append(f.name)
                     continue
