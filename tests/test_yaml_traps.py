@@ -127,3 +127,86 @@ def test_an_nfd_agency_is_the_same_agency_in_the_history_store(tmp_path):
     assert [e["agency"] for e in listed] == ["cà-mau"] * 4  # one agency, not a second one spelled in NFD
     nfd_code = unicodedata.normalize("NFD", "cà-mau")  # typed in NFD on the command line: the same agency
     assert len(json.loads(run_cli("history", "list", nfd_code, "--store", store, "-f", "json").stdout)) == 4
+
+
+# ---------------------------------------------------------------- digits a float cannot keep
+
+LONG = "'33.3333333333333333333' has more significant digits than a number keeps here (15); write 33.3333333333333 [PS233]"
+
+
+def test_a_number_with_more_digits_than_a_float_keeps_is_refused_with_its_rounded_form(tmp_path):
+    """YAML (and JSON) read 33.3333333333333333333 as the float 33.333333333333336, which the
+    card then scored and showed: a number the person never wrote."""
+    assert problem(tmp_path, "a: 33.3333333333333333333\n") == f"1: a: {LONG}"
+    # digits a float gives back as written are kept, however many (a spreadsheet's 0.1 + 0.2)
+    f = tmp_path / "ok.yaml"
+    f.write_text("a: 0.30000000000000004\nb: 12345678901234.5\nc: 100.000000000000000000\n", encoding="utf-8")
+    assert load_yaml(f).data == {"a": 0.30000000000000004, "b": 12345678901234.5, "c": 100.0}
+
+
+def test_a_json_lines_batch_and_the_api_refuse_it_too(tmp_path):
+    line = '{"agency": {"code": "x", "name": "X"}, "year": 2025, "facts": {"par_inspection_coverage_rate": 33.3333333333333333333}}'
+    (tmp_path / "in.jsonl").write_text(line + "\n", encoding="utf-8")
+    r = run_cli("score", "--batch", "in.jsonl", "--jobs", "1", cwd=tmp_path)
+    assert (r.returncode, r.stderr.splitlines()[0]) == (2, f"parscore: in.jsonl:1: {LONG}")
+    from fastapi.testclient import TestClient
+
+    from parscore.web.app import app
+
+    with TestClient(app, base_url="http://127.0.0.1:8892") as client:
+        r = client.post("/api/score", content=line.encode(), headers={"content-type": "application/json", "X-Parscore-CSRF": "1"})
+    problem = r.json()["problems"][0]   # (in Vietnamese: the request's `lang` could not be read)
+    assert (r.status_code, problem["message"], problem.get("code")) == (
+        422, "'33.3333333333333333333' có nhiều chữ số có nghĩa hơn mức một số được giữ ở đây (15); hãy ghi 33.3333333333333",
+        "PS233")
+
+
+def test_a_json_lines_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows Notepad saves UTF-8 with a BOM: the first line was refused as not JSON."""
+    line = json.dumps({"agency": {"code": "x", "name": "X"}, "year": 2025, "facts": {}})
+    (tmp_path / "in.jsonl").write_text("\ufeff" + line + "\n" + line + "\n", encoding="utf-8")
+    r = run_cli("score", "--batch", "in.jsonl", "--jobs", "1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    first, second = r.stdout.splitlines()
+    assert first == second
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(lambda d: d != 0 and abs(d.adjusted()) < 20),
+       st.integers(1, 25))
+def test_a_number_is_refused_exactly_when_a_float_would_change_its_digits(d, digits):
+    from decimal import Context, Decimal
+
+    from parscore.yamlio import digits_lost
+
+    text = format(Context(prec=digits).plus(d), "f")
+    if "." not in text:
+        text += ".0"
+    why = digits_lost(text)
+    changed = Decimal(repr(float(text))) != Decimal(text)
+    assert (why is not None) == changed
+    if why is not None:   # the suggested form is itself kept as written
+        suggestion = why.rsplit("write ", 1)[1]
+        assert digits_lost(suggestion) is None and Decimal(repr(float(suggestion))) == Decimal(suggestion)
+
+
+def test_a_key_written_twice_in_a_json_document_is_refused_as_in_yaml(tmp_path):
+    """json.loads keeps the last of two equal keys in silence: a fact given twice was scored on
+    its second value, the first dropped. YAML documents already refuse it (PS007)."""
+    lines = ['{"agency": {"code": "x", "name": "X"}, "year": 2025, "facts": {"par_annual_plan_days_late": 0, '
+             '"par_annual_plan_days_late": 9}}',
+             '{"agency": {"code": "x", "name": "X"}, "agency": {"code": "y", "name": "Y"}, "year": 2025, "facts": {}}']
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = run_cli("score", "--batch", "in.jsonl", "--jobs", "1", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines()[:2] == [
+        "parscore: in.jsonl:1: duplicate key 'par_annual_plan_days_late'; each key may appear once [PS007]",
+        "parscore: in.jsonl:2: duplicate key 'agency'; each key may appear once [PS007]"]
+    from fastapi.testclient import TestClient
+
+    from parscore.web.app import app
+
+    with TestClient(app, base_url="http://127.0.0.1:8892") as client:
+        r = client.post("/api/score", content=lines[0].encode(), headers={"content-type": "application/json",
+                                                                            "X-Parscore-CSRF": "1"})
+    assert (r.status_code, r.json()["problems"][0]["code"]) == (422, "PS007")

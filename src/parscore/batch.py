@@ -41,7 +41,7 @@ from typing import Any, Iterator
 
 from .errors import InputError, Problem
 from .files import MAX_INPUT_BYTES, input_files, note_input, open_text
-from .jsontext import lone_surrogate
+from .jsontext import DigitsLost, DuplicateKey, loads, lone_surrogate
 from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
 from .scorecard import score_data, score_line
 from .yamlio import Document
@@ -156,7 +156,11 @@ class Scorer:
                 raise InputError.one(job.where, None, "", f"the line is {len(job.text.encode('utf-8', 'surrogatepass'))} "
                                      f"bytes; the limit is {MAX_INPUT_BYTES} bytes for one facts document", "PS002")
             try:
-                data = json.loads(job.text)
+                data = loads(job.text.removeprefix("\ufeff") if job.line == 1 else job.text)   # (Notepad's BOM)
+            except DigitsLost as exc:
+                raise InputError.one(job.where, None, "", str(exc), "PS233") from None
+            except DuplicateKey as exc:
+                raise InputError.one(job.where, None, "", str(exc), "PS007") from None
             except json.JSONDecodeError as exc:
                 raise InputError.one(job.where, None, "", f"not a JSON document ({exc.msg} at column {exc.colno}); "
                                      "write one facts mapping per line", "PS382") from None

@@ -111,6 +111,43 @@ def _stdlib(data: Any, indent: bool) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class DigitsLost(ValueError):
+    """A number in a JSON document that a float cannot keep as written (`yamlio.digits_lost`)."""
+
+
+class DuplicateKey(ValueError):
+    """A key written twice in one JSON object (the standard library keeps the last in silence)."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):   # which key came twice
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(f"duplicate key '{key}'; each key may appear once")
+            seen.add(key)
+    return d
+
+
+def _float(text: str) -> float:
+    if len(text) > 16:   # (up to 15 significant digits always come back as written)
+        from .yamlio import digits_lost
+
+        why = digits_lost(text)
+        if why is not None:
+            raise DigitsLost(why)
+    return float(text)
+
+
+def loads(text: str | bytes) -> Any:
+    """A JSON document a person gave (a batch line, an API request): `json.loads`, except that
+    a number with more digits than a float keeps raises DigitsLost with what to write,
+    instead of being scored as another number, and a key written twice in one object raises
+    DuplicateKey instead of the first value being dropped (as YAML documents are read)."""
+    return json.loads(text, parse_float=_float, object_pairs_hook=_object)
+
+
 def lone_surrogate(data: Any, text: str | bytes | None = None) -> str | None:
     """The first half surrogate pair in a loaded JSON document's keys or texts, as its escape
     (`\\ud800`), or None. JSON may escape one (`"\\ud800"`), but it is not a character: no

@@ -10,6 +10,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -211,9 +212,29 @@ def _trap(v: str, tag: str) -> str | None:
                     f"{sign}{digits_only.lstrip('0') or '0'} without the leading zero, or '{s}' in quotes if it is a code")
         if "_" in body:
             return f"{shown} has '_' between digits; write {s.replace('_', '')} (digits only)"
+        if tag == _FLOAT:
+            return digits_lost(s)
     elif tag == "tag:yaml.org,2002:str" and re.fullmatch(r"0[oO][0-7_]+", body):
         return f"{shown} is not read as a number by YAML 1.1; write it in decimal digits: {sign}{int(body[2:].replace('_', ''), 8)}"
     return None
+
+
+def digits_lost(text: str) -> str | None:
+    """Why a number written `text` cannot be read as written, or None. YAML and JSON read
+    numbers with a point as binary floats, which keep 15 to 17 significant digits:
+    33.3333333333333333333 would be scored (and shown on the card) as 33.333333333333336.
+    Up to 15 digits always come back as written; longer ones are checked."""
+    if len(text) <= 16:
+        return None
+    try:
+        written = Decimal(text)
+        kept = Decimal(repr(float(text)))
+    except (ArithmeticError, ValueError):
+        return None   # not a finite number: its reader refuses it
+    if not written.is_finite() or kept == written:
+        return None
+    return (f"'{short(text, ECHO)}' has more significant digits than a number keeps here (15); "
+            f"write {format(written, '.15g')}")
 
 
 def _base60(body: str) -> str:

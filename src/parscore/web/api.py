@@ -6,7 +6,6 @@ with the same located problems the CLI prints, as JSON.
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 import yaml
@@ -14,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..jsontext import dumps, lone_surrogate
+from ..jsontext import DigitsLost, DuplicateKey, dumps, loads, lone_surrogate
 from ..audit import audit
 from ..errors import InputError, Problem
 from ..planner import Planner
@@ -114,7 +113,11 @@ async def read_body(request: Request, model: type[FactsBody], strict: bool = Tru
     if ctype == "application/json":
         raw = await request.body()
         try:
-            data = json.loads(raw.decode("utf-8"))
+            data = loads(raw.decode("utf-8"))
+        except DigitsLost as exc:
+            raise InputError.one("request", None, "", str(exc), "PS233") from None
+        except DuplicateKey as exc:
+            raise InputError.one("request", None, "", str(exc), "PS007") from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise InputError.one("request", None, "", f"the body is not JSON: {exc}", "PS356") from None
         half = lone_surrogate(data, raw)
