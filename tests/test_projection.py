@@ -170,3 +170,17 @@ def test_a_published_results_row_is_a_baseline_for_project_too(tmp_path):
     assert p["baseline"].endswith("results-2024.yaml (Cà Mau, 2024)") and len(p["drawn"]) == 22
     sipas = {d["fact"]: d["baseline"] for d in p["drawn"] if d["fact"].startswith("sipas")}
     assert sipas == {"sipas_policy_satisfaction": "86.42", "sipas_service_delivery_satisfaction": "86.42"}
+
+
+@pytest.mark.parametrize("args, error", [
+    (["--field-target", "9=80"], "--field-target: 9=80: expected FIELD=INDEX with a field code, e.g. --field-target 3=92 [PS378]"),
+    (["--field-target", "1=abc"], "--field-target: 1=abc: expected an index such as 92 or 92.5, got 'abc' [PS132]"),
+    (["--field-target", "1=120"], "--field-target: 1=120: an index lies within 0–100, got 120 [PS132]"),
+    (["--field-target", "1=80", "--field-target", "1=90"],
+     "--field-target: 1=90: field 1 is given twice; give each field's target once [PS378]"),
+])
+def test_a_bad_field_target_names_itself(args, error):
+    """A field target's bad index was reported as `--target: target:` (another option), and a
+    field given twice kept its last target in silence."""
+    r = run_cli("project", FACTS, "--baseline", BASE, "--samples", "20", *args, "--lang", "en")
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: {error}")

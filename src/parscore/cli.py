@@ -600,7 +600,7 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     if args.format == "html" and not args.output:
         raise InputError.one("--output", None, "output", "--format html needs -o FILE", "PS190")
-    from .workflow import load_inputs
+    from .workflow import load_inputs, parse_target
 
     # not `_load`: the survey facts this year's file lacks are drawn here, not filled in once
     m, facts = load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=args.lang)
@@ -608,9 +608,13 @@ def cmd_project(args: argparse.Namespace) -> int:
     field_targets: dict[str, Decimal] = {}
     for item in args.field_target or []:
         code, _, raw = item.partition("=")
-        if code.strip() not in {f.code for f in m.fields} or not raw:
+        code = code.strip()
+        if code not in {f.code for f in m.fields} or not raw:
             raise InputError.one("--field-target", None, item, "expected FIELD=INDEX with a field code, e.g. --field-target 3=92", "PS378")
-        field_targets[code.strip()] = _index_arg(raw)
+        if code in field_targets:
+            raise InputError.one("--field-target", None, item, f"field {code} is given twice; give each field's target once",
+                                 "PS378")
+        field_targets[code] = parse_target(raw, "--field-target", item)
     p = project(m, facts, baseline, load_spreads(m, args.spread), _whole(args.samples, "--samples", "PS374", 1),
                 _whole(args.seed, "--seed", "PS375", 0) if args.seed is not None else DEFAULT_SEED,
                 _index_arg(args.target) if args.target is not None else None, field_targets, _peers(args),

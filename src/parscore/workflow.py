@@ -54,15 +54,15 @@ def plan_context(p: Any, facts: Facts, peers: PeerTable | None, units: LeadUnits
     return {"rank": rank, "rank_after": rank_after, "by_unit": by_unit}
 
 
-def parse_target(raw: str, where: str = "--target") -> Decimal:
+def parse_target(raw: str, where: str = "--target", field: str = "target") -> Decimal:
     """A target index 0–100; one decimal comma (92,5) is read as a decimal point."""
     raw = str(raw).strip()
     try:
         d = Decimal(raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw)
     except InvalidOperation:
-        raise InputError.one(where, None, "target", f"expected an index such as 92 or 92.5, got {raw!r}", "PS132") from None
+        raise InputError.one(where, None, field, f"expected an index such as 92 or 92.5, got {raw!r}", "PS132") from None
     if not d.is_finite() or not Decimal(0) <= d <= Decimal(100):
-        raise InputError.one(where, None, "target", f"an index lies within 0–100, got {raw}", "PS132")
+        raise InputError.one(where, None, field, f"an index lies within 0–100, got {raw}", "PS132")
     return d
 
 
