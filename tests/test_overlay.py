@@ -52,3 +52,15 @@ def test_overlay_naming_an_unknown_item(tmp_path):
     with pytest.raises(InputError) as exc:
         load_methodology(MINI, overlay=bad)
     assert [str(p) for p in exc.value.problems] == [f"{bad}:4: items.9.9.9: no item '9.9.9' in the base methodology [PS101]"]
+
+
+@pytest.mark.parametrize("engine", ["durable", "reference", "fast"])
+def test_a_rule_the_overlay_restates_is_traced_to_the_overlay(engine):
+    """The trace sent an auditor to the base rules file's tiers (30 → 2, 20 → 1) for an item the
+    overlay's tier (25 → 3) had judged; a rule the overlay leaves alone keeps its own file."""
+    over = load_methodology(MINI, overlay=OVERLAY)
+    card = score(over, load_facts(FACTS, over), "en", engine)
+    assert [(t.rule, t.location) for t in card.item("1.1.1").trace] == [
+        ("derive:inspection_coverage", "rules/all.yaml:45"), ("coverage#tier-1", "mini-official.yaml:11")]
+    assert card.item("1.1.1").points == Decimal("3.00")
+    assert [t.location for t in card.item("1.2.1").trace][-1] == "rules/all.yaml:84"

@@ -64,6 +64,17 @@ def load_methodology(ref: str | os.PathLike[str] = "par-province-892", overlay: 
     return _CACHE[key]
 
 
+def _patched_at(patches: "tuple[Overlay, Document] | None", rule_files: dict[str, Any]) -> dict[str, str]:
+    """Where a rule an overlay restates is now written: the overlay's entry (by the overlay's
+    file name, as the card's `overlay` names it), since that is what judged the item; the
+    base rules file's thresholds no longer apply."""
+    if patches is None:
+        return {}
+    ov, ov_doc = patches
+    name = Path(ov_doc.file).name
+    return {rid: f"{name}:{ov_doc.line(('rules', rid))}" for rid in ov.rules if rid in rule_files}
+
+
 def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Methodology:
     doc = load_yaml(path)
     hasher = hashlib.sha256(doc.raw)  # the bytes parsed, read once
@@ -117,7 +128,8 @@ def _build_methodology(path: Path, overlay: str | os.PathLike[str] | None) -> Me
         applies_to=mfile.applies_to, denominator=mfile.denominator,
         survey=mfile.survey, feeds_into=mfile.feeds_into, facts_from=tuple(mfile.facts_from), issuer=mfile.issuer,
         bonus_rules=tuple(r for r, _, _ in adjust["bonus"]), penalty_rules=tuple(r for r, _, _ in adjust["penalty"]),
-        rule_at={r: _relative(f, ln, Path(path).parent) for r, (f, ln) in rule_files.items()},
+        rule_at={**{r: _relative(f, ln, Path(path).parent) for r, (f, ln) in rule_files.items()},
+                 **_patched_at(patches, rule_files)},
         derived_at={n: _relative(*where[n], Path(path).parent) for n in derived if n in where},
     )
     by_item: dict[str, RuleSpec] = {}
