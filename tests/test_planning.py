@@ -113,7 +113,9 @@ def test_example_peer_table_is_consistent_with_the_published_2024_figures():
     ("code,province,index,status,source\nx,X,80,illustrative,\nx,X2,81,illustrative,\n", "p.csv:3: row x: duplicate province 'x' (first at line 2) [PS122]"),
     ("code,province,index,status,source\nx,X,101.5,illustrative,\n", "p.csv:2: row x.index: an index lies within 0–100, got 101.5 [PS124]"),
     ("code,province,index,status,source\nx,X,88,published,\n", "p.csv:2: row x.source: a published figure needs its source [PS125]"),
-    ("code,province,score\nx,X,88\n", "p.csv:1: header: missing column(s) index, status; expected code, province, index, status, source [PS120]"),
+    ("code,province,score\nx,X,88\n", "p.csv:1: header: missing column(s) index, status; expected code, province, index, status, "
+     "source (separated by commas, semicolons or tabs) [PS120]"),
+    ("code;province;index;status;source\nx;X;88,5.1;illustrative;\n", "p.csv:2: row x.index: expected a number such as 89.33, got '88,5.1' [PS123]"),
 ])
 def test_bad_peer_rows_are_located(tmp_path, text, error):
     f = tmp_path / "p.csv"
@@ -121,6 +123,23 @@ def test_bad_peer_rows_are_located(tmp_path, text, error):
     with pytest.raises(InputError) as exc:
         load_peers(f)
     assert [str(p).replace(str(tmp_path) + "/", "") for p in exc.value.problems] == [error]
+
+
+@pytest.mark.parametrize("text", [
+    "code,province,index,status,source\nca-mau,Cà Mau,89.33,published,QĐ 2025\nx,X,88.1,illustrative,\n",
+    "code;province;index;status;source\nca-mau;Cà Mau;89,33;published;QĐ 2025\nx;X;88,1;illustrative;\n",
+    "code\tprovince\tindex\tstatus\tsource\nca-mau\tCà Mau\t89.33\tpublished\tQĐ 2025\nx\tX\t88.1\tillustrative\t\n",
+    'code,province,index,status,source\nca-mau,Cà Mau,"89,33",published,QĐ 2025\nx,X,"88,1",illustrative,\n',
+], ids=["commas", "excel-vietnamese-semicolons", "tabs", "quoted-decimal-comma"])
+def test_a_peer_csv_saved_by_excel_in_vietnamese_settings_reads_the_same(tmp_path, text):
+    """Excel saves CSV with semicolons and decimal commas where the decimal mark is a comma (as
+    in Vietnamese settings); such a table was refused for 'missing columns'. Every form gives
+    the same peers."""
+    f = tmp_path / "p.csv"
+    f.write_text(text, encoding="utf-8")
+    t = load_peers(f)
+    assert [(p.code, p.province, p.index, p.status, p.source) for p in t.peers] == [
+        ("ca-mau", "Cà Mau", Decimal("89.33"), "published", "QĐ 2025"), ("x", "X", Decimal("88.1"), "illustrative", "")]
 
 
 def test_a_yaml_peer_row_that_is_not_a_mapping_is_located(tmp_path):

@@ -148,11 +148,12 @@ def load_peers(path: str | os.PathLike[str]) -> PeerTable:
     rows: list[tuple[int | None, Any]]   # (line, row as read): a YAML row may be anything, checked below
     if Path(name).suffix.lower() == ".csv":
         text = read_text(os.fspath(path))
-        reader = csv.DictReader(io.StringIO(text))
+        reader = _csv_reader(text)
         header = reader.fieldnames or []
         missing = [c for c in REQUIRED if c not in header]
         if missing:
-            raise InputError.one(name, 1, "header", f"missing column(s) {', '.join(missing)}; expected {', '.join(REQUIRED)}, source", "PS120")
+            raise InputError.one(name, 1, "header", f"missing column(s) {', '.join(missing)}; expected {', '.join(REQUIRED)}, source "
+                                 "(separated by commas, semicolons or tabs)", "PS120")
         rows = [(reader.line_num, dict(r)) for r in reader]
         year = None
     else:
@@ -261,13 +262,29 @@ def _results_fields(row: dict[str, Any], name: str, line: int | None, where: str
     return out
 
 
+def _csv_reader(text: str) -> "csv.DictReader[str]":
+    """The table's rows, its columns separated by commas, or by semicolons or tabs: Excel
+    saves CSV with semicolons where the decimal mark is a comma, as in Vietnamese settings.
+    The separator is the first whose header has every required column."""
+    for sep in (",", ";", "\t"):
+        reader = csv.DictReader(io.StringIO(text), delimiter=sep)
+        if all(c in (reader.fieldnames or []) for c in REQUIRED):
+            return reader
+    return csv.DictReader(io.StringIO(text))
+
+
 def _index(v: Any) -> Decimal | None:
+    """An index as written: a number, or its text with one decimal comma (89,33: Excel's CSV in
+    Vietnamese settings), as `--target` reads one."""
     if isinstance(v, bool) or v is None:
         return None
     if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
         return None
+    raw = str(v).strip()
+    if isinstance(v, str) and raw.count(",") == 1 and "." not in raw:
+        raw = raw.replace(",", ".")
     try:
-        d = Decimal(str(v).strip())
+        d = Decimal(raw)
     except InvalidOperation:
         return None
     return d if d.is_finite() else None
