@@ -210,3 +210,26 @@ def test_a_key_written_twice_in_a_json_document_is_refused_as_in_yaml(tmp_path):
         r = client.post("/api/score", content=lines[0].encode(), headers={"content-type": "application/json",
                                                                             "X-Parscore-CSRF": "1"})
     assert (r.status_code, r.json()["problems"][0]["code"]) == (422, "PS007")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+def test_a_facts_file_saved_by_notepad_as_unicode_scores_as_its_utf8_copy(tmp_path, encoding):
+    """Notepad's "Unicode" is UTF-16 with a byte-order mark; it was refused as not UTF-8."""
+    text = facts_text(FACTS)
+    raw = text.encode(encoding)
+    if encoding == "utf-16-be":
+        raw = b"\xfe\xff" + raw
+    (tmp_path / "u.yaml").write_bytes(raw)
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "lead-units.yaml").write_bytes((FACTS.parent / "lead-units.yaml").read_bytes())
+    got = run_cli("score", "u.yaml", "-f", "json", cwd=tmp_path)
+    want = run_cli("score", "a.yaml", "-f", "json", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout == want.stdout
+
+
+def test_broken_utf16_says_so(tmp_path):
+    (tmp_path / "u.yaml").write_bytes(b"\xff\xfe" + "agency: x\n".encode("utf-16-le") + b"\x00\xd8")
+    r = run_cli("score", "u.yaml", cwd=tmp_path)
+    assert (r.returncode, r.stderr.strip()) == (2, "parscore: u.yaml: not valid UTF-16 text (it begins with UTF-16's mark); "
+                                                   "save the file as UTF-8 [PS003]")

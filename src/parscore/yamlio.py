@@ -54,9 +54,16 @@ def read_text(path: str | Path) -> str:
 
 
 def decode(raw: bytes, name: str) -> str:
-    """UTF-8 bytes → text normalised to NFC, so the same name typed in NFD compares equal."""
+    """UTF-8 bytes → text normalised to NFC, so the same name typed in NFD compares equal.
+    UTF-16 with its byte-order mark (Notepad's "Unicode") is read too: the mark says what it is."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return unicodedata.normalize("NFC", raw.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise InputError.one(short(name), None, "", "not valid UTF-16 text (it begins with UTF-16's mark); "
+                                 "save the file as UTF-8", "PS003") from None
     if raw.startswith(b"PK\x03\x04"):
         raise InputError.one(short(name), None, "", "is an Excel workbook (or another zip file), not YAML text; "
                              "give it a .xlsx name, or save the facts as YAML", "PS003")
