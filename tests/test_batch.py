@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import json
+import re
 import shutil
 import sys
 
@@ -118,6 +119,15 @@ def test_a_bad_cell_in_an_agency_sheet_is_located_and_nothing_is_written(tmp_pat
     r = run_cli("score", "--batch", str(book), "-o", str(out), "--lang", "en")
     assert r.returncode == 2 and not out.exists()
     assert f"parscore: {book}: ca-mau!D" in r.stderr and "[PS186]" in r.stderr
+
+
+def test_a_formula_without_its_result_in_an_agency_sheet_is_named(tmp_path):
+    """It was read as an empty cell: the agency's item counted as missing data in silence."""
+    book = _provinces(tmp_path, {"par_inspection_units_in_scope": "=40+43"})
+    r = run_cli("score", "--batch", str(book), "--lang", "en")
+    assert r.returncode == 2 and r.stdout == ""
+    assert re.search(rf"^parscore: {re.escape(str(book))}: ca-mau!D\d+: par_inspection_units_in_scope: the cell holds a formula "
+                     r"\(=40\+43\) whose result is not saved in the file", r.stderr, re.M), r.stderr
 
 
 def test_a_single_agency_workbook_or_another_workbook_is_refused_with_what_to_give(tmp_path):

@@ -208,3 +208,53 @@ def test_out_of_range_numbers_get_vietnamese_messages_with_decimal_commas(tmp_pa
     cell.value, cell.number_format = value, fmt
     wb.save(path)
     assert problems(path) == [(f"{ws.title}!D{cell.row}", message, "PS186")]
+
+
+def _save_result(path, ref: str, result: str, error: bool = False) -> None:
+    """Give the formula at `ref` the saved result `result` (an error such as #DIV/0!), as Excel
+    saves a formula with its result."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    kind = ' t="e"' if error else ""
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/sheet"):
+            parts[name] = re.sub(rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v\s*/?>(</v>)?', rf'<c r="{ref}"\1{kind}><f>\2</f><v>{result}</v>',
+                                 data.decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_a_formula_without_its_result_is_named_not_read_as_an_empty_cell(tmp_path):
+    """A formula written by a program (openpyxl, a script) has no saved result: it was read as
+    an empty cell, and the item reported 'missing data' for a cell the person had filled."""
+    _, path, wb = filled(tmp_path)
+    ws, cell = cell_of(wb, "par_inspection_units_inspected")
+    cell.value = "=10+5"
+    wb.save(path)
+    assert problems(path, "en") == [(f"{ws.title}!D{cell.row}", "par_inspection_units_inspected: the cell holds a formula (=10+5) "
+                                     "whose result is not saved in the file (a program wrote it, not Excel); open the workbook "
+                                     "in Excel or LibreOffice and save it, or type the number", "PS186")]
+
+
+def test_a_cell_showing_an_excel_error_says_which(tmp_path):
+    _, path, wb = filled(tmp_path)
+    ws, cell = cell_of(wb, "par_inspection_units_inspected")
+    cell.value = "=1/0"
+    wb.save(path)
+    _save_result(path, f"D{cell.row}", "#DIV/0!", error=True)
+    assert problems(path) == [(f"{ws.title}!D{cell.row}", "par_inspection_units_inspected: ô đang báo lỗi Excel #DIV/0!; "
+                               "hãy sửa công thức hoặc gõ trực tiếp con số", "PS186")]
+
+
+def test_a_formula_with_its_saved_result_is_read_as_that_result(tmp_path):
+    """What Excel saves: the formula and its result; the result is the value."""
+    _, path, wb = filled(tmp_path)
+    _, cell = cell_of(wb, "par_inspection_units_inspected")
+    cell.value = "=10+5"
+    wb.save(path)
+    _save_result(path, f"D{cell.row}", "15")
+    assert import_xlsx(path, M)[0].values["par_inspection_units_inspected"] == 15

@@ -174,6 +174,7 @@ def read_units_workbook(path: str | os.PathLike[str], m: Methodology, lang: str 
     yes/no words, percent formats, numbers typed as text), with the same advice in `lang`.
     `opened`: what `open_units_workbook` gave for it, when the caller opened it already."""
     from .excel.reader import fact_value
+    from .excel.safety import rows
 
     name = str(path)
     wb, meta = opened if opened is not None else open_units_workbook(name)
@@ -200,22 +201,22 @@ def read_units_workbook(path: str | os.PathLike[str], m: Methodology, lang: str 
         not_assigned = _not_assigned(na_text, m, lambda msg, t=t: problems.append(Problem(name, None, f"{t}!B4", msg, "PS400")))
         values: dict[str, FactValue] = {}
         evidence: dict[str, tuple[Evidence, ...]] = {}
-        for row in ws.iter_rows(min_row=FIRST, max_col=8):
-            fact = row[0].value
-            if fact is None:
+        for row in rows(ws, name, lang):   # the non-empty cells by column (1 = A); a formula without its result is named
+            line = next(iter(row.values())).row
+            fact = row[1].value if 1 in row else None
+            if line < FIRST or fact is None:
                 continue
             if not isinstance(fact, str) or fact not in m.facts:
-                problems.append(Problem(name, None, f"{t}!A{row[0].row}", f"unknown fact id {fact!r}; do not edit column A", "PS415"))
+                problems.append(Problem(name, None, f"{t}!A{line}", f"unknown fact id {fact!r}; do not edit column A", "PS415"))
                 continue
-            cell = row[3].value
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+            if 4 not in row:   # no value
                 continue
-            where = f"{t}!D{row[0].row}"
-            typed = fact_value(row[3], fact, m, lang, lambda text, w=where: problems.append(Problem(name, None, w, text, "PS186")))
+            where = f"{t}!D{line}"
+            typed = fact_value(row[4], fact, m, lang, lambda text, w=where: problems.append(Problem(name, None, w, text, "PS186")))
             if typed is None:
                 continue
             values[fact] = typed
-            number, date, issuer = row[5].value, row[6].value, row[7].value
+            number, date, issuer = (row[c].value if c in row else None for c in (6, 7, 8))
             if number:
                 evidence[fact] = (Evidence(number=str(number), date=date.date() if isinstance(date, dt.datetime) else date if isinstance(date, dt.date) else None,
                                            issuer=str(issuer) if issuer else None),)

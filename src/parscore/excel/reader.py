@@ -20,7 +20,7 @@ from ..i18n import ByLanguage
 from ..loading import FactValue, Facts, Methodology, check_parts
 from ..loading.facts import _typed
 from ..models import Agency, Evidence
-from .safety import MAX_COLUMNS, Cell, clean_text, is_percent_format, open_workbook, rows
+from .safety import MAX_COLUMNS, Cell, ExcelError, Uncomputed, clean_text, is_percent_format, open_workbook, rows
 from .template import HEADERS, INFO, ITEM_HEADERS, META_SHEET, UNASSIGNED, sheet_name
 from .texts import msg
 
@@ -282,6 +282,12 @@ class CellLike(Protocol):
 def fact_value(cell: CellLike, fact: str, m: Methodology, lang: str, bad: Any) -> FactValue | None:
     spec = m.facts[fact]
     v = cell.value
+    if isinstance(v, Uncomputed):
+        bad(msg("uncomputed", lang, fact=fact, formula=v))
+        return None
+    if isinstance(v, ExcelError):
+        bad(msg("excel_error", lang, fact=fact, error=v))
+        return None
     if spec.type == "boolean":
         if isinstance(v, bool):
             return v

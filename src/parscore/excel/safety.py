@@ -111,6 +111,35 @@ class Cell:
         return f"{get_column_letter(self.column)}{self.row}"
 
 
+class Uncomputed(str):
+    """A formula cell whose result the file does not hold (a program, not Excel, wrote the
+    formula): read as its formula text, so that no reader takes it for an empty cell."""
+
+
+class ExcelError(str):
+    """A cell showing one of Excel's errors (#DIV/0!, #REF!, #VALUE!...)."""
+
+
+def _parser(src: Any, ws: Any, wb: Any) -> Any:
+    """openpyxl's streaming sheet parser, keeping what its cached values leave out: a formula
+    without a saved result is `Uncomputed` instead of an empty cell, an error is `ExcelError`."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> Any:
+            c = super().parse_cell(element)
+            if c["value"] is None:
+                formula = element.findtext(FORMULA_TAG)
+                if formula:
+                    c["value"] = Uncomputed("=" + formula)
+            elif c["data_type"] == "e":
+                c["value"] = ExcelError(c["value"])
+            return c
+
+    return Parser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                  date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+
+
 # `ws` and `wb` stay Any here: the streaming parser uses openpyxl's private read-only API
 # (_get_source, _shared_strings, _cell_styles, ...), which its stubs do not describe.
 def rows(ws: Any, file: str, lang: str, max_rows: int = MAX_ROWS, max_columns: int = MAX_COLUMNS) -> Iterator[dict[int, Cell]]:
@@ -119,14 +148,10 @@ def rows(ws: Any, file: str, lang: str, max_rows: int = MAX_ROWS, max_columns: i
     Streams the sheet's XML once; a non-empty cell beyond `max_rows` or `max_columns`
     is refused with its address instead of being read or padded to.
     """
-    from openpyxl.worksheet._reader import WorkSheetParser
-
     wb = ws.parent
     try:
         with ws._get_source() as src:
-            parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-            for _idx, raw in parser.parse():
+            for _idx, raw in _parser(src, ws, wb).parse():
                 out: dict[int, Cell] = {}
                 for c in raw:
                     v = c["value"]
