@@ -233,3 +233,25 @@ def test_broken_utf16_says_so(tmp_path):
     r = run_cli("score", "u.yaml", cwd=tmp_path)
     assert (r.returncode, r.stderr.strip()) == (2, "parscore: u.yaml: not valid UTF-16 text (it begins with UTF-16's mark); "
                                                    "save the file as UTF-8 [PS003]")
+
+
+@pytest.mark.parametrize("value, error", [
+    ("017", "'017' starts with 0, so YAML reads it as an octal number (15); write 17 without the leading zero, "
+            "or '017' in quotes if it is a code [PS233]"),
+    ("0x1F", "'0x1F' is a hexadecimal number; write it in decimal digits: 31 [PS233]"),
+    ("1:30", "'1:30' is read by YAML as a base-60 number (90); write 90 if that is meant, or put '1:30' in quotes "
+             "if it is a time or a text [PS233]"),
+])
+def test_a_value_typed_on_the_command_line_or_the_web_page_has_the_files_traps(value, error):
+    """`--set FACT=017` simulated 15 inspected units in silence (and the web page's what-if the
+    same): the value was read by PyYAML without the checks a facts file gets."""
+    r = run_cli("simulate", str(FACTS), "--set", f"par_inspection_units_inspected={value}")
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: --set: par_inspection_units_inspected: {error}")
+    from parscore import load_methodology
+    from parscore.web.core import parse_change
+
+    with pytest.raises(InputError) as e:
+        parse_change("par_inspection_units_inspected", value, load_methodology("par-province-892"))
+    assert str(e.value) == f"request: par_inspection_units_inspected: {error}"
+    ok = run_cli("simulate", str(FACTS), "--set", "par_inspection_units_inspected=17", "-f", "json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["changes"][0]["after"] == "17"

@@ -137,6 +137,20 @@ def load_yaml(path: str | os.PathLike[str], text: str | None = None) -> Document
     return doc
 
 
+def read_value(raw: str, file: str, field: str) -> Any:
+    """A value typed on a command line or in a form (`--set FACT=017`, the web page's what-if),
+    read as a value in a file is read: `25`, `true`, `2025-05-15`, with the same number traps
+    (017 is refused, never a silent 15). Text that is not YAML is returned as it is, for the
+    fact's own check to refuse with what to write."""
+    try:
+        return load_yaml(file, text=raw).data
+    except InputError as exc:
+        trap = next((p for p in exc.problems if p.code == "PS233"), None)
+        if trap is not None:
+            raise InputError.one(file, None, field, trap.message, "PS233") from None
+        return raw
+
+
 def _check_nodes(node: yaml.Node, path: Path_, doc: Document, depth: int, count: list[int]) -> None:
     count[0] += 1
     if count[0] > MAX_NODES:

@@ -482,14 +482,10 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
 
 
 def parse_fact_value(name: str, raw: str, m: Methodology) -> FactValue:
-    """Parse a `--set NAME=VALUE` value as YAML would, then check it like a facts file."""
-    import yaml
+    """Parse a `--set NAME=VALUE` value as a facts file's value is read, then check it like one."""
+    from ..yamlio import read_value
 
-    try:
-        v = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        v = raw
-    return check_fact_value(name, v, m, "--set", None)
+    return check_fact_value(name, read_value(raw, "--set", name), m, "--set", None)
 
 
 def check_fact_value(name: str, value: Any, m: Methodology, file: str, line: int | None) -> FactValue:

@@ -31,7 +31,7 @@ from ..simulation import load_scenario
 from ..units import LeadUnits, load_lead_units
 from ..workflow import DEFAULT_METHODOLOGY, facts_document, load_inputs, methodology_ref
 from ..files import MAX_INPUT_BYTES
-from ..yamlio import load_yaml
+from ..yamlio import load_yaml, read_value
 
 MAX_UPLOAD_BYTES = MAX_INPUT_BYTES              # the readers' own cap: one facts file or workbook
 MAX_REQUEST_BYTES = MAX_INPUT_BYTES + 256 * 1024   # the file plus form fields
@@ -215,10 +215,7 @@ def parse_change(name: str, raw: Any, m: Methodology, file: str = "request") -> 
     if isinstance(raw, str):
         if not raw.strip():
             return None
-        try:
-            raw = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            pass
+        raw = read_value(raw, file, name)
     if raw is None:
         if name not in m.facts:
             check_fact_value(name, 0, m, file, None)   # the located "unknown fact" problem
