@@ -78,3 +78,22 @@ facts:
     grdp = next(f for f in found if f["code"] == "AU012" and "grdp_growth_rate_actual" in f["message"])
     assert f"supply grdp_growth_rate_actual (fill in {doc}:7), grdp_growth_rate_target." in grdp["message"]
     assert grdp["message"].startswith("Data missing, so the item is not scored (")
+
+
+def test_a_percentage_typed_as_a_fraction_is_flagged_with_the_number_meant(tmp_path):
+    """0.861 for 86.1 % is read as 0.861 % (percentages are written 0–100, the catalogue's unit
+    decides): the item scores almost nothing, and only the explanation's '0.861%' shows why."""
+    from conftest import facts_text
+
+    text = facts_text(ROOT / "fixtures/ca-mau-2025/weaknesses.yaml").replace("sipas_policy_satisfaction: 86.1",
+                                                                               "sipas_policy_satisfaction: 0.861")
+    text = text.replace("lead_units: lead-units.yaml", f"lead_units: {ROOT / 'fixtures/ca-mau-2025/lead-units.yaml'}")
+    (tmp_path / "f.yaml").write_text(text, encoding="utf-8")
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if x.strip().startswith("sipas_policy_satisfaction:"))
+    r = run_cli("audit", str(tmp_path / "f.yaml"), "-f", "json", "--lang", "en", "--fail-on", "never")
+    found = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "AU014"]
+    assert [(f["severity"], f["item"], f["line"], f["message"]) for f in found] == [
+        ("warning", "8.1.1", line, "sipas_policy_satisfaction = 0.861 is read as 0.861 %, although percentages are written "
+                                   "0–100 (it feeds 8.1.1); if 86.1 % is meant, write 86.1.")]
+    plain = run_cli("audit", "fixtures/ca-mau-2025/weaknesses.yaml", "-f", "json", "--fail-on", "never")
+    assert not [f for f in json.loads(plain.stdout)["findings"] if f["code"] == "AU014"]

@@ -16,6 +16,7 @@ Codes:
   AU012 warning  missing data: an item cannot be scored (counted as 0) until these facts are supplied
   AU013 warning  missing evidence: an appraisal item not self-scored has facts without evidence, and no explanation
                  (the appraiser checks every appraisal item's evidence, claimed or not)
+  AU014 warning  a percentage below 1 % where more is better: perhaps written as a fraction (0.861 for 86.1 %)
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
 SEVERITY = {"AU001": "error", "AU002": "warning", "AU003": "error", "AU004": "error", "AU005": "error", "AU006": "warning",
             "AU007": "warning", "AU008": "info", "AU009": "error", "AU010": "error", "AU011": "warning",
-            "AU012": "warning", "AU013": "warning"}
+            "AU012": "warning", "AU013": "warning", "AU014": "warning"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,13 @@ def audit(m: Methodology, facts: Facts, lang: str = "vi") -> AuditReport:
 
     for p in facts.contradictions:
         add("AU010", None, p.line, message=translate(p.code, p.message, lang))
+    for fact, v in facts.values.items():   # a share typed as a fraction: 0.861 read as 0.861 %, not 86.1 %
+        spec = m.facts.get(fact)
+        if spec is not None and spec.type == "percent" and spec.better == "higher" and isinstance(v, (int, Decimal)) \
+                and 0 < v < 1:
+            users = [code for code, rule in m.rules.items() if fact in m.reads(rule)]
+            add("AU014", users[0] if users else None, facts.lines.get(fact), fact=fact, value=n(Decimal(v)),
+                meant=n(Decimal(v) * 100), items=", ".join(users))
     where = {f.fact: f.location for f in card.summary.missing.facts} if card.summary.missing else {}
     at = text("audit", lang)["fill_in"]
     for it in card.items:
