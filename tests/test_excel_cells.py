@@ -228,33 +228,33 @@ def _save_result(path, ref: str, result: str, error: bool = False) -> None:
             z.writestr(name, data)
 
 
+def _formula(tmp_path, formula: str, result: str | None = None, error: bool = False):
+    """A filled template whose units-inspected cell holds `formula`, with `result` saved or none."""
+    _, path, wb = filled(tmp_path)
+    ws, cell = cell_of(wb, "par_inspection_units_inspected")
+    cell.value = formula
+    wb.save(path)
+    if result is not None:
+        _save_result(path, f"D{cell.row}", result, error)
+    return path, f"{ws.title}!D{cell.row}"
+
+
 def test_a_formula_without_its_result_is_named_not_read_as_an_empty_cell(tmp_path):
     """A formula written by a program (openpyxl, a script) has no saved result: it was read as
     an empty cell, and the item reported 'missing data' for a cell the person had filled."""
-    _, path, wb = filled(tmp_path)
-    ws, cell = cell_of(wb, "par_inspection_units_inspected")
-    cell.value = "=10+5"
-    wb.save(path)
-    assert problems(path, "en") == [(f"{ws.title}!D{cell.row}", "par_inspection_units_inspected: the cell holds a formula (=10+5) "
+    path, where = _formula(tmp_path, "=10+5")
+    assert problems(path, "en") == [(where, "par_inspection_units_inspected: the cell holds a formula (=10+5) "
                                      "whose result is not saved in the file (a program wrote it, not Excel); open the workbook "
                                      "in Excel or LibreOffice and save it, or type the number", "PS186")]
 
 
 def test_a_cell_showing_an_excel_error_says_which(tmp_path):
-    _, path, wb = filled(tmp_path)
-    ws, cell = cell_of(wb, "par_inspection_units_inspected")
-    cell.value = "=1/0"
-    wb.save(path)
-    _save_result(path, f"D{cell.row}", "#DIV/0!", error=True)
-    assert problems(path) == [(f"{ws.title}!D{cell.row}", "par_inspection_units_inspected: ô đang báo lỗi Excel #DIV/0!; "
+    path, where = _formula(tmp_path, "=1/0", "#DIV/0!", error=True)
+    assert problems(path) == [(where, "par_inspection_units_inspected: ô đang báo lỗi Excel #DIV/0!; "
                                "hãy sửa công thức hoặc gõ trực tiếp con số", "PS186")]
 
 
 def test_a_formula_with_its_saved_result_is_read_as_that_result(tmp_path):
     """What Excel saves: the formula and its result; the result is the value."""
-    _, path, wb = filled(tmp_path)
-    _, cell = cell_of(wb, "par_inspection_units_inspected")
-    cell.value = "=10+5"
-    wb.save(path)
-    _save_result(path, f"D{cell.row}", "15")
+    path, _ = _formula(tmp_path, "=10+5", "15")
     assert import_xlsx(path, M)[0].values["par_inspection_units_inspected"] == 15
