@@ -165,3 +165,17 @@ def test_appraisal_dates_and_deadlines_day_first(tmp_path):
     a = run("plan-status", str(FACTS), str(tmp_path / "p.yaml"), "--on", "31/12/2025", "-f", "json")
     b = run("plan-status", str(FACTS), str(tmp_path / "iso.yaml"), "--on", "2025-12-31", "-f", "json")
     assert a[0] == b[0] == 0 and a[1] == b[1] and '"deadline": "2025-06-30"' in a[1]
+
+
+def test_plan_status_judges_deadlines_on_todays_date_in_vietnam_whatever_the_servers_clock():
+    """A server kept on UTC is still on the previous day until 07:00 in Vietnam: `plan-status`
+    without --on judged a task due today as not yet due there."""
+    import datetime as dt
+
+    from parscore.dates import today_in_vietnam
+
+    utc = dt.timezone.utc
+    assert today_in_vietnam(dt.datetime(2025, 12, 31, 16, 59, tzinfo=utc)) == dt.date(2025, 12, 31)   # 23:59 in Hà Nội
+    assert today_in_vietnam(dt.datetime(2025, 12, 31, 17, 0, tzinfo=utc)) == dt.date(2026, 1, 1)      # 00:00 in Hà Nội
+    los_angeles = dt.timezone(dt.timedelta(hours=-8))
+    assert today_in_vietnam(dt.datetime(2025, 12, 31, 9, 0, tzinfo=los_angeles)) == dt.date(2026, 1, 1)

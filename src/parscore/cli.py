@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import datetime as dt
 from decimal import Decimal
 
 from typing import TYPE_CHECKING
@@ -447,14 +446,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_status(args: argparse.Namespace) -> int:
-    from .dates import parse_date as parse_person_date
+    from .dates import parse_date as parse_person_date, today_in_vietnam
     from .render import render
     from .tracking import load_plan, plan_status
 
     m, facts = _load(args)
     plan = load_plan(args.plan, m)
     try:
-        on = parse_person_date(args.on) if args.on else dt.date.today()
+        on = parse_person_date(args.on) if args.on else today_in_vietnam()
     except ValueError:
         raise InputError.one("--on", None, "on", f"expected a real date dd/mm/yyyy or YYYY-MM-DD, got {args.on!r}", "PS133") from None
     _emit(render("plan_status", args.format, plan_status(m, facts, plan, on, args.lang), args.lang), args)
@@ -770,7 +769,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan-status", help="a plan's tasks: met, not met or unknown; overdue; points at stake")
     p.add_argument("facts")
     p.add_argument("plan")
-    p.add_argument("--on", help="the date to judge deadlines on (YYYY-MM-DD; default today)")
+    p.add_argument("--on", help="the date to judge deadlines on (YYYY-MM-DD; default today in Vietnam)")
     common(p)
     p.set_defaults(func=cmd_plan_status)
 

@@ -20,6 +20,15 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 ambiguous_readings: list[tuple[str, dt.date]] = []
 
 
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")   # Indochina Time, no daylight saving
+
+
+def today_in_vietnam(now: dt.datetime | None = None) -> dt.date:
+    """Today's date where the deadlines are set: a server kept on UTC would still be on
+    yesterday until 07:00 in Vietnam, and judge a task due today as not yet due."""
+    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(VIETNAM).date()
+
+
 def parse_date(text: str) -> dt.date:
     """`dd/mm/yyyy`, `d/m/yyyy` (also with `.` or `-`) or `YYYY-MM-DD`; ValueError otherwise."""
     s = str(text).strip()
