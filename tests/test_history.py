@@ -93,6 +93,31 @@ def test_diff_between_json_scorecards(tmp_path):
     assert r.returncode == 2 and "not a parscore scorecard JSON" in r.stderr
 
 
+def test_a_diff_says_when_the_two_cards_were_judged_under_other_rules(tmp_path):
+    """A diff across methodologies listed 'changes' between unrelated criteria sharing a code
+    (1.1.1 of the national table against 1.1.1 of another), and a diff across rule versions
+    did not say a change could come from the rules rather than the facts."""
+    mini = ROOT / "tests/data/mini/facts-a.yaml"
+    cards = {"national": ["score", FACTS], "mini": ["score", str(mini)], "same": ["score", "fixtures/weak-province-2025.yaml"],
+             "overlay": ["score", str(mini), "--overlay", str(ROOT / "tests/data/overlay/mini-official.yaml")]}
+    for name, argv in cards.items():
+        (tmp_path / f"{name}.json").write_text(run_cli(*argv, "-f", "json").stdout, encoding="utf-8")
+
+    def judged(a: str, b: str) -> tuple[str, str]:
+        data = json.loads(run_cli("diff", str(tmp_path / f"{a}.json"), str(tmp_path / f"{b}.json"), "-f", "json").stdout)
+        text = run_cli("diff", str(tmp_path / f"{a}.json"), str(tmp_path / f"{b}.json"), "--lang", "en").stdout
+        said = [line for line in text.splitlines() if line.startswith("A and B were judged")]
+        return data["judged_under"], said[0] if said else ""
+
+    assert judged("national", "same") == ("same", "")
+    assert judged("national", "mini") == ("other_methodology", "A and B were judged under different methodologies "
+                                          "(par-province-892 2024-12-05 / mini 2025-01-01): a code need not name the same "
+                                          "criterion on both sides, so compare the totals and indices, not the items below.")
+    assert judged("mini", "overlay") == ("other_rules", "A and B were judged under different rules (mini 2025-01-01 / "
+                                         "mini 2025-01-01: another version, rules file or overlay): a change below may come "
+                                         "from the rules, not from the facts.")
+
+
 WRITER = textwrap.dedent("""
     import sys
     from parscore import load_methodology, load_facts, score

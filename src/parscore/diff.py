@@ -37,6 +37,10 @@ class ScorecardDiff(BaseModel):
     rank_b: int | None = None
     items: list[ItemDiff]
     fields: list[dict[str, str]]
+    # what the two cards were judged under: "same" rules; "other_rules" (the same methodology,
+    # another version or overlay: a change may come from the rules, not the facts); or
+    # "other_methodology" (an item code need not name the same criterion on both sides)
+    judged_under: str = "same"
 
 
 def describe(card: Scorecard, label: str) -> dict[str, str]:
@@ -66,4 +70,14 @@ def diff(a: Scorecard, b: Scorecard, label_a: str = "A", label_b: str = "B") -> 
     return ScorecardDiff(a=describe(a, label_a), b=describe(b, label_b), total_a=a.total, total_b=b.total,
                          index_a=a.index, index_b=b.index, group_a=a.group, group_b=b.group,
                          rank_a=a.rank.rank if a.rank else None, rank_b=b.rank.rank if b.rank else None,
-                         items=items, fields=fields)
+                         items=items, fields=fields, judged_under=judged_under(a, b))
+
+
+def judged_under(a: Scorecard, b: Scorecard) -> str:
+    """Whether two cards were judged under the same rules (`ScorecardDiff.judged_under`)."""
+    ma, mb = a.methodology, b.methodology
+    if ma.get("id") != mb.get("id"):
+        return "other_methodology"
+    if (ma.get("version"), ma.get("digest"), a.overlay) != (mb.get("version"), mb.get("digest"), b.overlay):
+        return "other_rules"
+    return "same"

@@ -393,6 +393,8 @@ def diff(d: Any, lang: str, fmt: str = "table") -> str:
         heads.append([t("rank", lang), str(d.rank_a or ""), str(d.rank_b or "")])
     out.append(tabulate(heads, headers=["", "A", "B"], tablefmt=tf, disable_numparse=True))
     out.append("")
+    if d.judged_under != "same":   # said before the changes, which it qualifies
+        out += [("> " if md else "") + t(f"diff_{d.judged_under}", lang).format(a=d.a["methodology"], b=d.b["methodology"]), ""]
     rows = [[i.code, num(i.a, lang), num(i.b, lang), _signed(i.delta, lang), " / ".join(i.reasons_a), " / ".join(i.reasons_b)]
             for i in d.items]
     out.append(tabulate(rows, headers=[t("code", lang), "A", "B", t("delta", lang), f"{t('reason', lang)} A", f"{t('reason', lang)} B"],
