@@ -93,6 +93,27 @@ def test_diff_between_json_scorecards(tmp_path):
     assert r.returncode == 2 and "not a parscore scorecard JSON" in r.stderr
 
 
+def test_a_trend_across_methodologies_names_each_years_and_says_they_do_not_compare(tmp_path):
+    """A trend mixing years judged under another methodology (an older decision, a unit table)
+    showed the indices side by side as one series."""
+    store = str(tmp_path / "h.sqlite")
+    old = (ROOT / "tests/data/mini/facts-a.yaml").read_text(encoding="utf-8")
+    old = old.replace('agency: {code: test, name: "Tỉnh thử"}', 'agency: {code: ca-mau, name: "UBND tỉnh Cà Mau"}')
+    old = old.replace("year: 2025", "year: 2023").replace("methodology: mini.yaml",
+                                                          f"methodology: {ROOT / 'tests/data/mini/mini.yaml'}")
+    (tmp_path / "2023.yaml").write_text(old, encoding="utf-8")
+    assert run_cli("history", "add", FACTS, "--store", store).returncode == 0
+    one = run_cli("history", "trend", "ca-mau", "--store", store, "--lang", "en").stdout
+    assert "methodology" not in one and "judged" not in one   # one methodology: the plain series
+    r = run_cli("history", "add", str(tmp_path / "2023.yaml"), "--store", store)
+    assert r.returncode == 0, r.stderr
+    lines = run_cli("history", "trend", "ca-mau", "--store", store, "--lang", "en").stdout.splitlines()
+    assert [x.split() for x in lines[2:4]] == [["2023", "73.10", "63.10", "mini", "2025-01-01"],
+                                               ["2025", "90.65", "88.65", "par-province-892", "2024-12-05"]]
+    assert lines[-1] == ("The years were judged under different methodologies or versions (last column): an index is "
+                         "comparable only with the years judged under the same one.")
+
+
 def test_a_diff_says_when_the_two_cards_were_judged_under_other_rules(tmp_path):
     """A diff across methodologies listed 'changes' between unrelated criteria sharing a code
     (1.1.1 of the national table against 1.1.1 of another), and a diff across rule versions

@@ -345,13 +345,20 @@ def history_list(entries: list[Any], lang: str, fmt: str = "table") -> str:
 
 def trend(entries: list[Any], lang: str, fmt: str = "table") -> str:
     """`history trend`: the latest index of each year and stage."""
-    latest = {k: e.index if lang == "en" else fmt_number(Decimal(str(e.index)), lang, 2)
-              for k, e in latest_by_year_and_stage(entries).items()}
+    chosen = latest_by_year_and_stage(entries)
+    latest = {k: e.index if lang == "en" else fmt_number(Decimal(str(e.index)), lang, 2) for k, e in chosen.items()}
     years = sorted({y for y, _ in latest})
     stages = [s for s in TREND_STAGES if any(k[1] == s for k in latest)]
     rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
     heads = [label("history", "year", lang)] + [s if lang == "en" else _stage(s, lang) for s in stages]
-    return tabulate(rows, headers=heads, tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True) + "\n"
+    rules = {(y, f"{e.methodology} {e.version}") for (y, _), e in chosen.items()}
+    mixed = len({r for _, r in rules}) > 1
+    if mixed:   # the years were judged under different methodologies or versions: each row says which
+        heads.append(label("history", "methodology", lang))
+        for row in rows:
+            row.append(", ".join(sorted(r for y, r in rules if y == row[0])))
+    out = tabulate(rows, headers=heads, tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True) + "\n"
+    return out + ("\n" + t("trend_mixed", lang) + "\n" if mixed else "")
 
 
 def appraised(card: Scorecard, fmt: str = "table") -> str:
