@@ -2,7 +2,8 @@
 together after the derive chain (one `assert_facts`), a derived fact another derive reads as
 soon as it is derived. What a card relies on must not change with that: durable fires the same
 productions as the reference matcher, with the same values, verdicts and steps, and the derive
-steps in the same order (the card lists an item's derive steps in firing order)."""
+steps in the same order where it matters, and a card the same bytes (it lists an item's derive
+steps in the reference's order, `Methodology.derive_order`)."""
 from __future__ import annotations
 
 import shutil
@@ -189,3 +190,36 @@ def test_an_action_that_fails_is_an_error_not_a_missing_verdict():
     session = _session(compiled, {"par_annual_plan_days_late": 0})   # item 1.1.1's one fact: full points
     backend.run(session)
     assert [s.kind for s in session.trace] == ["score"] and session.verdicts["1.1.1"].points == M.leaves["1.1.1"].max
+
+
+COMBO = ("  combo: {sum: [growth_total, violations_per_unit], better: higher, "
+         "unit: {vi: \"x\", en: \"x\"}, description: {vi: \"Gộp\", en: \"Combo\"}}\n")
+
+
+def test_an_item_reading_a_chain_and_another_derived_fact_has_one_trace_on_every_engine(tmp_path):
+    """An item reading a chain's second step and an unrelated derived fact: durable fires them
+    in one valid order, the reference and the fast path in another, and the card listed the
+    item's derive steps in firing order, so the engines wrote different bytes for the same
+    facts. The card lists them in the reference's order (`Methodology.derive_order`)."""
+    from parscore.cards import card_json
+    from parscore.scorecard import score_data
+
+    root = Path(__file__).parent / "data" / "mini2"
+    shutil.copytree(root, tmp_path / "m")
+    rules = tmp_path / "m" / "rules" / "all.yaml"
+    text = rules.read_text(encoding="utf-8")
+    growth = next(line for line in text.splitlines(keepends=True) if line.startswith("  firms_growth:"))
+    text = text.replace(growth, GROWTH_TOTAL + growth + LATE_RATIO + COMBO, 1)
+    rules.write_text(text.replace("kind: tiers, fact: firms_growth,", "kind: tiers, fact: combo,"), encoding="utf-8")
+    m = load_methodology(str(tmp_path / "m" / "mini2.yaml"))
+    assert m.derive_order == {"coverage": 0, "firms_growth": 1, "violations_per_unit": 2, "growth_total": 3, "combo": 4}
+    facts = Facts("x.yaml", Agency(code="t", name="T"), 2025, m.id,
+                  {"firms_new": 90, "firms_new_prev": 85, "violations": 1, "units_in_scope": 10, "units_inspected": 4})
+    fired = [s.source for s in _derive_steps(engine_for(m, "durable").evaluate(facts))]
+    assert fired.index("growth_total") < fired.index("violations_per_unit")   # durable's own order: the case at hand
+    for card in ("first", "generated"):   # a plan's first card is built item by item, later ones by generated code
+        out = {e: card_json(score_data(m, facts, "en", e)) for e in ("durable", "reference", "fast")}
+        assert out["durable"] == out["reference"] == out["fast"], card
+    item = next(i for i in score_data(m, facts, "en", "durable")["items"] if i["code"] == "2.1.1")
+    assert [t["rule"] for t in item["trace"]] == ["derive:firms_growth", "derive:violations_per_unit", "derive:growth_total",
+                                                  "derive:combo", "firms-growth#tier-1"]

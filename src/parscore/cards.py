@@ -21,7 +21,6 @@ same bytes for every engine.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
@@ -93,7 +92,6 @@ def _nodes(nodes: list[tuple[str, str, Decimal, str | None, str | None]], points
 
 
 _TRACE_KIND = {"derive": "derive", "not_applicable": "not_applicable"}   # any other production is a score step
-_position = itemgetter(0)
 
 
 class _ItemPlan:
@@ -151,11 +149,12 @@ class _Card:
     """What the items of one card share while they are built: the facts, the session, and
     the derive steps by the fact they derive (in firing order)."""
 
-    __slots__ = ("facts", "session", "values", "derives", "derived_at")
+    __slots__ = ("facts", "session", "values", "derives", "derived_at", "order")
 
     def __init__(self, plan: "CardPlan", facts: Facts, session: Session):
         self.facts, self.session, self.values = facts, session, session.values
         self.derived_at = plan.m.derived_at
+        self.order = plan.m.derive_order
         derives: dict[str, list[tuple[int, Any]]] = {}
         for pos, s in enumerate(session.trace):
             if s.kind == "derive":
@@ -163,12 +162,15 @@ class _Card:
         self.derives = derives
 
     def derive_steps(self, names: Iterable[str]) -> list[dict[str, Any]]:
-        """The trace entries of the derive steps that computed `names`, in firing order."""
+        """The trace entries of the derive steps that computed `names`, in the reference
+        matcher's order (`Methodology.derive_order`, then firing order): the same on every
+        engine, although durable may fire a chain of derived facts in another order."""
         found: list[tuple[int, Any]] = []
         for n in names:
             found += self.derives.get(n, ())
         if len(found) > 1:
-            found.sort(key=_position)
+            order = self.order
+            found.sort(key=lambda f: (order.get(f[1].source, len(order)), f[0]))
         at = self.derived_at
         return [{"rule": s.production, "kind": "derive", "inputs": s.inputs, "output": s.output or "",
                  "location": at.get(s.source)} for _, s in found]
@@ -274,7 +276,7 @@ class CardPlan:
                 text = p.undefined if kind == "undefined" else p.reason(p.context(m, verdict.tier, lang), values, points)
                 deductions.append({"points": mx - points, "reason": text, "rule": p.rule_id, "facts": used,
                                    "thresholds": p.threshold(verdict.tier)})
-        trace = card.derive_steps(p.derived_reads)   # the derive steps it read (in firing order), then its own
+        trace = card.derive_steps(p.derived_reads)   # the derive steps it read (in the reference's order), then its own
         if verdict is not None:
             s = verdict.step
             trace.append({"rule": s.production, "kind": _TRACE_KIND.get(s.kind, "score"),

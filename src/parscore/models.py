@@ -422,6 +422,28 @@ class Methodology:
                     return f, c
         raise KeyError(code)
 
+    @cached_property
+    def derive_order(self) -> dict[str, int]:
+        """Each derived fact's place in the order the reference matcher derives them: passes
+        over the declaration order, each taking the facts whose derived inputs are already
+        placed. A card lists an item's derive steps in this order whichever engine fired them:
+        durable may fire a chain's steps in another order that is just as valid."""
+        placed: dict[str, int] = {}
+        pending = list(self.derived)
+        while pending:
+            later = []
+            for n in pending:
+                if all(i in placed or i not in self.derived for i in self.derived[n].inputs):
+                    placed[n] = len(placed)
+                else:
+                    later.append(n)
+            if len(later) == len(pending):   # a cycle (refused when the rules are loaded): declaration order
+                for n in later:
+                    placed[n] = len(placed)
+                break
+            pending = later
+        return placed
+
     def kind_of(self, name: str) -> FactSpec | DerivedSpec:
         return self.facts.get(name) or self.derived[name]
 
