@@ -110,8 +110,20 @@ def test_a_trend_across_methodologies_names_each_years_and_says_they_do_not_comp
     lines = run_cli("history", "trend", "ca-mau", "--store", store, "--lang", "en").stdout.splitlines()
     assert [x.split() for x in lines[2:4]] == [["2023", "73.10", "63.10", "mini", "2025-01-01"],
                                                ["2025", "90.65", "88.65", "par-province-892", "2024-12-05"]]
-    assert lines[-1] == ("The years were judged under different methodologies or versions (last column): an index is "
-                         "comparable only with the years judged under the same one.")
+    assert lines[-1] == ("The years were judged under different methodologies, versions or rules (last column; a code in "
+                         "brackets tells apart two sets of rules under one version, such as an overlay): an index is "
+                         "comparable only with the years judged under the same rules.")
+    # the same methodology and version under other rules (an overlay): told apart by the rules' digest
+    overlay = tmp_path / "ov.yaml"
+    overlay.write_text('overlay: "Bảng thử"\ncitation: "QĐ thử"\nitems:\n  "1.1.1": {name: {vi: "Kế hoạch", en: "Plan"}}\n',
+                       encoding="utf-8")
+    other = tmp_path / "o.sqlite"
+    assert run_cli("history", "add", "fixtures/ca-mau-2024.yaml", "--store", str(other)).returncode == 0
+    assert run_cli("history", "add", FACTS, "--store", str(other), "--overlay", str(overlay)).returncode == 0
+    entries = json.loads(run_cli("history", "list", "ca-mau", "--store", str(other), "-f", "json").stdout)
+    digests = {e["year"]: e["digest"][:8] for e in entries}
+    rows = run_cli("history", "trend", "ca-mau", "--store", str(other), "--lang", "en").stdout.splitlines()
+    assert [x.split()[-1] for x in rows[2:4]] == [f"({digests[2024]})", f"({digests[2025]})"] and digests[2024] != digests[2025]
 
 
 def test_a_diff_says_when_the_two_cards_were_judged_under_other_rules(tmp_path):

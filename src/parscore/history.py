@@ -54,6 +54,7 @@ class Entry:
     stage: str
     methodology: str
     version: str
+    digest: str          # the rules' digest: another one under the same version means edited rules or an overlay
     inputs_hash: str
     created_at: str
     total: str
@@ -258,7 +259,8 @@ class HistoryStore:
 
     def entries(self, agency: str | None = None) -> list[Entry]:
         note = "note" if (self.version or SCHEMA_VERSION) >= 2 else "NULL"
-        sql = f"SELECT id, agency, year, stage, methodology, version, inputs_hash, created_at, total, idx, grp, {note} FROM entries"
+        sql = (f"SELECT id, agency, year, stage, methodology, version, digest, inputs_hash, created_at, total, idx, grp, {note} "
+               "FROM entries")
         args: tuple[Any, ...] = ()
         if agency:
             sql += " WHERE agency = ?"
@@ -269,8 +271,8 @@ class HistoryStore:
             raise self._damaged(exc) from None
         out = []
         for r in rows:
-            if not (isinstance(r[0], int) and isinstance(r[2], int) and all(isinstance(v, str) for v in r[1:11] if v is not r[2])
-                    and (r[11] is None or isinstance(r[11], str))):
+            if not (isinstance(r[0], int) and isinstance(r[2], int) and all(isinstance(v, str) for v in r[1:12] if v is not r[2])
+                    and (r[12] is None or isinstance(r[12], str))):
                 raise InputError.one(short(self.path), None, f"entries.{short(str(r[0]), 30)}", "this row holds values of the "
                                      "wrong type (a number where text belongs, or binary data); the store is damaged", "PS245")
             out.append(Entry(*r))

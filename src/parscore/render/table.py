@@ -351,12 +351,16 @@ def trend(entries: list[Any], lang: str, fmt: str = "table") -> str:
     stages = [s for s in TREND_STAGES if any(k[1] == s for k in latest)]
     rows = [[y] + [latest.get((y, s), "") for s in stages] for y in years]
     heads = [label("history", "year", lang)] + [s if lang == "en" else _stage(s, lang) for s in stages]
-    rules = {(y, f"{e.methodology} {e.version}") for (y, _), e in chosen.items()}
-    mixed = len({r for _, r in rules}) > 1
-    if mixed:   # the years were judged under different methodologies or versions: each row says which
+    judged = {(e.methodology, e.version, e.digest) for e in chosen.values()}
+    mixed = len(judged) > 1
+    if mixed:   # the years were judged under different rules: each row says which
+        edited = {(m, v) for m, v, _ in judged if sum(1 for j in judged if j[:2] == (m, v)) > 1}
+
+        def named(e: Any) -> str:   # the digest only where one version was judged under two sets of rules
+            return f"{e.methodology} {e.version}" + (f" ({e.digest[:8]})" if (e.methodology, e.version) in edited else "")
         heads.append(label("history", "methodology", lang))
         for row in rows:
-            row.append(", ".join(sorted(r for y, r in rules if y == row[0])))
+            row.append(", ".join(sorted({named(e) for (y, _), e in chosen.items() if y == row[0]})))
     out = tabulate(rows, headers=heads, tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True) + "\n"
     return out + ("\n" + t("trend_mixed", lang) + "\n" if mixed else "")
 
