@@ -369,3 +369,17 @@ def test_a_json_lines_batch_is_capped_in_all_and_per_line(work, monkeypatch):
     r = cli("score", "--batch", "in.jsonl", "--jobs", "1", cwd=work, lang="vi")
     assert r.stderr.splitlines()[0] == ("parscore: in.jsonl:2: dòng này có 301 byte, vượt giới hạn 250 byte của một "
                                         "tài liệu số liệu [PS002]")
+
+
+@pytest.mark.parametrize("agency, error", [
+    ("{code: x, name: '" + "x" * 501 + "'}", "agency: the agency's name is 501 characters long; it may have at most 500 [PS072]"),
+    ("{code: '" + "c" * 101 + "', name: X}", "agency: the agency's code is 101 characters long; it may have at most 100 [PS072]"),
+])
+def test_an_agency_name_or_code_no_report_could_hold_is_refused(tmp_path, agency, error):
+    """A 3-million-character agency name was scored, written whole into every report, and cut
+    to 32,767 characters in a workbook's cell without a word."""
+    (tmp_path / "f.yaml").write_text(f"agency: {agency}\nyear: 2025\nfacts: {{}}\n", encoding="utf-8")
+    r = cli("score", "f.yaml", cwd=tmp_path)
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: f.yaml:1: {error}")
+    (tmp_path / "ok.yaml").write_text("agency: {code: x, name: '" + "x" * 500 + "'}\nyear: 2025\nfacts: {}\n", encoding="utf-8")
+    assert cli("score", "ok.yaml", cwd=tmp_path).returncode == 0

@@ -308,18 +308,31 @@ def _derived_value(v: Any, m: Methodology, name: str, bad: Any) -> Decimal | Non
     return num
 
 
+# The longest an agency's code and name may be: a real name is a few dozen characters, and a
+# longer one would be cut in a workbook's cell (32,767 characters) and fill every report.
+MAX_AGENCY_CODE, MAX_AGENCY_NAME = 100, 500
+
+
 def _agency(raw: Any, add: Any) -> Agency:
     if raw is None:  # not given: scored anyway, shown as unnamed
         return Agency(code="unknown", name="—")
+    agency = None
     if isinstance(raw, str) and raw.strip():
-        return Agency(code=re.sub(r"\W+", "-", raw.lower()).strip("-"), name=raw)
-    if isinstance(raw, dict):
+        agency = Agency(code=re.sub(r"\W+", "-", raw.lower()).strip("-"), name=raw)
+    elif isinstance(raw, dict):
         try:
-            return Agency.model_validate(raw)
+            agency = Agency.model_validate(raw)
         except ValidationError:
             pass
-    add(("agency",), "agency", "expected the agency: a name, or {code: ..., name: ...}", "PS072")
-    return Agency(code="?", name="?")
+    if agency is None:
+        add(("agency",), "agency", "expected the agency: a name, or {code: ..., name: ...}", "PS072")
+        return Agency(code="?", name="?")
+    for what, value, most in (("code", agency.code, MAX_AGENCY_CODE), ("name", agency.name, MAX_AGENCY_NAME)):
+        if len(value) > most:
+            add(("agency",), "agency", f"the agency's {what} is {len(value)} characters long; it may have at most {most}",
+                "PS072")
+            return Agency(code="?", name="?")
+    return agency
 
 
 def _claimed(raw: Any, m: Methodology, add: Any) -> dict[str, Decimal]:
