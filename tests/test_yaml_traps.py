@@ -255,3 +255,17 @@ def test_a_value_typed_on_the_command_line_or_the_web_page_has_the_files_traps(v
     assert str(e.value) == f"request: par_inspection_units_inspected: {error}"
     ok = run_cli("simulate", str(FACTS), "--set", "par_inspection_units_inspected=17", "-f", "json")
     assert ok.returncode == 0 and json.loads(ok.stdout)["changes"][0]["after"] == "17"
+
+
+@pytest.mark.parametrize("value", ["", "null", "~"])
+def test_set_with_nothing_makes_the_fact_missing_as_the_web_pages_what_if_does(value):
+    """`--set FACT=` was refused ("expected a number, got NoneType") where the web page's what-if
+    with an empty value makes the fact missing: one reader serves both now."""
+    r = run_cli("simulate", str(FACTS), "--set", f"par_inspection_units_inspected={value}", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["changes"] == [{"fact": "par_inspection_units_inspected", "before": "22", "after": None}]
+    item = next(i for i in out["items"] if i["code"] == "1.3.1")
+    assert (item["status_before"], item["status_after"]) == ("partial", "missing_facts")
+    bad = run_cli("simulate", str(FACTS), "--set", f"not_a_fact={value}", "--lang", "en")
+    assert (bad.returncode, bad.stderr.strip()) == (2, "parscore: --set: not_a_fact: 'not_a_fact' is not in the catalogue [PS075]")

@@ -706,7 +706,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="what if some facts changed")
     p.add_argument("facts")
-    p.add_argument("--set", action="append", metavar="FACT=VALUE", help="a fact change; repeatable")
+    p.add_argument("--set", action="append", metavar="FACT=VALUE", help="a fact change (FACT= with nothing makes the fact missing); repeatable")
     p.add_argument("--scenario", help="a scenario file: name, note, set: {fact: value}")
     common(p)
     planning(p)

@@ -494,11 +494,19 @@ def _typed(v: Any, spec: FactSpec, bad: Any) -> FactValue | None:
     return num
 
 
-def parse_fact_value(name: str, raw: str, m: Methodology) -> FactValue:
-    """Parse a `--set NAME=VALUE` value as a facts file's value is read, then check it like one."""
+def parse_fact_value(name: str, raw: Any, m: Methodology, file: str = "--set") -> FactValue | None:
+    """A what-if value a person typed (`simulate --set NAME=VALUE`, the web page's what-if):
+    text is read as a facts file's value is (`25`, `true`, `2025-05-15`, with its number
+    traps), then checked like one. Nothing, or `null`, makes the fact missing, as if it had
+    not been reported."""
     from ..yamlio import read_value
 
-    return check_fact_value(name, read_value(raw, "--set", name), m, "--set", None)
+    value = (None if not raw.strip() else read_value(raw, file, name)) if isinstance(raw, str) else raw
+    if value is None:
+        if name not in m.facts:
+            check_fact_value(name, 0, m, file, None)   # the located "unknown fact" problem
+        return None
+    return check_fact_value(name, value, m, file, None)
 
 
 def check_fact_value(name: str, value: Any, m: Methodology, file: str, line: int | None) -> FactValue:

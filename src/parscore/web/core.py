@@ -22,7 +22,7 @@ from ..errors import InputError, Problem
 from ..excel import import_xlsx, write_scorecard, write_template
 from ..html_report import render_html
 from ..resources import bundled_criteria, data_root
-from ..loading import FactValue, Facts, Methodology, check_fact_value, facts_from_document, load_methodology
+from ..loading import FactValue, Facts, Methodology, facts_from_document, load_methodology, parse_fact_value
 from ..models import Scorecard
 from ..peers import PeerTable, load_peers
 from ..planner import Planner
@@ -31,7 +31,7 @@ from ..simulation import load_scenario
 from ..units import LeadUnits, load_lead_units
 from ..workflow import DEFAULT_METHODOLOGY, facts_document, load_inputs, methodology_ref
 from ..files import MAX_INPUT_BYTES
-from ..yamlio import load_yaml, read_value
+from ..yamlio import load_yaml
 
 MAX_UPLOAD_BYTES = MAX_INPUT_BYTES              # the readers' own cap: one facts file or workbook
 MAX_REQUEST_BYTES = MAX_INPUT_BYTES + 256 * 1024   # the file plus form fields
@@ -210,17 +210,8 @@ def _yaml_dump(data: Any) -> str:
 
 
 def parse_change(name: str, raw: Any, m: Methodology, file: str = "request") -> FactValue | None:
-    """One what-if value: text is read as YAML like `--set` (so `25`, `true`, `2025-05-15`);
-    null or empty text removes the fact (it becomes missing)."""
-    if isinstance(raw, str):
-        if not raw.strip():
-            return None
-        raw = read_value(raw, file, name)
-    if raw is None:
-        if name not in m.facts:
-            check_fact_value(name, 0, m, file, None)   # the located "unknown fact" problem
-        return None
-    return check_fact_value(name, raw, m, file, None)
+    """One what-if value, read as `simulate --set` reads one (`loading.parse_fact_value`)."""
+    return parse_fact_value(name, raw, m, file)
 
 
 def parse_changes(pairs: list[tuple[str, Any]], m: Methodology, file: str = "request") -> dict[str, FactValue | None]:
