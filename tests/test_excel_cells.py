@@ -258,3 +258,20 @@ def test_a_formula_with_its_saved_result_is_read_as_that_result(tmp_path):
     """What Excel saves: the formula and its result; the result is the value."""
     path, _ = _formula(tmp_path, "=10+5", "15")
     assert import_xlsx(path, M)[0].values["par_inspection_units_inspected"] == 15
+
+
+def test_text_longer_than_a_cell_holds_is_cut_visibly(tmp_path):
+    """openpyxl cuts a text over 32,767 characters without a word; the cut is shown, with how many
+    characters went, and the text still fits its cell."""
+    from openpyxl import Workbook, load_workbook
+
+    from parscore.excel.safety import MAX_CELL_TEXT, put_text
+
+    wb = Workbook()
+    put_text(wb.active, 1, 1, "giải trình " * 4000)   # 44,000 characters
+    put_text(wb.active, 2, 1, "x" * MAX_CELL_TEXT)
+    wb.save(tmp_path / "t.xlsx")
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    long, full = ws["A1"].value, ws["A2"].value
+    assert len(long) <= MAX_CELL_TEXT and long.endswith(f" … [+{44000 - (MAX_CELL_TEXT - 24)}]")
+    assert long.startswith("giải trình giải trình") and full == "x" * MAX_CELL_TEXT

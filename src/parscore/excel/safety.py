@@ -111,6 +111,9 @@ class Cell:
         return f"{get_column_letter(self.column)}{self.row}"
 
 
+MAX_CELL_TEXT = 32767   # the most characters a workbook's cell holds
+
+
 class Uncomputed(str):
     """A formula cell whose result the file does not hold (a program, not Excel, wrote the
     formula): read as its formula text, so that no reader takes it for an empty cell."""
@@ -201,6 +204,9 @@ def put_text(ws: Worksheet, row: int, column: int, text: object) -> Cell_ | Merg
     if text is None:
         return cell
     s = clean_text(str(text))
+    if len(s) > MAX_CELL_TEXT:   # openpyxl would cut it without a word: the cut is shown, with how much went
+        cut = len(s) - (MAX_CELL_TEXT - 24)
+        s = s[:MAX_CELL_TEXT - 24] + f" … [+{cut}]"
     cell.value = s
     cell.data_type = "s"
     if s.startswith(_FORMULA_START):
