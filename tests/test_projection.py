@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -184,3 +185,21 @@ def test_a_bad_field_target_names_itself(args, error):
     field given twice kept its last target in silence."""
     r = run_cli("project", FACTS, "--baseline", BASE, "--samples", "20", *args, "--lang", "en")
     assert (r.returncode, r.stderr.strip()) == (2, f"parscore: {error}")
+
+
+def test_a_baseline_of_this_year_or_of_another_agency_is_refused(tmp_path):
+    """`--baseline` took this year's file, a later one or another province's, and drew the survey
+    around those values in silence; the facts file's own `baseline:` already refused a wrong year."""
+    r = run_cli("project", FACTS, "--baseline", FACTS, "--lang", "en")
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: {FACTS}: --baseline: last year's file is for 2025, not a "
+                                                   "year before 2025; give the previous year's file [PS312]")
+    other = tmp_path / "other-2024.yaml"
+    text = (ROOT / BASE).read_text(encoding="utf-8")
+    other.write_text(re.sub(r"(?m)^agency:.*$", "agency: {code: bac-lieu, name: UBND tỉnh Bạc Liêu}", text, count=1),
+                     encoding="utf-8")
+    r = run_cli("project", FACTS, "--baseline", str(other), "--lang", "en")
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: {other}: --baseline: last year's facts file is for the agency "
+                                                   "'bac-lieu', not 'ca-mau'; give this agency's own file [PS312]")
+    r = run_cli("score", FACTS, "--baseline", str(other), "--lang", "en")   # filling this year's survey from it: the same
+    assert r.returncode == 2 and "is for the agency 'bac-lieu', not 'ca-mau'" in r.stderr
+    assert run_cli("project", FACTS, "--baseline", BASE, "--samples", "20").returncode == 0

@@ -58,29 +58,42 @@ def survey_facts(m: Methodology) -> dict[str, list[str]]:
     return out
 
 
-def last_year(path: str | os.PathLike[str], m: Methodology, agency_code: str) -> LastYear:
-    """Last year's survey facts for `agency_code` from a facts file or a published results file."""
+def last_year(path: str | os.PathLike[str], m: Methodology, agency_code: str, year: int | None = None) -> LastYear:
+    """Last year's survey facts for `agency_code` from a facts file or a published results file.
+    With `year` (this year's facts'), a file for this year or a later one is refused, as is a
+    facts file of another agency: drawing around them would project from the wrong values."""
     if not os.path.lexists(path):   # anything else (a folder, a device) is refused by the file layer
         raise InputError.one(str(path), None, "--baseline", "last year's file was not found; give a facts file or a "
                              "results file such as fixtures/results-2024.yaml", "PS312")
     doc = read_facts_document(path)
     wanted = survey_facts(m)
     if isinstance(doc.data, dict) and "rows" in doc.data and "facts" not in doc.data:
-        return _from_results(path, m, agency_code, wanted)
+        return _from_results(path, m, agency_code, wanted, year)
     facts = facts_from_document(doc, m, nested_baseline=False)
+    _earlier(path, facts.year, year)
+    if agency_code and agency_code != "unknown" and facts.agency.code not in ("unknown", agency_code):
+        raise InputError.one(str(path), None, "--baseline", f"last year's facts file is for the agency "
+                             f"'{facts.agency.code}', not '{agency_code}'; give this agency's own file", "PS312")
     return LastYear({n: facts.values[n] for n in wanted if n in facts.values}, doc.file)
 
 
-def load_baseline(path: str | os.PathLike[str], m: Methodology, agency_code: str = "") -> LastYear:
+def _earlier(path: str | os.PathLike[str], theirs: int | None, ours: int | None) -> None:
+    if theirs is not None and ours is not None and theirs >= ours:
+        raise InputError.one(str(path), None, "--baseline", f"last year's file is for {theirs}, not a year before "
+                             f"{ours}; give the previous year's file", "PS312")
+
+
+def load_baseline(path: str | os.PathLike[str], m: Methodology, agency_code: str = "", year: int | None = None) -> LastYear:
     """`last_year` under the name `parscore.projection` exported first."""
-    return last_year(path, m, agency_code)
+    return last_year(path, m, agency_code, year)
 
 
 def _from_results(path: str | os.PathLike[str], m: Methodology, agency_code: str,
-                  wanted: dict[str, list[str]]) -> LastYear:
+                  wanted: dict[str, list[str]], year: int | None = None) -> LastYear:
     from .peers import load_peers
 
     table = load_peers(path)
+    _earlier(path, table.year, year)
     row = table.row(agency_code)
     if row is None:
         raise InputError.one(str(path), None, "rows", f"no row for the agency '{agency_code}'"
@@ -100,6 +113,6 @@ def _from_results(path: str | os.PathLike[str], m: Methodology, agency_code: str
 
 def project_survey(m: Methodology, facts: Facts, path: str | os.PathLike[str]) -> Facts:
     """`facts` with every missing survey fact filled from last year, marked projected."""
-    ly = last_year(path, m, facts.agency.code)
+    ly = last_year(path, m, facts.agency.code, facts.year)
     filled = {n: v for n, v in ly.values.items() if n not in facts.values}
     return replace(facts, values={**facts.values, **filled}, projected=filled, projection_source=ly.file if filled else None)

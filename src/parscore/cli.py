@@ -603,7 +603,7 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     # not `_load`: the survey facts this year's file lacks are drawn here, not filled in once
     m, facts = load_inputs(args.facts, args.methodology, getattr(args, "overlay", None), lang=args.lang)
-    baseline = load_baseline(args.baseline, m, facts.agency.code)
+    baseline = load_baseline(args.baseline, m, facts.agency.code, facts.year)
     field_targets: dict[str, Decimal] = {}
     for item in args.field_target or []:
         code, _, raw = item.partition("=")

@@ -111,7 +111,7 @@ def project_request(i: "Inputs", facts: Facts, baseline: str, samples: int = 10_
     from ..projection import DEFAULT_SEED, load_baseline, load_spreads, project
 
     path = _pick(BASELINES, baseline, "baseline", "PS351")
-    last = load_baseline(path, i.m, facts.agency.code)
+    last = load_baseline(path, i.m, facts.agency.code, facts.year)
     last = replace(last, file=last.file.replace(path, BASELINES[baseline]))
     return project(i.m, facts, last, load_spreads(i.m), samples, DEFAULT_SEED if seed is None else seed,
                    target, None, i.peers, 10, redraw)
