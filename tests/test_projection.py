@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, facts_text, run_cli
 from parscore import load_facts, load_methodology, score
 from parscore.errors import InputError
 from parscore.projection import load_baseline, load_spreads, project, survey_facts
@@ -203,3 +203,13 @@ def test_a_baseline_of_this_year_or_of_another_agency_is_refused(tmp_path):
     r = run_cli("score", FACTS, "--baseline", str(other), "--lang", "en")   # filling this year's survey from it: the same
     assert r.returncode == 2 and "is for the agency 'bac-lieu', not 'ca-mau'" in r.stderr
     assert run_cli("project", FACTS, "--baseline", BASE, "--samples", "20").returncode == 0
+    # a facts file's own `baseline:` naming another agency's file: "increase on 2024" rules compared with it
+    mine = tmp_path / "2025.yaml"
+    mine.write_text(facts_text(ROOT / FACTS).replace(str((ROOT / BASE).resolve()), str(other))
+                    .replace("lead_units: lead-units.yaml", f"lead_units: {ROOT / 'fixtures/ca-mau-2025/lead-units.yaml'}"),
+                    encoding="utf-8")
+    r = run_cli("score", str(mine), "--lang", "en")
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"parscore: {mine}:") and r.stderr.rstrip().endswith(
+        f"baseline: the baseline '{other}' is for the agency 'bac-lieu', not 'ca-mau'; name this agency's own facts file "
+        "of the previous year [PS305]")

@@ -115,8 +115,10 @@ def test_text_read_is_nfc(tmp_path):
 
 
 def test_an_nfd_agency_is_the_same_agency_in_the_history_store(tmp_path):
-    text = facts_text(FACTS).replace("agency: {code: ca-mau, name: \"UBND tỉnh Cà Mau\"}",
-                                                     "agency: {code: cà-mau, name: \"UBND tỉnh Cà Mau\"}")
+    agency = ("agency: {code: ca-mau, name: \"UBND tỉnh Cà Mau\"}", "agency: {code: cà-mau, name: \"UBND tỉnh Cà Mau\"}")
+    last = ROOT / "fixtures" / "ca-mau-2024.yaml"   # last year's file, for the same agency (a baseline names its own agency)
+    (tmp_path / "2024.yaml").write_text(last.read_text(encoding="utf-8").replace(*agency), encoding="utf-8")
+    text = facts_text(FACTS).replace(*agency).replace(str(last.resolve()), str(tmp_path / "2024.yaml"))
     (tmp_path / "nfc.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "nfd.yaml").write_text(unicodedata.normalize("NFD", text), encoding="utf-8")
     store = str(tmp_path / "h.sqlite")

@@ -234,7 +234,7 @@ def facts_from_document(doc: Document, m: Methodology, strict: bool = True, nest
     claimed_total = None
     if data.get("claimed_total") is not None:
         claimed_total = _number(data["claimed_total"], lambda msg: add(("claimed_total",), "claimed_total", msg, "PS081"))
-    baseline = _baseline(data.get("baseline"), doc, m, year, strict, add) if nested_baseline else None
+    baseline = _baseline(data.get("baseline"), doc, m, year, strict, add, agency.code) if nested_baseline else None
     units = data.get("lead_units")
     if units is not None and not isinstance(units, str):
         add(("lead_units",), "lead_units", "expected the path of a lead-unit assignment file", "PS071")
@@ -262,7 +262,8 @@ def _leads(raw: Any, m: Methodology, add: Any) -> dict[str, str]:
     return texts_by_code(raw, m.codes, "leads", "unknown code", "expected the lead unit's name as text", "PS270", add)
 
 
-def _baseline(ref: Any, doc: Document, m: Methodology, year: int | None, strict: bool, add: Any) -> "Facts | None":
+def _baseline(ref: Any, doc: Document, m: Methodology, year: int | None, strict: bool, add: Any,
+              agency: str = "unknown") -> "Facts | None":
     """Last year's facts file named by `baseline:` (relative to this file). Its own
     baseline is not followed: one year back is what rules compare with."""
     if ref is None:
@@ -284,6 +285,10 @@ def _baseline(ref: Any, doc: Document, m: Methodology, year: int | None, strict:
     if year is not None and base.year is not None and base.year >= year:
         add(("baseline",), "baseline", f"the baseline '{ref}' is for {base.year}, not a year before {year}; "
             "name the previous year's facts file", "PS305")
+        return None
+    if agency not in ("unknown", "?") and base.agency.code not in ("unknown", agency):
+        add(("baseline",), "baseline", f"the baseline '{ref}' is for the agency '{base.agency.code}', not '{agency}'; "
+            "name this agency's own facts file of the previous year", "PS305")
         return None
     return base
 
