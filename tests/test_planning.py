@@ -226,3 +226,15 @@ def test_lead_units_most_specific_wins():
     assert u.for_item("1.6.1").lead == "vp-ubnd"      # 1.6 overrides field 1
     assert u.for_item("7.3.1").lead == "vp-ubnd" and u.for_item("7.1.1").lead == "skhcn"
     assert u.for_item("8.4.1").lead == "stc" and u.for_item("8.5.1").lead == "vp-ubnd"
+
+
+def test_plan_status_refuses_another_agencys_plan(tmp_path):
+    """An appraisal of another agency was refused (PS151); a plan of another agency was judged
+    against this agency's facts in silence."""
+    plan = (ROOT / "fixtures/ca-mau-2025/plan-126.yaml").read_text(encoding="utf-8")
+    line = next(i for i, x in enumerate(plan.splitlines(), 1) if x.startswith("agency:"))
+    (tmp_path / "p.yaml").write_text(plan.replace("\nagency: ca-mau\n", "\nagency: bac-lieu\n"), encoding="utf-8")
+    r = run_cli("plan-status", "fixtures/ca-mau-2025/weaknesses.yaml", str(tmp_path / "p.yaml"), "--on", "2025-12-31",
+                "--lang", "en")
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: {tmp_path / 'p.yaml'}:{line}: agency: the plan of bac-lieu, "
+                                                   "but the facts are ca-mau's; give this agency's plan [PS145]")

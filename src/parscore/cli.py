@@ -451,7 +451,7 @@ def cmd_plan_status(args: argparse.Namespace) -> int:
     from .tracking import load_plan, plan_status
 
     m, facts = _load(args)
-    plan = load_plan(args.plan, m)
+    plan = load_plan(args.plan, m, facts.agency.code)
     try:
         on = parse_person_date(args.on) if args.on else today_in_vietnam()
     except ValueError:

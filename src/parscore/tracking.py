@@ -119,12 +119,17 @@ class PlanStatus:
         return [(u, c, s[0]) for u, (c, s) in out.items()]
 
 
-def load_plan(path: str | os.PathLike[str], m: Methodology) -> PlanFile:
+def load_plan(path: str | os.PathLike[str], m: Methodology, agency: str | None = None) -> PlanFile:
+    """A plan's tasks, checked against the methodology; with `agency` (the facts' agency code),
+    a plan of another agency is refused, as an appraisal of another agency is."""
     pf: PlanFile
     pf, doc = load_model(os.fspath(path), PlanFile, "PS140", "a plan: plan, citation, agency, units, tasks")
     known = set(m.facts) | set(m.derived)
     codes = m.codes
     problems = []
+    if agency not in (None, "unknown") and pf.agency != agency:
+        problems.append(Problem(doc.file, doc.line(("agency",)), "agency",
+                                f"the plan of {pf.agency}, but the facts are {agency}'s; give this agency's plan", "PS145"))
     seen: set[str] = set()
     for i, t in enumerate(pf.tasks):
         line = doc.line(("tasks", i))
