@@ -633,3 +633,20 @@ def test_a_unit_reporting_fewer_late_dossiers_than_resolved_minus_on_time_is_ref
     f.write_text(text, encoding="utf-8")
     r = run_cli("score", str(f), "-m", methodology, "--lang", "en")
     assert r.returncode == 2 and "[PS20" in r.stderr and "tthc_dossiers_overdue" in r.stderr, r.stderr
+
+
+def test_units_of_another_year_are_named_not_ranked_with_this_years(dept, tmp_path):
+    """A 2024 facts file left in the folder of 2025's was ranked among them in silence."""
+    import shutil
+
+    folder = tmp_path / "units"
+    shutil.copytree(UNITS, folder)
+    old = folder / "so-noi-vu.yaml"
+    old.write_text(old.read_text(encoding="utf-8").replace("\nyear: 2025\n", "\nyear: 2024\n"), encoding="utf-8")
+    r = run_cli("rank", str(folder), "-m", dept.id, "--lang", "en")
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: {old}: year: this unit's facts are for 2024, the others' for "
+                                                   "2025; rank one year's units at a time [PS412]")
+    facts, _ = load_units(folder, dept)
+    with pytest.raises(InputError) as e:
+        rank_units(dept, facts)
+    assert [p.file for p in e.value.problems] == [str(old)]

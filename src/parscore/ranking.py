@@ -82,6 +82,15 @@ def rank_cards(m: Methodology, cards: list[tuple[Scorecard, Facts]], lang: str =
             problems.append(Problem(facts.file, None, "agency.code", f"unit code '{code}' is also used by {seen[code]}; "
                                     "each unit needs its own code", "PS411"))
         seen[code] = facts.file
+    by_year: dict[int, list[str]] = {}
+    for card, facts in cards:
+        if card.year is not None:
+            by_year.setdefault(card.year, []).append(facts.file)
+    if len(by_year) > 1:   # a ranking is of one year: the year most units report is taken as meant
+        meant = max(by_year, key=lambda y: (len(by_year[y]), y))
+        problems += [Problem(file, None, "year", f"this unit's facts are for {year}, the others' for {meant}; "
+                             "rank one year's units at a time", "PS412")
+                     for year, files in sorted(by_year.items()) if year != meant for file in files]
     if problems:
         raise InputError(problems)
     bands = {g.code: (g.name.get(lang) if g.name else g.code) for g in m.groups}
