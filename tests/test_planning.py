@@ -238,3 +238,21 @@ def test_plan_status_refuses_another_agencys_plan(tmp_path):
                 "--lang", "en")
     assert (r.returncode, r.stderr.strip()) == (2, f"parscore: {tmp_path / 'p.yaml'}:{line}: agency: the plan of bac-lieu, "
                                                    "but the facts are ca-mau's; give this agency's plan [PS145]")
+
+
+def test_another_agencys_lead_units_are_refused_on_the_command_line_and_the_web_page(tmp_path):
+    """Another province's lead-unit file named its departments as leading this one's improvements."""
+    units = (ROOT / "fixtures/ca-mau-2025/lead-units.yaml").read_text(encoding="utf-8")
+    other = tmp_path / "lu.yaml"
+    other.write_text(units.replace("\nagency: ca-mau\n", "\nagency: bac-lieu\n"), encoding="utf-8")
+    r = run_cli("plan", "fixtures/ca-mau-2025/weaknesses.yaml", "--units", str(other), "--lang", "en")
+    assert (r.returncode, r.stderr.strip()) == (2, f"parscore: {other}: agency: the lead units of bac-lieu, but the facts "
+                                                   "are ca-mau's; give this agency's lead-unit file [PS113]")
+    from parscore.web.core import load_request
+
+    weak = (ROOT / "fixtures/weak-province-2025.yaml").read_text(encoding="utf-8")
+    with pytest.raises(InputError) as e:   # the web page: another province's facts with Cà Mau's bundled units
+        load_request(text=weak, units="ca-mau-2025")
+    assert [(p.code, p.message) for p in e.value.problems] == [
+        ("PS113", "the lead units of ca-mau, but the facts are minh-hoa's; give this agency's lead-unit file")]
+    assert load_request(text=weak).units is None and load_request(example="ca-mau-2025", units="ca-mau-2025").units

@@ -52,10 +52,12 @@ def _load(args: argparse.Namespace) -> tuple[Methodology, Facts]:
 
 
 def _units(args: argparse.Namespace, m: Methodology, facts: Facts) -> LeadUnits | None:
-    from .units import load_lead_units, with_leads
+    from .units import check_units_agency, load_lead_units, with_leads
 
     path = getattr(args, "units", None) or facts.lead_units
-    return with_leads(load_lead_units(path, m) if path else None, facts.leads)
+    units = load_lead_units(path, m) if path else None
+    check_units_agency(units, facts.agency.code)
+    return with_leads(units, facts.leads)
 
 
 def _peers(args: argparse.Namespace) -> PeerTable | None:

@@ -42,6 +42,7 @@ class LeadUnits:
     source: str
     units: dict[str, Unit]
     assign: dict[str, Assignment]
+    agency: str | None = None   # whose units these are (the assignment file's agency)
 
     def for_item(self, code: str) -> Assignment | None:
         """The most specific assignment covering a code: '1.6.1', then '1.6', then '1'."""
@@ -72,7 +73,15 @@ def load_lead_units(path: str | os.PathLike[str], m: Methodology) -> LeadUnits:
                 problems.append(Problem(doc.file, line, f"assign.{code}", f"unit '{u}' is not declared under units:", "PS112"))
     if problems:
         raise InputError(problems)
-    return LeadUnits(doc.file, af.source, dict(af.units), dict(af.assign))
+    return LeadUnits(doc.file, af.source, dict(af.units), dict(af.assign), af.agency)
+
+
+def check_units_agency(units: LeadUnits | None, agency: str) -> None:
+    """Refuse another agency's lead units: its departments would be named as leading this one's
+    improvements (an assignment is one agency's, as its `agency:` says)."""
+    if units is not None and units.agency and agency not in ("unknown", "?") and units.agency != agency:
+        raise InputError.one(units.file, None, "agency", f"the lead units of {units.agency}, but the facts are {agency}'s; "
+                             "give this agency's lead-unit file", "PS113")
 
 
 @dataclass(frozen=True)
@@ -121,4 +130,5 @@ def with_leads(units: LeadUnits | None, leads: dict[str, str], file: str = "lead
             by_name[name.casefold()] = key
         old = assign.get(code)
         assign[code] = Assignment(lead=key, cooperating=[u for u in (old.cooperating if old else []) if u != key])
-    return LeadUnits(units.file if units else file, units.source if units else file, declared, assign)
+    return LeadUnits(units.file if units else file, units.source if units else file, declared, assign,
+                     units.agency if units else None)

@@ -28,7 +28,7 @@ from ..peers import PeerTable, load_peers
 from ..planner import Planner
 from ..reporting import render_scorecard
 from ..simulation import load_scenario
-from ..units import LeadUnits, load_lead_units
+from ..units import LeadUnits, check_units_agency, load_lead_units
 from ..workflow import DEFAULT_METHODOLOGY, facts_document, load_inputs, methodology_ref
 from ..files import MAX_INPUT_BYTES
 from ..yamlio import load_yaml
@@ -202,7 +202,9 @@ def load_request(*, upload: bytes | None = None, upload_name: str | None = None,
         source = safe_name(text_name)
         m, facts = facts_from_yaml_text(text or "", source, methodology, strict)
         text_out = text or ""
-    return Inputs(m, facts, peers_by_name(peers), units_by_name(units, m), source, text_out)
+    lead_units = units_by_name(units, m)
+    check_units_agency(lead_units, facts.agency.code)
+    return Inputs(m, facts, peers_by_name(peers), lead_units, source, text_out)
 
 
 def _yaml_dump(data: Any) -> str:
