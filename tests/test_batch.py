@@ -325,3 +325,26 @@ def test_writing_in_turn_never_waits_for_a_worker_killed_while_it_waited():
     os.close(write)
     with os.fdopen(read, "rb") as fh:
         assert fh.read() == b"first"
+
+
+def test_a_ranking_of_cards_judged_under_different_methodologies_says_so(tmp_path):
+    """A batch may hold a province's facts and a department's: the table ranked their indices
+    side by side without a word (group A beside band 'tốt')."""
+    import yaml as _yaml
+
+    docs = []
+    for f in ("fixtures/ca-mau-2025/targets-met.yaml", "fixtures/ca-mau-2025/units/so-noi-vu.yaml"):
+        d = _yaml.safe_load((ROOT / f).read_text(encoding="utf-8"))
+        d.pop("baseline", None)
+        d.pop("lead_units", None)
+        docs.append(json.dumps(d, default=str, ensure_ascii=False))
+    (tmp_path / "mixed.jsonl").write_text("\n".join(docs) + "\n", encoding="utf-8")
+    (tmp_path / "one.jsonl").write_text(docs[0] + "\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        r = run_cli("score", "--batch", str(tmp_path / "mixed.jsonl"), "-f", "table", "--jobs", jobs, "--lang", "en")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.rstrip().splitlines()[-1] == (
+            "These cards were judged under different methodologies (par-department-ca-mau 2023-08-14, par-province-892 "
+            "2024-12-05): an index compares only with those judged under the same one.")
+    one = run_cli("score", "--batch", str(tmp_path / "one.jsonl"), "-f", "table", "--lang", "en")
+    assert "judged under different" not in one.stdout

@@ -73,6 +73,7 @@ class Result:
     index: Decimal | None = None
     group: str | None = None
     total: Decimal | None = None
+    methodology: str = ""          # the methodology (id and version) the card was judged under
 
 
 def jobs_of(path: str, methodology: str | None = None, overlay: str | None = None, lang: str = "vi") -> list[Job]:
@@ -196,7 +197,8 @@ class Scorer:
             return Result(job.where, None, tuple(exc.problems))
         except OSError as exc:
             return Result(job.where, None, (Problem(job.where, None, "", f"cannot be read: {exc.strerror or exc}", "PS001"),))
-        return Result(job.where, line, (), (facts.agency.code, facts.agency.name), data["index"], data["group"], data["total"])
+        return Result(job.where, line, (), (facts.agency.code, facts.agency.name), data["index"], data["group"], data["total"],
+                      f"{m.id} {m.version}")
 
 
 _WORKER: Scorer | None = None

@@ -94,6 +94,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     rows = ranking(results)
     table = tabulate([[r[0], r[1], r[2], num(r[3], args.lang), pct(r[4], args.lang), r[5], r[6]] for r in rows],
                      headers=text("cli", args.lang)["ranking_head"], tablefmt="simple", disable_numparse=True) + "\n"
+    judged = sorted({r.methodology for r in results if r.line is not None})
+    if len(judged) > 1:   # a province's card and a department's, say: their indices do not compare
+        table += "\n" + text("cli", args.lang)["ranking_mixed"].format(methodologies=", ".join(judged)) + "\n"
     if as_table:
         _emit(table, args)
     elif sys.stderr.isatty():   # a person is watching; a pipeline's stderr carries only problems
