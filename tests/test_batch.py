@@ -348,3 +348,19 @@ def test_a_ranking_of_cards_judged_under_different_methodologies_says_so(tmp_pat
             "2024-12-05): an index compares only with those judged under the same one.")
     one = run_cli("score", "--batch", str(tmp_path / "one.jsonl"), "-f", "table", "--lang", "en")
     assert "judged under different" not in one.stdout
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_dates_read_day_first_are_said_with_each_inputs_place(tmp_path, jobs):
+    """A date such as 03/04/2025 is read day first and a note says so; in a batch the notes were
+    lost in the workers (or said once, without which input), and now come with each input's line."""
+    def line(code: str, date: str) -> str:
+        return json.dumps({"agency": {"code": code, "name": code.upper()}, "year": 2025, "facts": {"par_annual_plan_days_late": {
+            "value": 0, "evidence": {"number": "1/QĐ", "date": date, "issuer": "UBND"}}}}, ensure_ascii=False)
+    (tmp_path / "in.jsonl").write_text("\n".join([line("a", "03/04/2025"), line("b", "25/04/2025"), line("c", "03/04/2025")])
+                                       + "\n", encoding="utf-8")
+    r = run_cli("score", "--batch", str(tmp_path / "in.jsonl"), "--jobs", jobs, "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    where = tmp_path / "in.jsonl"
+    assert r.stderr.splitlines() == [f"parscore: {where}:1: note: '03/04/2025' was read day first, as 3 April 2025",
+                                     f"parscore: {where}:3: note: '03/04/2025' was read day first, as 3 April 2025"]

@@ -35,10 +35,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
+from .dates import take_readings
 from .errors import InputError, Problem
 from .files import MAX_INPUT_BYTES, input_files, note_input, open_text
 from .jsontext import DigitsLost, DuplicateKey, loads, lone_surrogate
@@ -74,6 +76,7 @@ class Result:
     group: str | None = None
     total: Decimal | None = None
     methodology: str = ""          # the methodology (id and version) the card was judged under
+    readings: tuple[tuple[str, date], ...] = ()   # dates read day first (03/04/2025): said with the input's place
 
 
 def jobs_of(path: str, methodology: str | None = None, overlay: str | None = None, lang: str = "vi") -> list[Job]:
@@ -187,6 +190,14 @@ class Scorer:
         return m, facts_from_document(doc, m)
 
     def score_one(self, job: Job) -> Result:
+        """One input's card, or its problems; the dates it read day first come back with it (read in a
+        worker, they would otherwise never be said)."""
+        take_readings()   # (none left over from another input)
+        result = self._score_one(job)
+        readings = take_readings()
+        return replace(result, readings=tuple(readings)) if readings else result
+
+    def _score_one(self, job: Job) -> Result:
         try:
             m, facts = self.facts(job)
             if self.lines:

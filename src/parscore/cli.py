@@ -101,6 +101,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _emit(table, args)
     elif sys.stderr.isatty():   # a person is watching; a pipeline's stderr carries only problems
         sys.stderr.write(table)
+    from .dates import reading_notes
+
+    for r in results:   # how each input's dates were read, with the input's place
+        _stderr("".join(visible(f"parscore: {r.where}: {note}") + "\n" for note in reading_notes(args.lang, list(r.readings))))
     bad = [r for r in results if r.problems]
     for r in bad:
         _stderr("".join(f"parscore: {visible(problem.render(args.lang))}\n" for problem in r.problems))

@@ -76,10 +76,11 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "A
               "November", "December")
 
 
-def reading_notes(lang: str) -> list[str]:
-    """One line per ambiguous day-first date read since the last call, in `lang`."""
+def reading_notes(lang: str, readings: list[tuple[str, dt.date]] | None = None) -> list[str]:
+    """One line per ambiguous day-first date read since the last call (or per one of
+    `readings`, e.g. a batch input's), in `lang`."""
     out = []
-    for text, d in take_readings():
+    for text, d in (take_readings() if readings is None else readings):
         if lang == "en":
             out.append(f"note: '{text}' was read day first, as {d.day} {_MONTHS_EN[d.month - 1]} {d.year}")
         else:
