@@ -363,3 +363,18 @@ def test_project_equals_the_cli(client, cli, baseline, path):
 def test_project_takes_only_a_bundled_last_year(client):
     probs = _problems(client.post("/api/project", json={"example": "ca-mau-2025", "baseline": "../fixtures/ca-mau-2024.yaml"}))
     assert probs[0]["code"] == "PS351" and probs[0]["field"] == "baseline"
+
+
+def test_a_problem_with_a_bundled_file_names_it_as_the_repository_does_never_by_the_servers_path(client):
+    """A request pairing another province's facts with Cà Mau's bundled last year or lead units is
+    refused; the answer named the bundled file by the server's own path (/…/fixtures/ca-mau-2024.yaml)."""
+    from parscore.resources import data_root
+
+    weak = (data_root() / WEAK).read_text(encoding="utf-8")
+    answers = [client.post("/api/project", json={"facts": weak, "baseline": "ca-mau-2024", "samples": 50, "lang": "en"}, headers=HEADER),
+               client.post("/api/project", json={"facts": weak, "baseline": "results-2024", "samples": 50, "lang": "en"}, headers=HEADER),
+               client.post("/api/score", json={"facts": weak, "units": "ca-mau-2025", "lang": "en"}, headers=HEADER)]
+    got = [(r.status_code, r.json()["problems"][0]["file"], r.json()["problems"][0]["code"]) for r in answers]
+    assert got == [(422, "fixtures/ca-mau-2024.yaml", "PS312"), (422, "fixtures/results-2024.yaml", "PS312"),
+                   (422, "fixtures/ca-mau-2025/lead-units.yaml", "PS113")]
+    assert not any(str(data_root()) in r.text for r in answers)

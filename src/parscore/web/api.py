@@ -79,7 +79,7 @@ def problems_response(problems: list[Problem], status: int = 422, lang: str = "v
 
     body = {"problems": [{"file": p.file, "line": p.line, "field": p.field,
                           "message": p.message if lang == "en" else translate(p.code, p.message, lang), "code": p.code,
-                          "text": p.render(lang)} for p in problems]}
+                          "text": p.render(lang)} for p in core.public(problems)]}
     return Response(dumps(body), status_code=status, media_type="application/json")
 
 

@@ -326,6 +326,8 @@ def _page(request: Request, ctx: dict[str, Any], lang: str, status: int = 200, f
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     ctx = {"lang": lang, "tr": lambda k: tr(k, lang), "csrf": token, "examples": sorted(core.EXAMPLES),
            "peers_names": sorted(core.PEERS), "units_names": sorted(core.UNITS), **ctx}
+    if ctx.get("problems"):
+        ctx["problems"] = core.public(list(ctx["problems"]))
     if fragment is None:
         fragment = request.headers.get("x-parscore-fragment") == "1"
     html = env.get_template("app.html" if fragment else "page.html").render(**ctx)

@@ -74,6 +74,14 @@ def safe_name(raw: str | None, default: str = "request") -> str:
     return base or default
 
 
+def public(problems: list[Problem]) -> list[Problem]:
+    """Problems as a request's answer shows them: a bundled file by its name in the repository
+    (fixtures/ca-mau-2024.yaml), never by the server's path to it."""
+    root = str(data_root()) + os.sep
+    return [dataclasses.replace(p, file=p.file.replace(root, ""), message=p.message.replace(root, ""))
+            if root in p.file or root in p.message else p for p in problems]
+
+
 def _pick(table: dict[str, str], name: str, field: str, code: str) -> str:
     if name not in table:
         raise InputError.one("request", None, field, f"unknown {field} '{name[:80]}'; choose one of {', '.join(sorted(table))}", code)
