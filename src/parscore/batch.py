@@ -43,7 +43,7 @@ from typing import Any, Iterator
 from .dates import take_readings
 from .errors import InputError, Problem
 from .files import MAX_INPUT_BYTES, input_files, note_input, open_text
-from .jsontext import DigitsLost, DuplicateKey, loads, lone_surrogate
+from .jsontext import loads, lone_surrogate
 from .loading import Facts, Methodology, facts_from_document, load_methodology, read_facts_document
 from .scorecard import score_data, score_line
 from .yamlio import Document
@@ -156,15 +156,12 @@ class Scorer:
             m = self._load(self.methodology or "par-province-892")
             return m, import_xlsx(job.path, m)[0]
         if job.text is not None:
-            if len(job.text) > MAX_INPUT_BYTES // 4 and len(job.text.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
-                raise InputError.one(job.where, None, "", f"the line is {len(job.text.encode('utf-8', 'surrogatepass'))} "
-                                     f"bytes; the limit is {MAX_INPUT_BYTES} bytes for one facts document", "PS002")
+            size = len(job.text.encode("utf-8", "surrogatepass")) if len(job.text) > MAX_INPUT_BYTES // 4 else 0
+            if size > MAX_INPUT_BYTES:   # (a character is at most 4 bytes: a shorter line is not measured)
+                raise InputError.one(job.where, None, "", f"the line is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes "
+                                     "for one facts document", "PS002")
             try:
-                data = loads(job.text.removeprefix("\ufeff") if job.line == 1 else job.text)   # (Notepad's BOM)
-            except DigitsLost as exc:
-                raise InputError.one(job.where, None, "", str(exc), "PS233") from None
-            except DuplicateKey as exc:
-                raise InputError.one(job.where, None, "", str(exc), "PS007") from None
+                data = loads(job.text.removeprefix("\ufeff") if job.line == 1 else job.text, job.where)   # (Notepad's BOM)
             except json.JSONDecodeError as exc:
                 raise InputError.one(job.where, None, "", f"not a JSON document ({exc.msg} at column {exc.colno}); "
                                      "write one facts mapping per line", "PS382") from None

@@ -27,7 +27,9 @@ from typing import Any
 
 import orjson
 
-__all__ = ["dumps", "dumps_bytes", "lone_surrogate", "plain"]
+from .errors import InputError
+
+__all__ = ["dumps", "dumps_bytes", "loads", "lone_surrogate", "plain"]
 
 _INDENT = orjson.OPT_INDENT_2
 
@@ -111,12 +113,12 @@ def _stdlib(data: Any, indent: bool) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class DigitsLost(ValueError):
-    """A number in a JSON document that a float cannot keep as written (`yamlio.digits_lost`)."""
+class _Refused(ValueError):
+    """What `loads` refuses in a document `json.loads` would read: a message and its code."""
 
-
-class DuplicateKey(ValueError):
-    """A key written twice in one JSON object (the standard library keeps the last in silence)."""
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -125,27 +127,31 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise DuplicateKey(f"duplicate key '{key}'; each key may appear once")
+                raise _Refused(f"duplicate key '{key}'; each key may appear once", "PS007")
             seen.add(key)
     return d
 
 
 def _float(text: str) -> float:
-    if len(text) > 16:   # (up to 15 significant digits always come back as written)
+    if len(text) > 16:   # (`digits_lost`'s own first test, here to spare the call for every number)
         from .yamlio import digits_lost
 
         why = digits_lost(text)
         if why is not None:
-            raise DigitsLost(why)
+            raise _Refused(why, "PS233")
     return float(text)
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes, where: str) -> Any:
     """A JSON document a person gave (a batch line, an API request): `json.loads`, except that
-    a number with more digits than a float keeps raises DigitsLost with what to write,
-    instead of being scored as another number, and a key written twice in one object raises
-    DuplicateKey instead of the first value being dropped (as YAML documents are read)."""
-    return json.loads(text, parse_float=_float, object_pairs_hook=_object)
+    a number with more digits than a float keeps (PS233), instead of being scored as another
+    number, and a key written twice in one object (PS007), instead of the first value being
+    dropped, are InputErrors at `where`, as in YAML documents. Text that is not JSON raises
+    `json.JSONDecodeError` (a ValueError) as `json.loads` does."""
+    try:
+        return json.loads(text, parse_float=_float, object_pairs_hook=_object)
+    except _Refused as exc:
+        raise InputError.one(where, None, "", str(exc), exc.code) from None
 
 
 def lone_surrogate(data: Any, text: str | bytes | None = None) -> str | None:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..jsontext import DigitsLost, DuplicateKey, dumps, loads, lone_surrogate
+from ..jsontext import dumps, loads, lone_surrogate
 from ..audit import audit
 from ..errors import InputError, Problem
 from ..planner import Planner
@@ -113,11 +113,7 @@ async def read_body(request: Request, model: type[FactsBody], strict: bool = Tru
     if ctype == "application/json":
         raw = await request.body()
         try:
-            data = loads(raw.decode("utf-8"))
-        except DigitsLost as exc:
-            raise InputError.one("request", None, "", str(exc), "PS233") from None
-        except DuplicateKey as exc:
-            raise InputError.one("request", None, "", str(exc), "PS007") from None
+            data = loads(raw.decode("utf-8"), "request")
         except (UnicodeDecodeError, ValueError) as exc:
             raise InputError.one("request", None, "", f"the body is not JSON: {exc}", "PS356") from None
         half = lone_surrogate(data, raw)
