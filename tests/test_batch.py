@@ -310,7 +310,7 @@ def test_writing_in_turn_never_waits_for_a_worker_killed_while_it_waited():
 
     ctx = mp.get_context("fork")
     read, write = os.pipe()
-    shared = _InTurn(ctx, write, [], 2)
+    shared = _InTurn(ctx, write, [], 2, ctx.Value("b", 0, lock=False))
     waiter = ctx.Process(target=shared.write, args=(1, b"second"))   # waits for share 0
     waiter.start()
     time.sleep(0.3)

@@ -268,10 +268,12 @@ class _InTurn:
     (SIGTERM to the whole process group, the system's out-of-memory killer). The wait also
     looks again every 50 ms, whatever happens to the others."""
 
-    def __init__(self, ctx: Any, fd: int, jobs: list[Job], workers: int):
+    def __init__(self, ctx: Any, fd: int, jobs: list[Job], workers: int, stop: Any):
         self.fd, self.jobs, self.workers = fd, jobs, workers
         self.turn = ctx.Value("q", 0, lock=False)     # the next share to write
-        self.failed = ctx.Value("b", 0, lock=False)   # a share was not written: the later ones are not either
+        # the run's stop flag: set when a share is not written (the later ones are not either, and
+        # the shares not started are skipped) or when the run ends early (`abort`)
+        self.failed = stop
         self.wake = ctx.BoundedSemaphore(workers)     # at most one wake-up per worker waits to be taken
         for _ in range(workers):
             self.wake.acquire()
@@ -424,17 +426,17 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
         shared = None
         try:
             ctx = mp.get_context("fork" if fork else "spawn")
+            stop = ctx.Value("b", 0, lock=False)   # set when the run ends early: the shares not started are skipped
             size = max(1, min(64, len(jobs) // (n * 8) or 1))
             tasks: list[Any]
             if fd is not None:
-                shared = _InTurn(ctx, fd, jobs, n)   # forked workers receive it as it is (nothing pickled)
+                shared = _InTurn(ctx, fd, jobs, n, stop)   # forked workers receive it as it is (nothing pickled)
                 tasks = [(i, a, a + size) for i, a in enumerate(range(0, len(jobs), size))]
             else:
                 tasks = [(i, jobs[a:a + size]) for i, a in enumerate(range(0, len(jobs), size))]
             # concurrent.futures rather than multiprocessing.Pool: a worker killed outright (by the
             # system, for want of memory) breaks the pool with an error instead of leaving its
             # share's result awaited for ever
-            stop = ctx.Value("b", 0, lock=False)
             pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init,
                                        initargs=(methodology, overlay, lang, engine, True, lines, shared, stop))
             done = 0
@@ -460,9 +462,10 @@ def run_batch(jobs: list[Job], methodology: str | None = None, overlay: str | No
                                      f"perhaps for want of memory) after {done} of {len(jobs)} inputs; run again with "
                                      "fewer --jobs, or split the input", "PS386") from None
             finally:   # on an error, Ctrl-C, SIGTERM or a caller that stops reading: no share waits or runs on
-                stop.value = 1
                 if shared is not None:
-                    shared.abort()
+                    shared.abort()   # (sets `stop` and wakes the workers waiting for their turn)
+                else:
+                    stop.value = 1
                 pool.shutdown(wait=True)
         finally:
             if fork:
