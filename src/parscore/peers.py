@@ -273,16 +273,23 @@ def _csv_reader(text: str) -> "csv.DictReader[str]":
     return csv.DictReader(io.StringIO(text))
 
 
+def comma_point(text: str) -> str:
+    """An index typed with one decimal comma (89,33, as Vietnamese settings write it) with a
+    point instead; any other text as it is. An index lies within 0–100, so the comma cannot
+    separate thousands."""
+    return text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
+
+
 def _index(v: Any) -> Decimal | None:
     """An index as written: a number, or its text with one decimal comma (89,33: Excel's CSV in
-    Vietnamese settings), as `--target` reads one."""
+    Vietnamese settings), as `--target` reads one (`comma_point`)."""
     if isinstance(v, bool) or v is None:
         return None
     if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
         return None
     raw = str(v).strip()
-    if isinstance(v, str) and raw.count(",") == 1 and "." not in raw:
-        raw = raw.replace(",", ".")
+    if isinstance(v, str):
+        raw = comma_point(raw)
     try:
         d = Decimal(raw)
     except InvalidOperation:

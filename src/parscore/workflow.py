@@ -14,7 +14,7 @@ from .loading import (  # methodology_ref and DEFAULT_METHODOLOGY are re-exporte
     methodology_ref as methodology_ref, read_facts_document,
 )
 from .models import Scorecard, UnitRow
-from .peers import PeerTable, project_rank, rank_info
+from .peers import PeerTable, comma_point, project_rank, rank_info
 from .units import LeadUnits, totals_by_unit
 
 def load_inputs(path: str | os.PathLike[str], methodology: str | None = None,
@@ -58,7 +58,7 @@ def parse_target(raw: str, where: str = "--target", field: str = "target") -> De
     """A target index 0–100; one decimal comma (92,5) is read as a decimal point."""
     raw = str(raw).strip()
     try:
-        d = Decimal(raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw)
+        d = Decimal(comma_point(raw))
     except InvalidOperation:
         raise InputError.one(where, None, field, f"expected an index such as 92 or 92.5, got {raw!r}", "PS132") from None
     if not d.is_finite() or not Decimal(0) <= d <= Decimal(100):
