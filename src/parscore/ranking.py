@@ -75,6 +75,7 @@ class Ranking(_Out):
 def rank_cards(m: Methodology, cards: list[tuple[Scorecard, Facts]], lang: str = "vi", skipped: list[str] | None = None) -> Ranking:
     """Rank scored cards (one per unit) under the tie rule above."""
     seen: dict[str, str] = {}
+    by_year: dict[int, list[str]] = {}
     problems = []
     for card, facts in cards:
         code = card.agency.code
@@ -82,8 +83,6 @@ def rank_cards(m: Methodology, cards: list[tuple[Scorecard, Facts]], lang: str =
             problems.append(Problem(facts.file, None, "agency.code", f"unit code '{code}' is also used by {seen[code]}; "
                                     "each unit needs its own code", "PS411"))
         seen[code] = facts.file
-    by_year: dict[int, list[str]] = {}
-    for card, facts in cards:
         if card.year is not None:
             by_year.setdefault(card.year, []).append(facts.file)
     if len(by_year) > 1:   # a ranking is of one year: the year most units report is taken as meant
