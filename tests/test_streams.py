@@ -232,17 +232,9 @@ def test_ctrl_c_during_a_batch_ends_it_quietly_and_leaves_no_file(batch_input, t
     """Ctrl-C reaches the whole process group: the run ends with 130, no worker prints a
     traceback, and the -o file being written is not left behind (nor put in place)."""
     import signal
-    import time
 
-    many = tmp_path / "many.jsonl"
-    many.write_bytes(batch_input.read_bytes() * 200)   # 4,000 cards: still running when the signal comes
-    out = tmp_path / "cards.jsonl"
-    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(out)], cwd=ROOT,
-                            stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
-        time.sleep(0.02)   # until the workers are writing cards
+    proc = _batch_writing(tmp_path, batch_input, start_new_session=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert (proc.returncode, err) == (130, b"")
@@ -264,20 +256,35 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _batch_writing(tmp_path: Path, source: Path, **popen: object) -> subprocess.Popen[bytes]:
+    """`score --batch` of 4,000 cards to -o, returned once its workers are writing cards."""
+    import time
+
+    many = tmp_path / "many.jsonl"
+    many.write_bytes(source.read_bytes() * 200)
+    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(tmp_path / "cards.jsonl")],
+                            cwd=ROOT, stderr=subprocess.PIPE, **popen)  # type: ignore[call-overload]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
+        time.sleep(0.02)
+    return proc
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` still runs (not gone, not a zombie waiting to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_a_worker_killed_outright_ends_the_batch_with_an_error_not_a_hang(batch_input, tmp_path):
     """The system may kill a worker (out of memory): the run stops with PS386 saying how far it
     got, instead of waiting for ever for the killed worker's share; the -o file is not left."""
     import signal
-    import time
 
-    many = tmp_path / "many.jsonl"
-    many.write_bytes(batch_input.read_bytes() * 200)
-    out = tmp_path / "cards.jsonl"
-    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(out)], cwd=ROOT,
-                            stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
-        time.sleep(0.02)
+    proc = _batch_writing(tmp_path, batch_input)
     workers = _children(proc.pid)
     assert len(workers) == 2
     os.kill(workers[0], signal.SIGKILL)
@@ -295,46 +302,18 @@ def test_workers_end_when_the_batch_they_serve_is_killed(batch_input, tmp_path):
     import signal
     import time
 
-    many = tmp_path / "many.jsonl"
-    many.write_bytes(batch_input.read_bytes() * 200)
-    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(tmp_path / "cards.jsonl")],
-                            cwd=ROOT, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
-        time.sleep(0.02)
+    proc = _batch_writing(tmp_path, batch_input)
     workers = _children(proc.pid)
     assert len(workers) == 2
     proc.kill()
     proc.wait(timeout=30)
-
-    def alive(pid: int) -> bool:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            return False
-
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and any(alive(w) for w in workers):
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.1)
-    left = [w for w in workers if alive(w)]
+    left = [w for w in workers if _alive(w)]
     for w in left:
         os.kill(w, signal.SIGKILL)
     assert left == []
-
-
-def _batch_writing(tmp_path: Path, source: Path, **popen: object) -> subprocess.Popen[bytes]:
-    """`score --batch` of 4,000 cards to -o, returned once its workers are writing cards."""
-    import time
-
-    many = tmp_path / "many.jsonl"
-    many.write_bytes(source.read_bytes() * 200)
-    proc = subprocess.Popen([*PARSCORE, "score", "--batch", str(many), "--jobs", "2", "-o", str(tmp_path / "cards.jsonl")],
-                            cwd=ROOT, stderr=subprocess.PIPE, **popen)  # type: ignore[call-overload]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
-        time.sleep(0.02)
-    return proc
 
 
 @pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
@@ -352,9 +331,9 @@ def test_a_batch_asked_to_end_cleans_up_and_says_nothing(batch_input, tmp_path, 
     assert (proc.returncode, err) == (code, b"")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "many.jsonl"]
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.05)
-    assert [w for w in workers if os.path.exists(f"/proc/{w}")] == []
+    assert [w for w in workers if _alive(w)] == []
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.1, 0.25])

@@ -68,6 +68,7 @@ def _peers(args: argparse.Namespace) -> PeerTable | None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import DISCARD, jobs_of, ranking, run_batch
+    from .dates import reading_notes
     from .render.common import num, pct, tabulate
 
     if args.facts:
@@ -101,8 +102,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _emit(table, args)
     elif sys.stderr.isatty():   # a person is watching; a pipeline's stderr carries only problems
         sys.stderr.write(table)
-    from .dates import reading_notes
-
     for r in results:   # how each input's dates were read, with the input's place
         _stderr("".join(visible(f"parscore: {r.where}: {note}") + "\n" for note in reading_notes(args.lang, list(r.readings))))
     bad = [r for r in results if r.problems]
